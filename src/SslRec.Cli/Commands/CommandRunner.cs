@@ -1,0 +1,28 @@
+using SslRec.Core.Reading;
+using SslRec.Core.Schema;
+
+namespace SslRec.Cli.Commands;
+
+/// <summary>Turns the errors users can fix (bad data, bad schema, bad options) into one clear line and exit code 2.</summary>
+public static class CommandRunner
+{
+    public static int Run(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is DataFormatException or SchemaException or ArgumentException or InvalidDataException
+                                      or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
+    }
+}

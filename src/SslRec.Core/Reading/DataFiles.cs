@@ -1,0 +1,59 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace SslRec.Core.Reading;
+
+/// <summary>Finds a dataset's files and opens them with the reader their extension calls for (.gz is decompressed on the fly).</summary>
+public static class DataFiles
+{
+    private static readonly string[] Formats = [".csv", ".tsv", ".jsonl", ".ndjson"];
+
+    public static bool IsDataFile(string path)
+    {
+        var name = StripGz(Path.GetFileName(path));
+        return Formats.Any(ext => name.EndsWith(ext, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The item catalog is a data file whose name (without extensions) is "items".</summary>
+    public static bool IsCatalog(string path)
+    {
+        var name = StripGz(Path.GetFileName(path));
+        return IsDataFile(path) && Path.GetFileNameWithoutExtension(name).Equals("items", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Interaction files of a dataset folder in ordinal name order, and the catalog if present.</summary>
+    public static (IReadOnlyList<string> Interactions, string? Catalog) Discover(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"dataset folder not found: {directory}");
+        var files = Directory.EnumerateFiles(directory).Where(IsDataFile).Order(StringComparer.Ordinal).ToList();
+        var catalogs = files.Where(IsCatalog).ToList();
+        if (catalogs.Count > 1)
+            throw new InvalidDataException($"{directory}: more than one item catalog ({string.Join(", ", catalogs.Select(Path.GetFileName))})");
+        var interactions = files.Where(f => !IsCatalog(f)).ToList();
+        if (interactions.Count == 0)
+            throw new InvalidDataException($"{directory}: no interaction files (expected *.csv, *.tsv, *.jsonl, optionally .gz)");
+        return (interactions, catalogs.FirstOrDefault());
+    }
+
+    public static IRowReader Open(string path, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
+    {
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        var name = StripGz(path);
+        try
+        {
+            if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(path, text, ',', columns, ignored);
+            if (name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(path, text, '\t', columns, ignored);
+            return new JsonlRowReader(path, text, columns, ignored);
+        }
+        catch
+        {
+            text.Dispose();
+            throw;
+        }
+    }
+
+    private static string StripGz(string name) =>
+        name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name;
+}

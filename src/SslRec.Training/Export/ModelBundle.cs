@@ -1,0 +1,50 @@
+using System.Text.Json;
+using SslRec.Core.Data;
+using SslRec.Core.Schema;
+using SslRec.Core.Vocab;
+using SslRec.Training.Model;
+
+namespace SslRec.Training.Export;
+
+/// <summary>
+/// Everything needed to encode queries and items later without the training data: the schema, the
+/// training options (layer sizes), one vocabulary per feature and the weights of both towers.
+/// Layout: schema.json, options.json, vocab/{index}-{feature}.json, weights.bin.
+/// </summary>
+public static class ModelBundle
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static void Save(string directory, EncodedDataset data, TrainingOptions options, TwoTowerModel model)
+    {
+        Directory.CreateDirectory(Path.Combine(directory, "vocab"));
+        File.WriteAllText(Path.Combine(directory, "schema.json"), data.Schema.ToJson());
+        File.WriteAllText(Path.Combine(directory, "options.json"), JsonSerializer.Serialize(options, Json));
+        for (var i = 0; i < data.Vocabularies.Count; i++)
+        {
+            using var f = File.Create(VocabPath(directory, i, data.Schema.All[i].Name));
+            data.Vocabularies[i].Write(f);
+        }
+        model.save(Path.Combine(directory, "weights.bin"));
+    }
+
+    public static (DatasetSchema Schema, TrainingOptions Options, IReadOnlyList<Vocabulary> Vocabularies, TwoTowerModel Model) Load(string directory)
+    {
+        var schema = DatasetSchema.Load(Path.Combine(directory, "schema.json"));
+        var options = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(Path.Combine(directory, "options.json")))
+                      ?? throw new InvalidDataException("empty options.json");
+        var vocabularies = schema.All.Select((f, i) =>
+        {
+            using var s = File.OpenRead(VocabPath(directory, i, f.Name));
+            return Vocabulary.Read(s);
+        }).ToList();
+        var q = vocabularies.Take(schema.Query.Count).Select(v => v.Size).ToList();
+        var it = vocabularies.Skip(schema.Query.Count).Select(v => v.Size).ToList();
+        var model = new TwoTowerModel(q, it, options);
+        model.load(Path.Combine(directory, "weights.bin"));
+        return (schema, options, vocabularies, model);
+    }
+
+    private static string VocabPath(string directory, int index, string feature) =>
+        Path.Combine(directory, "vocab", $"{index:D2}-{string.Concat(feature.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' ? c : '_'))}.json");
+}

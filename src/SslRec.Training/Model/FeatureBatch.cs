@@ -1,0 +1,80 @@
+using SslRec.Core.Data;
+using SslRec.Core.Util;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SslRec.Training.Model;
+
+/// <summary>
+/// The input of a tower for a batch of rows: per feature, an embedding-bag triple (ids, bag offsets,
+/// per-id weights 1/|bag| so that a weighted sum is the mean), or nothing when the feature is masked
+/// for the whole batch (the tower then uses the feature's "missing" embedding).
+/// </summary>
+public sealed class FeatureBatch
+{
+    public required int Rows { get; init; }
+    public required Tensor?[] Ids { get; init; }
+    public required Tensor?[] Offsets { get; init; }
+    /// <summary>Null for categorical features (each bag holds one id with weight 1).</summary>
+    public required Tensor?[] Weights { get; init; }
+    public bool IsMasked(int feature) => Ids[feature] is null;
+}
+
+/// <summary>Builds <see cref="FeatureBatch"/>es from encoded columns on the host, then moves them to the device.</summary>
+public static class FeatureBatchBuilder
+{
+    /// <param name="masked">features masked for the whole batch (null = none)</param>
+    /// <param name="dropRate">feature dropout on multi-valued features: each id is dropped with this probability</param>
+    public static FeatureBatch Build(EncodedTable table, ReadOnlySpan<int> rows, Device device,
+        IReadOnlyList<bool>? masked = null, double dropRate = 0, Rng? rng = null)
+    {
+        var n = table.Columns.Count;
+        var ids = new Tensor?[n];
+        var offsets = new Tensor?[n];
+        var weights = new Tensor?[n];
+        for (var f = 0; f < n; f++)
+        {
+            if (masked is not null && masked[f]) continue;
+            var column = table.Columns[f];
+            if (column.Ids is { } categorical)
+            {
+                var values = new long[rows.Length];
+                for (var i = 0; i < rows.Length; i++) values[i] = categorical[rows[i]];
+                ids[f] = tensor(values, device: device);
+                offsets[f] = arange(rows.Length, dtype: ScalarType.Int64, device: device);
+            }
+            else
+            {
+                BuildBags(column, rows, dropRate, rng, out var bagIds, out var bagOffsets, out var bagWeights);
+                ids[f] = tensor(bagIds, device: device);
+                offsets[f] = tensor(bagOffsets, device: device);
+                weights[f] = tensor(bagWeights, device: device);
+            }
+        }
+        return new FeatureBatch { Rows = rows.Length, Ids = ids, Offsets = offsets, Weights = weights };
+    }
+
+    private static void BuildBags(FeatureColumn column, ReadOnlySpan<int> rows, double dropRate, Rng? rng,
+        out long[] ids, out long[] offsets, out float[] weights)
+    {
+        var total = 0;
+        foreach (var r in rows) total += Math.Max(1, column.Bag(r).Length);
+        var idList = new long[total];
+        var weightList = new float[total];
+        offsets = new long[rows.Length];
+        var count = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            offsets[i] = count;
+            var bag = column.Bag(rows[i]);
+            var start = count;
+            foreach (var id in bag)
+                if (dropRate <= 0 || rng!.NextDouble() >= dropRate) idList[count++] = id;
+            if (count == start) idList[count++] = 0; // empty or fully dropped bag → the missing id
+            var w = 1f / (count - start);
+            for (var j = start; j < count; j++) weightList[j] = w;
+        }
+        ids = count == total ? idList : idList[..count];
+        weights = count == total ? weightList : weightList[..count];
+    }
+}

@@ -1,0 +1,20 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SslRec.Training;
+
+/// <summary>Device choice and process-wide torch settings.</summary>
+public static class TorchSetup
+{
+    /// <summary>auto → CUDA when a GPU is usable, else CPU.</summary>
+    public static Device ResolveDevice(string name) => name.ToLowerInvariant() switch
+    {
+        "auto" => cuda.is_available() ? CUDA : CPU,
+        "cpu" => CPU,
+        "cuda" => cuda.is_available() ? CUDA : throw new InvalidOperationException("--device cuda: no CUDA device is available (this build uses the CPU backend unless built with -p:TorchBackend=cuda)"),
+        _ => throw new ArgumentException($"--device must be auto, cpu or cuda (got '{name}')"),
+    };
+
+    /// <summary>Seeds torch's generator (model initialisation); all training randomness is host-side and seeded separately.</summary>
+    public static void Seed(ulong seed) => random.manual_seed((long)(seed & 0x7FFF_FFFF_FFFF_FFFF));
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SslRec.Core.Data;
+using SslRec.Core.Metrics;
+using SslRec.Core.Statistics;
+using SslRec.Training.Evaluation;
+using SslRec.Training.Export;
+using SslRec.Training.Training;
+using static TorchSharp.torch;
+
+namespace SslRec.Training;
+
+public sealed record TrainJobOptions
+{
+    public required string DataDirectory { get; init; }
+    public required string OutputDirectory { get; init; }
+    public TrainingOptions Training { get; init; } = new();
+    public string Device { get; init; } = "auto";
+    public double DataFraction { get; init; } = 1.0;
+    public long MaxBadRows { get; init; }
+    /// <summary>Continue from the newest checkpoint in OUT/checkpoints when there is one.</summary>
+    public bool Resume { get; init; }
+    public Action<string>? Log { get; init; }
+    public Action<TrainingProgress>? Progress { get; init; }
+}
+
+/// <summary>
+/// `sslrec train`: read and encode the dataset, compute item-feature statistics, train (with
+/// checkpoints), evaluate exact full-corpus Recall@K on the hold-out and write everything to OUT:
+/// metrics.json, loss.csv, feature_mi.json, embeddings/items.f32 + ids.txt, model/, checkpoints/.
+/// </summary>
+public static class TrainJob
+{
+    public static MetricsReport Run(TrainJobOptions job, CancellationToken cancel = default)
+    {
+        var log = job.Log ?? (_ => { });
+        job.Training.Validate();
+        var device = TorchSetup.ResolveDevice(job.Device);
+        Directory.CreateDirectory(job.OutputDirectory);
+
+        var read = Stopwatch.StartNew();
+        var data = DatasetEncoder.Read(job.DataDirectory, new DatasetReadOptions
+        {
+            DataFraction = job.DataFraction,
+            MaxBadRows = job.MaxBadRows,
+            Progress = (pass, rows) => log($"reading (pass {pass}/2): {rows:N0} rows"),
+        });
+        var r = data.Report;
+        log($"read {r.RowsRead:N0} rows in {read.Elapsed.TotalSeconds:F1}s: {r.TrainRows:N0} train, {r.EvalRows:N0} held out, {data.CorpusSize:N0} items" +
+            (r.BadRows > 0 ? $", {r.BadRows} bad rows skipped (first: {r.BadRowMessages[0]})" : ""));
+
+        var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+        WriteMutualInformation(Path.Combine(job.OutputDirectory, "feature_mi.json"), data, mi);
+
+        using var trainer = new Trainer(data, job.Training, device, mi);
+        var store = new LocalCheckpointStore(Path.Combine(job.OutputDirectory, "checkpoints"));
+        if (job.Resume && trainer.TryResume(store))
+            log($"resumed from checkpoint at step {trainer.State.Step}/{trainer.State.TotalSteps}");
+        log($"training on {device.type}: {trainer.State.TotalSteps} steps ({trainer.StepsPerEpoch}/epoch), ssl={job.Training.Ssl.ToString().ToLowerInvariant()}, α={job.Training.Alpha}");
+        trainer.Train(store, job.Progress, cancel);
+        WriteLosses(Path.Combine(job.OutputDirectory, "loss.csv"), trainer.State.Losses);
+
+        var evalClock = Stopwatch.StartNew();
+        using var itemEmbeddings = Embeddings.Encode(trainer.Model.ItemTower, data.Items, device);
+        var metrics = Evaluate(trainer, data, itemEmbeddings, device);
+        metrics.EvalSeconds = evalClock.Elapsed.TotalSeconds;
+        metrics.DataFraction = job.DataFraction;
+        File.WriteAllText(Path.Combine(job.OutputDirectory, "metrics.json"), metrics.ToJson());
+        EmbeddingFiles.Write(Path.Combine(job.OutputDirectory, "embeddings"), itemEmbeddings, data.ItemKeys);
+        ModelBundle.Save(Path.Combine(job.OutputDirectory, "model"), data, job.Training, trainer.Model);
+        return metrics;
+    }
+
+    /// <summary>Recall@10/50/100 over all held-out pairs and over those whose item is head or tail.</summary>
+    public static MetricsReport Evaluate(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Device device)
+    {
+        var o = trainer.State;
+        var slices = new FrequencySlices(data.ItemTrainCounts);
+        var ranks = Array.Empty<int>();
+        if (data.Eval.Count > 0)
+        {
+            using var queries = Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device);
+            ranks = ExactRanker.Ranks(queries, itemEmbeddings, data.Eval.ItemIndex);
+        }
+        var ks = RecallAtK.DefaultKs;
+        var targets = data.Eval.ItemIndex;
+        string Key(int k) => k.ToString(CultureInfo.InvariantCulture);
+        Dictionary<string, double> Slice(Func<int, bool>? include) =>
+            RecallAtK.Compute(ranks, ks, include).ToDictionary(e => Key(e.Key), e => e.Value);
+
+        var last = o.Losses.Count > 0 ? o.Losses[^1] : null;
+        var options = trainer.Options;
+        return new MetricsReport
+        {
+            Recall = new()
+            {
+                ["all"] = Slice(null),
+                ["head"] = Slice(i => slices.IsHead[targets[i]]),
+                ["tail"] = Slice(i => !slices.IsHead[targets[i]]),
+            },
+            Slices = new MetricsReport.SliceInfo
+            {
+                TailDefinition = slices.Definition,
+                HeadItems = slices.HeadItems,
+                TailItems = slices.TailItems,
+                HeadThreshold = slices.Threshold,
+                EvalHead = targets.Count(t => slices.IsHead[t]),
+                EvalTail = targets.Count(t => !slices.IsHead[t]),
+            },
+            Examples = new MetricsReport.ExampleCounts { Train = data.Train.Count, Eval = data.Eval.Count },
+            CorpusSize = data.CorpusSize,
+            Config = new()
+            {
+                ["ssl"] = options.Ssl.ToString().ToLowerInvariant(),
+                ["alpha"] = options.Alpha,
+                ["tau"] = options.Tau,
+                ["ssl_tau"] = options.SslTau,
+                ["seed"] = options.Seed,
+                ["epochs"] = options.Epochs,
+                ["batch_size"] = options.BatchSize,
+                ["ssl_batch_size"] = options.SslBatchSize,
+                ["learning_rate"] = options.LearningRate,
+                ["optimizer"] = options.Optimizer.ToString().ToLowerInvariant(),
+                ["dropout"] = options.DropoutRate,
+                ["spread_out"] = options.SpreadOut,
+                ["ssl_sampling"] = options.SslSampling.ToString().ToLowerInvariant(),
+                ["steps"] = o.Step,
+            },
+            TrainSeconds = o.TrainSeconds,
+            ExamplesPerSecond = o.TrainSeconds > 0 ? o.ExamplesSeen / o.TrainSeconds : 0,
+            FinalLoss = last is null ? null : new MetricsReport.LossSnapshot(last.Total, last.Main, last.Ssl),
+        };
+    }
+
+    private static void WriteLosses(string path, IReadOnlyList<LossRecord> losses)
+    {
+        var sb = new StringBuilder("step,epoch,total,main,ssl,spread_out\n");
+        foreach (var l in losses)
+            sb.Append(CultureInfo.InvariantCulture, $"{l.Step},{l.Epoch},{l.Total:G6},{l.Main:G6},{l.Ssl:G6},{l.SpreadOut:G6}\n");
+        File.WriteAllText(path, sb.ToString());
+    }
+
+    private static void WriteMutualInformation(string path, EncodedDataset data, double[,] mi)
+    {
+        var names = data.Schema.Item.Select(f => f.Name).ToArray();
+        var matrix = Enumerable.Range(0, names.Length).Select(i => Enumerable.Range(0, names.Length).Select(j => Math.Round(mi[i, j], 6)).ToArray()).ToArray();
+        var cfm = names.Length >= 2 ? new Augmentation.CorrelatedFeatureMasking(mi) : null;
+        var groups = cfm is null ? [] : Enumerable.Range(0, names.Length).ToDictionary(s => names[s], s => cfm.MaskSet(s).Select(f => names[f]).ToArray());
+        File.WriteAllText(path, JsonSerializer.Serialize(new { features = names, mutual_information_nats = matrix, cfm_mask_sets_by_seed = groups },
+            new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

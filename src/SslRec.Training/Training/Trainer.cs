@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using SslRec.Core.Data;
+using SslRec.Core.Util;
+using SslRec.Training.Augmentation;
+using SslRec.Training.Losses;
+using SslRec.Training.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SslRec.Training.Training;
+
+/// <summary>
+/// Trains the two-tower model with batch softmax (logQ-corrected, in-batch negatives) plus α × the SSL
+/// contrastive loss on separately sampled items, and optionally the spread-out regulariser.
+///
+/// Determinism: the model is initialised from the seed; every random choice during training (epoch
+/// order, SSL items, masks, dropout) comes from a generator derived from (seed, epoch or step), so a run
+/// resumed from a checkpoint takes exactly the same steps as one that never stopped.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly EncodedDataset _data;
+    private readonly TrainingOptions _o;
+    private readonly Device _device;
+    private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
+    private readonly Tensor _logQ;           // [corpus] log P(item) from training frequencies
+    private readonly IFeatureMasking _masking;
+    private readonly ItemSampler _sslSampler;
+    private readonly ItemSampler _uniformSampler;
+    private readonly int _stepsPerEpoch;
+    private int[]? _epochOrder;
+    private int _epochOrderFor = -1;
+
+    public TwoTowerModel Model { get; }
+    public TrainingOptions Options => _o;
+    public TrainingState State { get; private set; }
+
+    /// <param name="mutualInformation">pairwise MI of item features (required for CFM)</param>
+    public Trainer(EncodedDataset data, TrainingOptions options, Device device, double[,]? mutualInformation = null)
+    {
+        options.Validate();
+        _data = data;
+        _o = options;
+        _device = device;
+        var itemFeatures = data.Schema.Item.Count;
+        _masking = options.Ssl switch
+        {
+            SslMode.Cfm => new CorrelatedFeatureMasking(mutualInformation ?? throw new ArgumentException("CFM needs the mutual-information matrix")),
+            SslMode.Rfm => new RandomFeatureMasking(itemFeatures),
+            _ => new NoMasking(itemFeatures),
+        };
+        if (options.Ssl is SslMode.Cfm or SslMode.Rfm && itemFeatures < 2)
+            throw new ArgumentException($"--ssl {options.Ssl.ToString().ToLowerInvariant()} masks half of the item features and needs at least two; the schema has {itemFeatures}");
+
+        TorchSetup.Seed(options.Seed);
+        Model = new TwoTowerModel(data, options);
+        Model.to(device);
+        _optimizer = options.Optimizer switch
+        {
+            OptimizerKind.Adagrad => (TorchSharp.Modules.OptimizerHelper)optim.Adagrad(Model.parameters(), lr: options.LearningRate, initial_accumulator_value: 0.1),
+            _ => optim.Adam(Model.parameters(), lr: options.LearningRate),
+        };
+
+        var total = (double)data.ItemTrainCounts.Sum();
+        // Items never trained on cannot be positives of a training batch; give them the smallest probability.
+        var logQ = data.ItemTrainCounts.Select(c => (float)Math.Log(Math.Max(c, 1) / total)).ToArray();
+        _logQ = tensor(logQ, device: device);
+        _sslSampler = new ItemSampler(data.ItemTrainCounts, options.SslSampling, options.SslMix);
+        _uniformSampler = new ItemSampler(data.ItemTrainCounts, SslSampling.Uniform, 0);
+
+        var n = data.Train.Count;
+        _stepsPerEpoch = n / options.BatchSize + (n % options.BatchSize >= 2 ? 1 : 0);
+        if (_stepsPerEpoch == 0) throw new ArgumentException($"{n} training examples are fewer than the 2 a batch needs");
+        State = new TrainingState { TotalSteps = _stepsPerEpoch * options.Epochs, Fingerprint = options.Fingerprint() };
+    }
+
+    public int StepsPerEpoch => _stepsPerEpoch;
+
+    /// <summary>Continues from the store's newest checkpoint if there is one; returns whether it did.</summary>
+    public bool TryResume(ICheckpointStore store)
+    {
+        using var stream = store.OpenLatest(out _);
+        if (stream is null) return false;
+        var state = Checkpoint.Read(stream, Model, _optimizer);
+        if (state.Fingerprint != State.Fingerprint)
+            throw new InvalidOperationException("the checkpoint was written with different training settings; use the same options to resume, or a new output folder");
+        state.TotalSteps = State.TotalSteps; // more epochs may have been asked for
+        State = state;
+        return true;
+    }
+
+    public void SaveCheckpoint(ICheckpointStore store) =>
+        store.Save(State.Step, s => Checkpoint.Write(s, State, Model, _optimizer));
+
+    /// <summary>Runs steps until all epochs (or MaxSteps) are done, checkpointing along the way.</summary>
+    public void Train(ICheckpointStore? store = null, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var stopAt = _o.MaxSteps > 0 ? Math.Min(_o.MaxSteps, State.TotalSteps) : State.TotalSteps;
+        Model.train();
+        var clock = Stopwatch.StartNew();
+        var secondsBefore = State.TrainSeconds;
+        var examplesBefore = State.ExamplesSeen;
+        while (State.Step < stopAt)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var record = Step(State.Step);
+            State.Losses.Add(record);
+            State.Step++;
+            State.ExamplesSeen += CurrentBatchSize(State.Step - 1);
+            State.TrainSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
+            if (store is not null && _o.CheckpointEvery > 0 && State.Step % _o.CheckpointEvery == 0 && State.Step < stopAt)
+                SaveCheckpoint(store);
+            progress?.Invoke(new TrainingProgress(State.Step, State.TotalSteps, record.Epoch, record.Total,
+                (State.ExamplesSeen - examplesBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
+        }
+        if (store is not null) SaveCheckpoint(store);
+    }
+
+    public bool Finished => State.Step >= State.TotalSteps;
+
+    private int CurrentBatchSize(int step)
+    {
+        var pos = step % _stepsPerEpoch;
+        return Math.Min(_o.BatchSize, _data.Train.Count - pos * _o.BatchSize);
+    }
+
+    private LossRecord Step(int step)
+    {
+        using var scope = NewDisposeScope();
+        var epoch = step / _stepsPerEpoch;
+        var order = EpochOrder(epoch);
+        var pos = step % _stepsPerEpoch;
+        var rows = order.AsSpan(pos * _o.BatchSize, CurrentBatchSize(step));
+        var rng = new Rng(_o.Seed, stream: 1, position: (ulong)step);
+
+        var itemRows = new int[rows.Length];
+        for (var i = 0; i < rows.Length; i++) itemRows[i] = _data.Train.ItemIndex[rows[i]];
+        var itemIds = tensor(itemRows.Select(i => (long)i).ToArray(), device: _device);
+
+        var q = Model.QueryTower.call(FeatureBatchBuilder.Build(_data.Train.Queries, rows, _device));
+        var x = Model.ItemTower.call(FeatureBatchBuilder.Build(_data.Items, itemRows, _device));
+        var main = RetrievalLosses.BatchSoftmax(q, x, _logQ.index_select(0, itemIds), itemIds, _o.Tau);
+        var loss = main;
+
+        Tensor? ssl = null;
+        int[]? sslItems = null;
+        if (_o.Ssl != SslMode.None && _o.Alpha > 0)
+        {
+            sslItems = _sslSampler.Sample(rng, _o.SslBatchSize);
+            var (mask1, mask2) = _masking.Sample(rng);
+            var z1 = Model.ItemTower.call(FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask1, _o.DropoutRate, rng));
+            var z2 = Model.ItemTower.call(FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask2, _o.DropoutRate, rng));
+            ssl = RetrievalLosses.InfoNce(z1, z2, _o.SslTau, tensor(sslItems.Select(i => (long)i).ToArray(), device: _device));
+            loss = loss + _o.Alpha * ssl;
+        }
+
+        Tensor? spread = null;
+        if (_o.SpreadOut > 0)
+        {
+            var items = _uniformSampler.Sample(rng, _o.SslBatchSize).Distinct().ToArray();
+            spread = RetrievalLosses.SpreadOut(Model.ItemTower.call(FeatureBatchBuilder.Build(_data.Items, items, _device)));
+            loss = loss + _o.SpreadOut * spread;
+        }
+
+        _optimizer.zero_grad();
+        loss.backward();
+        _optimizer.step();
+        return new LossRecord(step, epoch, loss.item<float>(), main.item<float>(),
+            ssl is null ? 0 : ssl.item<float>(), spread is null ? 0 : spread.item<float>());
+    }
+
+    private int[] EpochOrder(int epoch)
+    {
+        if (_epochOrderFor != epoch)
+        {
+            _epochOrder ??= new int[_data.Train.Count];
+            for (var i = 0; i < _epochOrder.Length; i++) _epochOrder[i] = i;
+            new Rng(_o.Seed, stream: 2, position: (ulong)epoch).Shuffle(_epochOrder.AsSpan());
+            _epochOrderFor = epoch;
+        }
+        return _epochOrder!;
+    }
+
+    public void Dispose()
+    {
+        _logQ.Dispose();
+        _optimizer.Dispose();
+        Model.Dispose();
+    }
+}
