@@ -15,6 +15,19 @@ public static class TorchSetup
         _ => throw new ArgumentException($"--device must be auto, cpu or cuda (got '{name}')"),
     };
 
-    /// <summary>Seeds torch's generator (model initialisation); all training randomness is host-side and seeded separately.</summary>
-    public static void Seed(ulong seed) => random.manual_seed((long)(seed & 0x7FFF_FFFF_FFFF_FFFF));
+    private static readonly Lock InitLock = new();
+
+    /// <summary>
+    /// Builds a module with torch's global generator seeded first. Layer initialisation draws from that one
+    /// global generator, so construction is serialised: two models built at once on different threads
+    /// would otherwise interleave their draws. All training randomness is host-side and seeded separately.
+    /// </summary>
+    public static T CreateSeeded<T>(ulong seed, Func<T> create)
+    {
+        lock (InitLock)
+        {
+            random.manual_seed((long)(seed & 0x7FFF_FFFF_FFFF_FFFF));
+            return create();
+        }
+    }
 }

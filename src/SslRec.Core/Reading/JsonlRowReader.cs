@@ -73,9 +73,9 @@ public sealed class JsonlRowReader : IRowReader
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var slot = FindSlot(ref reader);
+                if (slot == -1) throw Error(reader.GetString(), "unknown field: declare it in schema.json or list it under \"ignore\"");
                 reader.Read();
                 if (slot == -2) { reader.Skip(); continue; }
-                if (slot == -1) throw Error(reader.GetString(), "unknown field: declare it in schema.json or list it under \"ignore\"");
                 ReadValue(ref reader, slot);
             }
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())

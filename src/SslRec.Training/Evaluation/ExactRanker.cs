@@ -16,12 +16,12 @@ public static class ExactRanker
     /// The 0-based rank of each query's target among all items: the number of other items that score
     /// strictly higher. Recall@K counts ranks below K.
     /// </summary>
-    public static int[] Ranks(Tensor queries, Tensor items, ReadOnlySpan<int> targets, int queryChunk = 1024)
+    public static int[] Ranks(Tensor queries, Tensor items, ReadOnlySpan<int> targets, int queryChunk = 1024, long blockElements = BlockElements)
     {
         var n = (int)queries.shape[0];
         var m = items.shape[0];
         var ranks = new int[n];
-        var itemBlock = Math.Max(1, BlockElements / queryChunk);
+        var itemBlock = Math.Max(1, blockElements / queryChunk);
         var targetTensor = tensor(targets.ToArray().Select(t => (long)t).ToArray(), device: queries.device);
         using var _ = no_grad();
         for (var q0 = 0; q0 < n; q0 += queryChunk)

@@ -52,8 +52,7 @@ public sealed class Trainer : IDisposable
         if (options.Ssl is SslMode.Cfm or SslMode.Rfm && itemFeatures < 2)
             throw new ArgumentException($"--ssl {options.Ssl.ToString().ToLowerInvariant()} masks half of the item features and needs at least two; the schema has {itemFeatures}");
 
-        TorchSetup.Seed(options.Seed);
-        Model = new TwoTowerModel(data, options);
+        Model = TorchSetup.CreateSeeded(options.Seed, () => new TwoTowerModel(data, options));
         Model.to(device);
         _optimizer = options.Optimizer switch
         {

@@ -1,0 +1,33 @@
+using SslRec.Training.Evaluation;
+using static TorchSharp.torch;
+
+namespace SslRec.Tests.Training;
+
+public class ExactRankerTests
+{
+    [Fact]
+    public void Ranks_on_a_hand_built_corpus()
+    {
+        // query (1, 0) scores the items 1, 0.8, 0, −1, 0.6
+        var items = tensor(new float[] { 1, 0, 0.8f, 0.6f, 0, 1, -1, 0, 0.6f, 0.8f }, [5, 2]);
+        var queries = tensor(new float[] { 1, 0, 1, 0, 1, 0, 0, 1 }, [4, 2]);
+        var ranks = ExactRanker.Ranks(queries, items, [2, 0, 3, 4]);
+        // item 2 (score 0) is beaten by 1, 0.8, 0.6 → rank 3; item 0 is first; item 3 last;
+        // query (0, 1) scores 0, 0.6, 1, 0, 0.8 → item 4 ranks second
+        Assert.Equal([3, 0, 4, 1], ranks);
+    }
+
+    [Fact]
+    public void Blocked_computation_agrees_with_brute_force()
+    {
+        random.manual_seed(3);
+        var items = nn.functional.normalize(randn(301, 8), p: 2, dim: 1);
+        var queries = nn.functional.normalize(randn(37, 8), p: 2, dim: 1);
+        var targets = Enumerable.Range(0, 37).Select(i => (i * 7) % 301).ToArray();
+        var scores = queries.mm(items.t()).data<float>().ToArray();
+        var expected = targets.Select((t, q) => Enumerable.Range(0, 301).Count(j => j != t && scores[q * 301 + j] > scores[q * 301 + t])).ToArray();
+        Assert.Equal(expected, ExactRanker.Ranks(queries, items, targets));
+        // tiny blocks: 5 queries per chunk, 10 items per block → many partial blocks on both axes
+        Assert.Equal(expected, ExactRanker.Ranks(queries, items, targets, queryChunk: 5, blockElements: 50));
+    }
+}

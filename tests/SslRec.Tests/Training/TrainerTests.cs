@@ -1,0 +1,75 @@
+using SslRec.Core.Statistics;
+using SslRec.Training;
+using SslRec.Training.Evaluation;
+using SslRec.Training.Training;
+using static TorchSharp.torch;
+
+namespace SslRec.Tests.Training;
+
+public class TrainerTests
+{
+    private static double[,] Mi => MutualInformation.Compute(TinyData.Data.Items, TinyData.Data.ItemTrainCounts);
+
+    [Fact]
+    public void Resuming_from_a_checkpoint_gives_the_same_result_as_an_uninterrupted_run()
+    {
+        var data = TinyData.Data;
+        var options = TinyData.Options with { Epochs = 2, DropoutRate = 0.3, SpreadOut = 0.1 };
+
+        using var full = new Trainer(data, options, CPU, Mi);
+        full.Train();
+
+        using var dir = new TempDirectory();
+        var store = new LocalCheckpointStore(dir.Path);
+        var half = full.State.TotalSteps / 2;
+        using (var first = new Trainer(data, options with { MaxSteps = half }, CPU, Mi))
+        {
+            first.Train(store);
+            Assert.Equal(half, first.State.Step);
+        }
+        using var resumed = new Trainer(data, options, CPU, Mi);
+        Assert.True(resumed.TryResume(store));
+        Assert.Equal(half, resumed.State.Step);
+        resumed.Train(store);
+
+        Assert.Equal(full.State.Step, resumed.State.Step);
+        Assert.Equal(full.State.Losses.Select(l => l.Total), resumed.State.Losses.Select(l => l.Total));
+        using var a = Embeddings.Encode(full.Model.ItemTower, data.Items, CPU);
+        using var b = Embeddings.Encode(resumed.Model.ItemTower, data.Items, CPU);
+        Assert.True(a.allclose(b, rtol: 0, atol: 1e-6), $"max difference {(a - b).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void Resume_refuses_a_checkpoint_written_with_other_settings()
+    {
+        using var dir = new TempDirectory();
+        var store = new LocalCheckpointStore(dir.Path);
+        using (var t = new Trainer(TinyData.Data, TinyData.Options with { MaxSteps = 2 }, CPU, Mi)) t.Train(store);
+        using var other = new Trainer(TinyData.Data, TinyData.Options with { Alpha = 0.5 }, CPU, Mi);
+        var e = Assert.Throws<InvalidOperationException>(() => other.TryResume(store));
+        Assert.Contains("different training settings", e.Message);
+    }
+
+    [Fact]
+    public void Same_seed_same_model_other_seed_other_model()
+    {
+        var options = TinyData.Options with { MaxSteps = 5 };
+        using var a = new Trainer(TinyData.Data, options, CPU, Mi);
+        using var b = new Trainer(TinyData.Data, options, CPU, Mi);
+        using var c = new Trainer(TinyData.Data, options with { Seed = 99 }, CPU, Mi);
+        a.Train(); b.Train(); c.Train();
+        Assert.Equal(a.State.Losses, b.State.Losses);
+        Assert.NotEqual(a.State.Losses.Select(l => l.Total), c.State.Losses.Select(l => l.Total));
+    }
+
+    [Fact]
+    public void Checkpoints_keep_only_the_newest_two()
+    {
+        using var dir = new TempDirectory();
+        var store = new LocalCheckpointStore(dir.Path);
+        using var t = new Trainer(TinyData.Data, TinyData.Options with { MaxSteps = 7, CheckpointEvery = 2 }, CPU, Mi);
+        t.Train(store);
+        Assert.Equal(["ckpt-000000006.bin", "ckpt-000000007.bin"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order());
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+}
