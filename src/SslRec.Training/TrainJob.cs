@@ -45,7 +45,7 @@ public static class TrainJob
         {
             DataFraction = job.DataFraction,
             MaxBadRows = job.MaxBadRows,
-            Progress = (pass, rows) => log($"reading (pass {pass}/2): {rows:N0} rows"),
+            Progress = (file, rows) => log($"reading {Path.GetFileName(file)}: {rows:N0} rows"),
         });
         var r = data.Report;
         log($"read {r.RowsRead:N0} rows in {read.Elapsed.TotalSeconds:F1}s: {r.TrainRows:N0} train, {r.EvalRows:N0} held out, {data.CorpusSize:N0} items" +

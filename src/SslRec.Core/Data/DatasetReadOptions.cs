@@ -8,6 +8,6 @@ public sealed record DatasetReadOptions
     public long MaxBadRows { get; init; }
     /// <summary>Seed of the data-fraction subsample; the split seed comes from the schema.</summary>
     public ulong FractionSeed { get; init; } = 7;
-    /// <summary>Called now and then with the number of rows read so far and the pass (1 = count, 2 = encode).</summary>
-    public Action<int, long>? Progress { get; init; }
+    /// <summary>Called every 100,000 rows with the file being read and its rows so far.</summary>
+    public Action<string, long>? Progress { get; init; }
 }

@@ -1,3 +1,5 @@
+using SslRec.Core.Schema;
+
 namespace SslRec.Core.Data;
 
 /// <summary>Rows of encoded features (the query features of examples, or the item features of the corpus).</summary>
@@ -13,6 +15,11 @@ public sealed class EncodedTable
         Columns = columns;
         RowCount = rowCount;
     }
+
+    public EncodedTable Filter(bool[] keep) => new(Columns.Select(c => c.Filter(keep)).ToList(), keep.Count(k => k));
+
+    public static EncodedTable Concat(IReadOnlyList<FeatureSpec> specs, IReadOnlyList<EncodedTable> parts) =>
+        new(specs.Select((s, f) => FeatureColumn.Concat(s, parts.Select(p => p.Columns[f]).ToList())).ToList(), parts.Sum(p => p.RowCount));
 }
 
 /// <summary>(query, item) positives: the query's encoded features and the index of the item in the corpus.</summary>

@@ -38,6 +38,42 @@ public sealed class FeatureColumn
         Values = values;
     }
 
+    /// <summary>The same rows with every id replaced by map[id] (the arrays are copied).</summary>
+    public FeatureColumn Remap(int[] map) => Ids is not null
+        ? new FeatureColumn(Spec, Array.ConvertAll(Ids, id => map[id]))
+        : new FeatureColumn(Spec, Offsets!, Array.ConvertAll(Values!, id => map[id]));
+
+    /// <summary>The rows of several columns of the same feature, one after another.</summary>
+    public static FeatureColumn Concat(FeatureSpec spec, IReadOnlyList<FeatureColumn> parts)
+    {
+        if (!spec.IsMulti) return new FeatureColumn(spec, parts.SelectMany(p => p.Ids!).ToArray());
+        var offsets = new IntList(parts.Sum(p => p.RowCount) + 1);
+        offsets.Add(0);
+        var shift = 0;
+        foreach (var p in parts)
+        {
+            for (var r = 1; r < p.Offsets!.Length; r++) offsets.Add(p.Offsets[r] + shift);
+            shift += p.Values!.Length;
+        }
+        return new FeatureColumn(spec, offsets.ToArray(), parts.SelectMany(p => p.Values!).ToArray());
+    }
+
+    /// <summary>The rows whose keep flag is set, in order.</summary>
+    public FeatureColumn Filter(bool[] keep)
+    {
+        if (Ids is not null) return new FeatureColumn(Spec, Ids.Where((_, r) => keep[r]).ToArray());
+        var offsets = new IntList(RowCount + 1);
+        var values = new IntList(Values!.Length);
+        offsets.Add(0);
+        for (var r = 0; r < RowCount; r++)
+        {
+            if (!keep[r]) continue;
+            foreach (var v in Bag(r)) values.Add(v);
+            offsets.Add(values.Count);
+        }
+        return new FeatureColumn(Spec, offsets.ToArray(), values.ToArray());
+    }
+
     /// <summary>The ids of one row: a single id for categorical features, the bag for multi-valued ones.</summary>
     public ReadOnlySpan<int> Bag(int row) =>
         Ids is not null ? Ids.AsSpan(row, 1) : Values.AsSpan(Offsets![row], Offsets[row + 1] - Offsets[row]);
@@ -47,14 +83,17 @@ public sealed class FeatureColumn
 public sealed class FeatureColumnBuilder
 {
     private readonly FeatureSpec _spec;
-    private readonly Vocabulary _vocabulary;
+    private readonly IIdMapper _ids;
+    private readonly LocalDictionary? _counting;
     private readonly IntList _idsOrValues;
     private readonly IntList? _offsets;
 
-    public FeatureColumnBuilder(FeatureSpec spec, Vocabulary vocabulary, int expectedRows)
+    /// <param name="ids">maps value text to ids</param>
+        public FeatureColumnBuilder(FeatureSpec spec, IIdMapper ids, int expectedRows = 16)
     {
         _spec = spec;
-        _vocabulary = vocabulary;
+        _ids = ids;
+        _counting = ids as LocalDictionary;
         _idsOrValues = new IntList(spec.IsMulti ? expectedRows * 2 : expectedRows);
         if (spec.IsMulti)
         {
@@ -63,20 +102,28 @@ public sealed class FeatureColumnBuilder
         }
     }
 
-    public void Add(ReadOnlySpan<char> text)
+    /// <summary>Appends one row; with count set, its values are also counted in the local dictionary.</summary>
+    public void Add(ReadOnlySpan<char> text, bool count = false)
     {
         if (_offsets is null)
         {
-            _idsOrValues.Add(_vocabulary.IdOf(text));
+            var id = _ids.IdOf(text);
+            _idsOrValues.Add(id);
+            if (count) _counting?.AddCount(id);
             return;
         }
         foreach (var range in text.Split(_spec.Separator))
         {
             var v = text[range].Trim();
-            if (!v.IsEmpty) _idsOrValues.Add(_vocabulary.IdOf(v));
+            if (v.IsEmpty) continue;
+            var id = _ids.IdOf(v);
+            _idsOrValues.Add(id);
+            if (count) _counting?.AddCount(id);
         }
         _offsets.Add(_idsOrValues.Count);
     }
+
+    public int Rows => _offsets is null ? _idsOrValues.Count : _offsets.Count - 1;
 
     public FeatureColumn Build() => _offsets is null
         ? new FeatureColumn(_spec, _idsOrValues.ToArray())

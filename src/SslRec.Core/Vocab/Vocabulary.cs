@@ -10,7 +10,7 @@ namespace SslRec.Core.Vocab;
 /// first); N+1..N+B = hashed out-of-vocabulary buckets shared by rare and unseen values, trained like
 /// any other id. Ids are stable: the same data and settings always give the same ids.
 /// </summary>
-public sealed class Vocabulary
+public sealed class Vocabulary : IIdMapper
 {
     public const int MissingId = 0;
 

@@ -1,0 +1,192 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using SslRec.Core.Reading;
+using SslRec.Core.Schema;
+using SslRec.Core.Vocab;
+
+namespace SslRec.Core.Data;
+
+/// <summary>
+/// Binary files of the pipeline: partial shards (map output) and encoded datasets (reduce output, read
+/// by the trainer). Int arrays are stored raw (little-endian), strings as UTF-8; every file starts with
+/// a magic and a format version so a reader never misreads a foreign or older file.
+/// </summary>
+public static class BinaryFormat
+{
+    private const int Version = 1;
+    private static readonly byte[] ShardMagic = "SSLRSHRD"u8.ToArray();
+    private static readonly byte[] DatasetMagic = "SSLRDATA"u8.ToArray();
+
+    public static void WriteShard(Stream stream, PartialShard s)
+    {
+        using var w = Writer(stream, ShardMagic);
+        w.Write((int)s.Kind);
+        w.Write(s.Source);
+        w.Write(s.Dictionaries.Length);
+        foreach (var d in s.Dictionaries)
+        {
+            WriteStrings(w, d.Values);
+            WriteLongs(w, d.Counts);
+        }
+        WriteTable(w, s.TrainQueries);
+        WriteInts(w, s.TrainKeys);
+        WriteTable(w, s.EvalQueries);
+        WriteInts(w, s.EvalKeys);
+        WriteTable(w, s.Items);
+        WriteLongs(w, s.ItemRows);
+        WriteLongs(w, s.FirstRowOfKey);
+        w.Write(s.RowsRead);
+        w.Write(s.RowsOutsideFraction);
+        w.Write(s.BadRows);
+        WriteStrings(w, s.BadRowMessages);
+    }
+
+    public static PartialShard ReadShard(Stream stream, DatasetSchema schema)
+    {
+        using var r = Reader(stream, ShardMagic);
+        var kind = (ShardKind)r.ReadInt32();
+        var source = r.ReadString();
+        var n = r.ReadInt32();
+        if (n != schema.All.Count) throw new InvalidDataException($"shard has {n} features, the schema {schema.All.Count}");
+        var dictionaries = new LocalDictionary[n];
+        for (var i = 0; i < n; i++) dictionaries[i] = new LocalDictionary(ReadStrings(r), ReadLongs(r));
+        return new PartialShard
+        {
+            Kind = kind, Source = source, Dictionaries = dictionaries,
+            TrainQueries = ReadTable(r, schema.Query), TrainKeys = ReadInts(r),
+            EvalQueries = ReadTable(r, schema.Query), EvalKeys = ReadInts(r),
+            Items = ReadTable(r, schema.Item), ItemRows = ReadLongs(r), FirstRowOfKey = ReadLongs(r),
+            RowsRead = r.ReadInt64(), RowsOutsideFraction = r.ReadInt64(), BadRows = r.ReadInt64(), BadRowMessages = ReadStrings(r),
+        };
+    }
+
+    public static void WriteDataset(Stream stream, EncodedDataset d)
+    {
+        using var w = Writer(stream, DatasetMagic);
+        w.Write(d.Schema.ToJson());
+        foreach (var v in d.Vocabularies)
+        {
+            WriteStrings(w, v.Values);
+            WriteLongs(w, v.Counts);
+            w.Write(v.OovBuckets);
+            w.Write(v.OovCount);
+        }
+        WriteTable(w, d.Items);
+        WriteStrings(w, d.ItemKeys);
+        WriteLongs(w, d.ItemTrainCounts);
+        WriteTable(w, d.Train.Queries);
+        WriteInts(w, d.Train.ItemIndex);
+        WriteTable(w, d.Eval.Queries);
+        WriteInts(w, d.Eval.ItemIndex);
+        var rep = d.Report;
+        foreach (var x in new[] { rep.RowsRead, rep.TrainRows, rep.EvalRows, rep.RowsOutsideFraction, rep.BadRows, rep.CatalogItems }) w.Write(x);
+        WriteStrings(w, rep.BadRowMessages);
+    }
+
+    public static EncodedDataset ReadDataset(Stream stream)
+    {
+        using var r = Reader(stream, DatasetMagic);
+        var schema = DatasetSchema.Parse(r.ReadString(), "dataset.bin");
+        var vocabularies = schema.All.Select(f => new Vocabulary(f.Name, ReadStrings(r), ReadLongs(r), r.ReadInt32(), r.ReadInt64())).ToList();
+        var items = ReadTable(r, schema.Item);
+        var keys = ReadStrings(r);
+        var counts = ReadLongs(r);
+        var train = new EncodedExamples(ReadTable(r, schema.Query), ReadInts(r));
+        var eval = new EncodedExamples(ReadTable(r, schema.Query), ReadInts(r));
+        var n = Enumerable.Range(0, 6).Select(_ => r.ReadInt64()).ToArray();
+        return new EncodedDataset
+        {
+            Schema = schema, Vocabularies = vocabularies, Items = items, ItemKeys = keys, ItemTrainCounts = counts,
+            Train = train, Eval = eval,
+            Report = new ReadReport
+            {
+                RowsRead = n[0], TrainRows = n[1], EvalRows = n[2], RowsOutsideFraction = n[3], BadRows = n[4], CatalogItems = n[5],
+                BadRowMessages = ReadStrings(r),
+            },
+        };
+    }
+
+    private static BinaryWriter Writer(Stream s, byte[] magic)
+    {
+        var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+        w.Write(magic);
+        w.Write(Version);
+        return w;
+    }
+
+    private static BinaryReader Reader(Stream s, byte[] magic)
+    {
+        var r = new BinaryReader(s, Encoding.UTF8, leaveOpen: true);
+        if (!r.ReadBytes(magic.Length).AsSpan().SequenceEqual(magic))
+            throw new InvalidDataException($"not an SslRec {Encoding.ASCII.GetString(magic)} file");
+        var version = r.ReadInt32();
+        if (version != Version) throw new InvalidDataException($"unsupported format version {version} (this build reads {Version})");
+        return r;
+    }
+
+    private static void WriteTable(BinaryWriter w, EncodedTable t)
+    {
+        w.Write(t.RowCount);
+        foreach (var c in t.Columns)
+        {
+            if (c.Ids is not null) WriteInts(w, c.Ids);
+            else
+            {
+                WriteInts(w, c.Offsets!);
+                WriteInts(w, c.Values!);
+            }
+        }
+    }
+
+    private static EncodedTable ReadTable(BinaryReader r, IReadOnlyList<FeatureSpec> specs)
+    {
+        var rows = r.ReadInt32();
+        var columns = specs.Select(s => s.IsMulti ? new FeatureColumn(s, ReadInts(r), ReadInts(r)) : new FeatureColumn(s, ReadInts(r))).ToList();
+        return new EncodedTable(columns, rows);
+    }
+
+    private static void WriteInts(BinaryWriter w, int[] values)
+    {
+        w.Write(values.Length);
+        w.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    private static int[] ReadInts(BinaryReader r)
+    {
+        var values = new int[r.ReadInt32()];
+        ReadExactly(r, MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
+    }
+
+    private static void WriteLongs(BinaryWriter w, IReadOnlyList<long> values)
+    {
+        w.Write(values.Count);
+        foreach (var v in values) w.Write(v);
+    }
+
+    private static long[] ReadLongs(BinaryReader r)
+    {
+        var values = new long[r.ReadInt32()];
+        ReadExactly(r, MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
+    }
+
+    private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> values)
+    {
+        w.Write(values.Count);
+        foreach (var v in values) w.Write(v);
+    }
+
+    private static string[] ReadStrings(BinaryReader r)
+    {
+        var values = new string[r.ReadInt32()];
+        for (var i = 0; i < values.Length; i++) values[i] = r.ReadString();
+        return values;
+    }
+
+    private static void ReadExactly(BinaryReader r, Span<byte> into)
+    {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("SslRec binary files are little-endian");
+        r.BaseStream.ReadExactly(into);
+    }
+}

@@ -1,0 +1,91 @@
+using SslRec.Core.Data;
+using SslRec.Core.Reading;
+using SslRec.Core.Synthetic;
+
+namespace SslRec.Tests.Core;
+
+public class ShardingTests
+{
+    private static void AssertSameDataset(EncodedDataset a, EncodedDataset b)
+    {
+        Assert.Equal(a.ItemKeys, b.ItemKeys);
+        Assert.Equal(a.ItemTrainCounts, b.ItemTrainCounts);
+        Assert.Equal(a.Train.ItemIndex, b.Train.ItemIndex);
+        Assert.Equal(a.Eval.ItemIndex, b.Eval.ItemIndex);
+        for (var i = 0; i < a.Vocabularies.Count; i++)
+        {
+            Assert.Equal(a.Vocabularies[i].Values, b.Vocabularies[i].Values);
+            Assert.Equal(a.Vocabularies[i].Counts, b.Vocabularies[i].Counts);
+        }
+        foreach (var (x, y) in new[] { (a.Train.Queries, b.Train.Queries), (a.Eval.Queries, b.Eval.Queries), (a.Items, b.Items) })
+            for (var f = 0; f < x.Columns.Count; f++)
+            {
+                Assert.Equal(x.Columns[f].Ids, y.Columns[f].Ids);
+                Assert.Equal(x.Columns[f].Offsets, y.Columns[f].Offsets);
+                Assert.Equal(x.Columns[f].Values, y.Columns[f].Values);
+            }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Splitting_the_input_into_files_does_not_change_the_encoded_dataset(bool withCatalog)
+    {
+        using var whole = new TempDirectory();
+        SyntheticGenerator.Generate(whole.Path, new SyntheticOptions { Interactions = 3000, Items = 120, Seed = 2 });
+        if (!withCatalog)
+        {
+            // Without a catalog, item features come from the interaction rows themselves.
+            var items = File.ReadAllLines(Path.Combine(whole.Path, "items.csv")).Skip(1)
+                .ToDictionary(l => l.Split(',')[0], l => l[(l.IndexOf(',') + 1)..]);
+            File.Delete(Path.Combine(whole.Path, "items.csv"));
+            var lines = File.ReadAllLines(Path.Combine(whole.Path, "interactions.csv"));
+            File.WriteAllLines(Path.Combine(whole.Path, "interactions.csv"),
+                [lines[0] + ",category,brand,price,tags", .. lines.Skip(1).Select(l => l + "," + items[l.Split(',')[4]])]);
+        }
+        var reference = DatasetEncoder.Read(whole.Path);
+
+        using var parts = new TempDirectory();
+        foreach (var f in Directory.GetFiles(whole.Path).Where(f => !f.EndsWith("interactions.csv")))
+            File.Copy(f, Path.Combine(parts.Path, Path.GetFileName(f)));
+        var all = File.ReadAllLines(Path.Combine(whole.Path, "interactions.csv"));
+        var rows = all.Skip(1).ToArray();
+        var third = rows.Length / 3;
+        File.WriteAllLines(Path.Combine(parts.Path, "part-0.csv"), [all[0], .. rows[..third]]);
+        File.WriteAllLines(Path.Combine(parts.Path, "part-1.csv"), [all[0], .. rows[third..(2 * third)]]);
+        File.WriteAllLines(Path.Combine(parts.Path, "part-2.csv"), [all[0], .. rows[(2 * third)..]]);
+
+        AssertSameDataset(reference, DatasetEncoder.Read(parts.Path));
+    }
+
+    [Fact]
+    public void Shards_and_datasets_survive_a_binary_round_trip()
+    {
+        using var dir = new TempDirectory();
+        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 800, Items = 60, Seed = 4 });
+        var data = DatasetEncoder.Read(dir.Path);
+        using var ms = new MemoryStream();
+        BinaryFormat.WriteDataset(ms, data);
+        ms.Position = 0;
+        var back = BinaryFormat.ReadDataset(ms);
+        AssertSameDataset(data, back);
+        Assert.Equal(data.Report, back.Report with { BadRowMessages = data.Report.BadRowMessages });
+        Assert.Equal(data.Schema.All, back.Schema.All);
+
+        using var reader = DataFiles.Open(Path.Combine(dir.Path, "interactions.csv"), ShardEncoder.InteractionColumns(data.Schema), data.Schema.Ignore);
+        var shard = ShardEncoder.EncodeInteractions(reader, data.Schema, withCatalog: true, new DatasetReadOptions());
+        using var ms2 = new MemoryStream();
+        BinaryFormat.WriteShard(ms2, shard);
+        ms2.Position = 0;
+        var shardBack = BinaryFormat.ReadShard(ms2, data.Schema);
+        Assert.Equal(shard.TrainKeys, shardBack.TrainKeys);
+        Assert.Equal(shard.Dictionaries[0].Values, shardBack.Dictionaries[0].Values);
+        Assert.Equal(shard.Dictionaries[0].Counts, shardBack.Dictionaries[0].Counts);
+        Assert.Equal(shard.FirstRowOfKey, shardBack.FirstRowOfKey);
+
+        ms2.Position = 0;
+        ms2.WriteByte((byte)'X');
+        ms2.Position = 0;
+        Assert.Throws<InvalidDataException>(() => BinaryFormat.ReadShard(ms2, data.Schema));
+    }
+}
