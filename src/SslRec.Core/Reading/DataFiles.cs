@@ -35,23 +35,35 @@ public static class DataFiles
         return (interactions, catalogs.FirstOrDefault());
     }
 
-    public static IRowReader Open(string path, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
+    public static IRowReader Open(string path, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored) =>
+        Open(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), path, columns, ignored);
+
+    /// <summary>Opens a stream of a data file; <paramref name="name"/> (its path or blob name) selects the format and names it in errors.</summary>
+    public static IRowReader Open(Stream stream, string name, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored, bool decompress = true)
     {
-        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        if (decompress && name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
         var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        var name = StripGz(path);
+        var format = StripGz(name);
         try
         {
-            if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(path, text, ',', columns, ignored);
-            if (name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(path, text, '\t', columns, ignored);
-            return new JsonlRowReader(path, text, columns, ignored);
+            if (format.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(name, text, ',', columns, ignored);
+            if (format.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(name, text, '\t', columns, ignored);
+            return new JsonlRowReader(name, text, columns, ignored);
         }
         catch
         {
             text.Dispose();
             throw;
         }
+    }
+
+    public static bool IsCompressed(string name) => name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether the format has a header line (CSV, TSV) that every byte range of the file needs.</summary>
+    public static bool HasHeader(string name)
+    {
+        var format = StripGz(name);
+        return format.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || format.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase);
     }
 
     private static string StripGz(string name) =>

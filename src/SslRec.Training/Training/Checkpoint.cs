@@ -1,3 +1,4 @@
+using SslRec.Core.Checkpoints;
 using System.Text;
 using System.Text.Json;
 using SslRec.Training.Model;
@@ -36,14 +37,6 @@ public static class Checkpoint
         optimizer.load_state_dict(reader);
         return state;
     }
-}
-
-/// <summary>Where checkpoints live: a local folder here; blob storage in the pipeline.</summary>
-public interface ICheckpointStore
-{
-    void Save(int step, Action<Stream> write);
-    /// <summary>Opens the checkpoint with the highest step, or returns null when there is none.</summary>
-    Stream? OpenLatest(out int step);
 }
 
 /// <summary>Checkpoints as files ckpt-{step}.bin in a folder; keeps the newest <paramref name="keep"/>.</summary>

@@ -1,3 +1,4 @@
+using SslRec.Core.Checkpoints;
 using SslRec.Core.Statistics;
 using SslRec.Training;
 using SslRec.Training.Evaluation;

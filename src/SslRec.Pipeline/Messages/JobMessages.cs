@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace SslRec.Pipeline.Messages;
+
+/// <summary>
+/// Queue messages between stages: versioned JSON ("v") with the run id. A reader refuses versions it
+/// does not know rather than guessing, so a message from a newer deployment goes to the poison queue
+/// with a clear error instead of doing something half-right.
+/// </summary>
+public abstract record JobMessage
+{
+    public const int CurrentVersion = 1;
+
+    [JsonPropertyName("v")] public int Version { get; init; } = CurrentVersion;
+    [JsonPropertyName("run")] public string RunId { get; init; } = "";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, GetType(), Json);
+
+    public static T Parse<T>(string json) where T : JobMessage
+    {
+        T? message;
+        try { message = JsonSerializer.Deserialize<T>(json, Json); }
+        catch (JsonException e) { throw new InvalidMessageException($"{typeof(T).Name}: not valid JSON ({e.Message})"); }
+        if (message is null) throw new InvalidMessageException($"{typeof(T).Name}: empty message");
+        if (message.Version != CurrentVersion) throw new InvalidMessageException($"{typeof(T).Name}: unsupported message version {message.Version} (this build handles {CurrentVersion})");
+        if (string.IsNullOrEmpty(message.RunId) && message is not RetrainMessage) throw new InvalidMessageException($"{typeof(T).Name}: missing run id");
+        return message;
+    }
+}
+
+public sealed class InvalidMessageException(string message) : Exception(message);
+
+/// <summary>One unit of the map fan-out: a whole file, or a byte range of an uncompressed one.</summary>
+public sealed record ShardMapMessage : JobMessage
+{
+    public int Index { get; init; }
+    public string Blob { get; init; } = "";
+    public bool Catalog { get; init; }
+    /// <summary>Byte range [Start, End) of the blob; End = -1 for the whole blob.</summary>
+    public long Start { get; init; }
+    public long End { get; init; } = -1;
+}
+
+public sealed record ShardReduceMessage : JobMessage;
+
+public sealed record TrainMessage : JobMessage;
+
+public sealed record PublishMessage : JobMessage;
+
+/// <summary>Run the flow again on the newest version of a dataset, optionally with other training settings.</summary>
+public sealed record RetrainMessage : JobMessage
+{
+    public string Dataset { get; init; } = "";
+    /// <summary>Training option overrides (names as in TrainingOptions, e.g. {"Alpha": 0.3, "Epochs": 4}).</summary>
+    public JsonObject? Overrides { get; init; }
+    public bool WarmStart { get; init; }
+}
+
+/// <summary>The "embeddings published" notification.</summary>
+public sealed record PublishedNotification
+{
+    public string Model { get; init; } = "";
+    public string Version { get; init; } = "";
+    public string ManifestUri { get; init; } = "";
+    public string DatasetVersion { get; init; } = "";
+    public Dictionary<string, Dictionary<string, double>> Recall { get; init; } = new();
+
+    public string MessageId => $"{Model}/{Version}";
+}

@@ -1,0 +1,14 @@
+namespace SslRec.Pipeline;
+
+public sealed record PipelineOptions
+{
+    /// <summary>Uncompressed CSV/TSV/JSONL files larger than this are split into byte ranges for the map fan-out.</summary>
+    public long ShardTargetBytes { get; init; } = 64L << 20;
+    /// <summary>Rows that may be skipped as unusable across the whole dataset.</summary>
+    public long MaxBadRows { get; init; }
+    /// <summary>Publish gate: the candidate's Recall@K (all) may not be lower than the published model's by more than this (absolute).</summary>
+    public double GateMaxRecallDrop { get; init; } = 0.01;
+    public int GateK { get; init; } = 50;
+    /// <summary>Checkpoint to blob every N training steps.</summary>
+    public int CheckpointEvery { get; init; } = 50;
+}

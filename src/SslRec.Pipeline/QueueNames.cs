@@ -1,0 +1,25 @@
+namespace SslRec.Pipeline;
+
+/// <summary>
+/// The one table of queues. The Functions app, the local WebJobs host and the tests all read it, so a
+/// queue cannot be renamed in one place only. Poison messages go to "{name}-poison" (the host's rule).
+/// </summary>
+public static class QueueNames
+{
+    /// <summary>BlobCreated events of datasets/{name}/{version}/_READY (Event Grid in Azure; `sslrec drop` locally).</summary>
+    public const string Drop = "sslrec-drop";
+    public const string ShardMap = "sslrec-shard-map";
+    public const string ShardReduce = "sslrec-shard-reduce";
+    /// <summary>Consumed by the GPU container job (`sslrec train-worker`), not by a function.</summary>
+    public const string Train = "sslrec-train";
+    public const string Publish = "sslrec-publish";
+    public const string Retrain = "sslrec-retrain";
+    /// <summary>Local stand-in for the Service Bus topic "embeddings-published".</summary>
+    public const string Published = "sslrec-embeddings-published";
+
+    /// <summary>Queues whose messages a queue-triggered function handles (all but training and the notification).</summary>
+    public static readonly string[] Triggered = [Drop, ShardMap, ShardReduce, Publish, Retrain];
+    public static readonly string[] All = [Drop, ShardMap, ShardReduce, Train, Publish, Retrain, Published];
+
+    public static string Poison(string queue) => queue + "-poison";
+}

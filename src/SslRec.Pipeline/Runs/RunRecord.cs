@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace SslRec.Pipeline.Runs;
+
+public enum RunState { Planned, Mapping, Reducing, Training, Evaluated, Publishing, Published, Rejected, Failed }
+
+/// <summary>artifacts/runs/{run}/run.json: what a run is, where it stands, how long each stage took.</summary>
+public sealed class RunRecord
+{
+    public string RunId { get; set; } = "";
+    public string Dataset { get; set; } = "";
+    public string DatasetVersion { get; set; } = "";
+    /// <summary>The name the embeddings are published under (the dataset name) and the version.</summary>
+    public string Model { get; set; } = "";
+    public string ModelVersion { get; set; } = "";
+    public RunState State { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public JsonObject? Overrides { get; set; }
+    public bool WarmStart { get; set; }
+    public List<ShardTask> Shards { get; set; } = [];
+    public Dictionary<string, StageTiming> Stages { get; set; } = new();
+    public TrainingProgressInfo? Training { get; set; }
+    public Dictionary<string, Dictionary<string, double>>? Recall { get; set; }
+    public GateResult? Gate { get; set; }
+    public DatasetSummary? Data { get; set; }
+    public List<RunFailure> Failures { get; set; } = [];
+}
+
+public sealed record ShardTask(int Index, string Blob, bool Catalog, long Start, long End);
+
+public sealed class StageTiming
+{
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public int Attempts { get; set; }
+    [JsonIgnore] public double? Seconds => StartedAt is { } s && FinishedAt is { } f ? (f - s).TotalSeconds : null;
+}
+
+public sealed class TrainingProgressInfo
+{
+    public int Step { get; set; }
+    public int TotalSteps { get; set; }
+    public double Loss { get; set; }
+    public double ExamplesPerSecond { get; set; }
+    public int ResumedFromStep { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed record GateResult(bool Passed, string Reason, double? CandidateRecall, double? PublishedRecall);
+
+public sealed record DatasetSummary(long Rows, long Train, long Eval, int Items, long BadRows);
+
+public sealed record RunFailure(string Stage, string Message, DateTimeOffset At);

@@ -1,0 +1,77 @@
+using Azure;
+using Azure.Storage.Blobs.Models;
+using SslRec.Pipeline.Storage;
+
+namespace SslRec.Pipeline.Runs;
+
+/// <summary>
+/// Run records in blob storage, updated with optimistic concurrency (ETag): concurrent stages of one run
+/// (map shards finishing together) never lose each other's updates.
+/// </summary>
+public sealed class RunStore(BlobStore blobs)
+{
+    /// <summary>Creates the record unless one exists; returns false when the run was already claimed.</summary>
+    public Task<bool> TryCreateAsync(RunRecord run, CancellationToken ct = default)
+    {
+        run.CreatedAt = run.UpdatedAt = DateTimeOffset.UtcNow;
+        return blobs.TryCreateAsync(BlobLayout.Artifacts, BlobLayout.Run(run.RunId), BinaryData.FromObjectAsJson(run, BlobStore.Json), ct);
+    }
+
+    public async Task<RunRecord?> GetAsync(string runId, CancellationToken ct = default) =>
+        await blobs.TryReadJsonAsync<RunRecord>(BlobLayout.Artifacts, BlobLayout.Run(runId), ct);
+
+    public async Task<RunRecord> RequireAsync(string runId, CancellationToken ct = default) =>
+        await GetAsync(runId, ct) ?? throw new InvalidOperationException($"run '{runId}' has no record ({BlobLayout.Artifacts}/{BlobLayout.Run(runId)})");
+
+    /// <summary>Read–modify–write with If-Match, retried when another writer got there first.</summary>
+    public async Task<RunRecord> UpdateAsync(string runId, Action<RunRecord> change, CancellationToken ct = default)
+    {
+        var blob = blobs.Blob(BlobLayout.Artifacts, BlobLayout.Run(runId));
+        for (var attempt = 0; ; attempt++)
+        {
+            var download = await blob.DownloadContentAsync(ct);
+            var run = download.Value.Content.ToObjectFromJson<RunRecord>(BlobStore.Json)!;
+            change(run);
+            run.UpdatedAt = DateTimeOffset.UtcNow;
+            try
+            {
+                await blob.UploadAsync(BinaryData.FromObjectAsJson(run, BlobStore.Json),
+                    new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = download.Value.Details.ETag } }, ct);
+                return run;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 50)
+            {
+                await Task.Delay(Random.Shared.Next(5, 50), ct);
+            }
+        }
+    }
+
+    public Task StageStartedAsync(string runId, string stage, CancellationToken ct = default) => UpdateAsync(runId, r =>
+    {
+        var t = r.Stages.TryGetValue(stage, out var s) ? s : r.Stages[stage] = new StageTiming();
+        t.StartedAt ??= DateTimeOffset.UtcNow;
+        t.Attempts++;
+    }, ct);
+
+    public Task StageFinishedAsync(string runId, string stage, Action<RunRecord>? also = null, CancellationToken ct = default) => UpdateAsync(runId, r =>
+    {
+        var t = r.Stages.TryGetValue(stage, out var s) ? s : r.Stages[stage] = new StageTiming();
+        t.StartedAt ??= DateTimeOffset.UtcNow;
+        t.FinishedAt ??= DateTimeOffset.UtcNow;
+        also?.Invoke(r);
+    }, ct);
+
+    public Task FailedAsync(string runId, string stage, string message, CancellationToken ct = default) => UpdateAsync(runId, r =>
+    {
+        r.Failures.Add(new RunFailure(stage, message, DateTimeOffset.UtcNow));
+        if (r.Failures.Count > 50) r.Failures.RemoveAt(0);
+    }, ct);
+
+    public async Task<List<RunRecord>> ListAsync(CancellationToken ct = default)
+    {
+        var runs = new List<RunRecord>();
+        foreach (var b in await blobs.ListAsync(BlobLayout.Artifacts, "runs/", ct))
+            if (b.Name.EndsWith("/run.json") && await GetAsync(b.Name.Split('/')[1], ct) is { } r) runs.Add(r);
+        return runs.OrderBy(r => r.CreatedAt).ToList();
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace SslRec.Pipeline.Storage;
+
+/// <summary>Small helpers over blob containers: JSON and stream I/O, conditional creation, existence.</summary>
+public sealed class BlobStore(BlobServiceClient service)
+{
+    public BlobServiceClient Service { get; } = service;
+
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public BlobContainerClient Container(string name) => Service.GetBlobContainerClient(name);
+    public BlobClient Blob(string container, string name) => Container(container).GetBlobClient(name);
+
+    public async Task EnsureContainersAsync(CancellationToken ct = default)
+    {
+        foreach (var c in BlobLayout.Containers) await Container(c).CreateIfNotExistsAsync(cancellationToken: ct);
+    }
+
+    public async Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) =>
+        (await Blob(container, name).ExistsAsync(ct)).Value;
+
+    public Task UploadAsync(string container, string name, Stream content, CancellationToken ct = default) =>
+        Blob(container, name).UploadAsync(content, overwrite: true, ct);
+
+    public Task UploadAsync(string container, string name, BinaryData content, CancellationToken ct = default) =>
+        Blob(container, name).UploadAsync(content, overwrite: true, ct);
+
+    public Task UploadFileAsync(string container, string name, string path, CancellationToken ct = default) =>
+        Blob(container, name).UploadAsync(path, overwrite: true, ct);
+
+    /// <summary>Creates the blob only if it does not exist yet; returns false when it already did.</summary>
+    public async Task<bool> TryCreateAsync(string container, string name, BinaryData content, CancellationToken ct = default)
+    {
+        try
+        {
+            await Blob(container, name).UploadAsync(content, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    public async Task<BinaryData?> TryDownloadAsync(string container, string name, CancellationToken ct = default)
+    {
+        try
+        {
+            return (await Blob(container, name).DownloadContentAsync(ct)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<T?> TryReadJsonAsync<T>(string container, string name, CancellationToken ct = default) where T : class
+    {
+        var data = await TryDownloadAsync(container, name, ct);
+        return data?.ToObjectFromJson<T>(Json);
+    }
+
+    public Task WriteJsonAsync<T>(string container, string name, T value, CancellationToken ct = default) =>
+        UploadAsync(container, name, BinaryData.FromObjectAsJson(value, Json), ct);
+
+    public async Task<List<BlobItem>> ListAsync(string container, string prefix, CancellationToken ct = default)
+    {
+        var items = new List<BlobItem>();
+        await foreach (var b in Container(container).GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct)) items.Add(b);
+        return items;
+    }
+
+    /// <summary>Downloads a blob to a local file (parent folders are created).</summary>
+    public async Task DownloadToFileAsync(string container, string name, string path, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await Blob(container, name).DownloadToAsync(path, ct);
+    }
+}
