@@ -1,0 +1,27 @@
+using System.Text.Json.Nodes;
+using SslRec.Core.Checkpoints;
+using SslRec.Core.Data;
+using SslRec.Core.Metrics;
+using SslRec.Pipeline.Runs;
+
+namespace SslRec.Pipeline;
+
+/// <summary>
+/// Trains and evaluates a model on an encoded dataset. The pipeline stays free of TorchSharp: the
+/// training worker plugs in the implementation (SslRec.Worker).
+/// </summary>
+public interface IModelTrainer
+{
+    TrainingOutcome Train(TrainingRequest request, CancellationToken ct);
+}
+
+public sealed record TrainingRequest(
+    EncodedDataset Data,
+    JsonObject? Overrides,
+    ICheckpointStore Checkpoints,
+    int CheckpointEvery,
+    string OutputDirectory,
+    Action<TrainingProgressInfo> Progress);
+
+/// <summary>Files the trainer wrote under the output directory (relative names are the candidate's blob names).</summary>
+public sealed record TrainingOutcome(MetricsReport Metrics, IReadOnlyList<string> Files, int StepsRun, int ResumedFromStep);

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using SslRec.Core.Reading;
+using SslRec.Core.Schema;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Storage;
+
+namespace SslRec.Pipeline.Stages;
+
+/// <summary>
+/// Drop: a dataset version is complete when its _READY marker exists. Its BlobCreated event claims a run
+/// (run id = dataset.version, created with a conditional write, so a repeated event finds the run and does
+/// nothing), plans the map fan-out (one task per file, byte ranges for large uncompressed files) and
+/// enqueues it. If the process dies between planning and enqueueing, the redelivered event sees the run
+/// still "planned" and enqueues again (map tasks are idempotent).
+/// </summary>
+public sealed class DropStage(PipelineContext ctx)
+{
+    public const string Name = "drop";
+
+    public async Task HandleAsync(string eventJson, CancellationToken ct = default)
+    {
+        var events = DropEvents.ParseReadyEvents(eventJson);
+        if (events.Count == 0) ctx.Logger.LogWarning("drop: the message holds no _READY BlobCreated event under {Container}/; ignored", BlobLayout.Datasets);
+        foreach (var (dataset, version) in events)
+            await StartRunAsync(dataset, version, $"{dataset}.{version}", version, overrides: null, warmStart: false, ct);
+    }
+
+    public async Task<string> StartRunAsync(string dataset, string version, string runId, string modelVersion, JsonObject? overrides, bool warmStart, CancellationToken ct)
+    {
+        if (!await ctx.Blobs.ExistsAsync(BlobLayout.Datasets, BlobLayout.ReadyBlob(dataset, version), ct))
+            throw new InvalidOperationException($"{BlobLayout.Datasets}/{BlobLayout.ReadyBlob(dataset, version)} does not exist: the upload is not complete");
+        var created = await ctx.Runs.TryCreateAsync(new RunRecord
+        {
+            RunId = runId, Dataset = dataset, DatasetVersion = version, Model = dataset, ModelVersion = modelVersion,
+            State = RunState.Planned, Overrides = overrides, WarmStart = warmStart,
+        }, ct);
+        var run = await ctx.Runs.RequireAsync(runId, ct);
+        if (!created && run.State != RunState.Planned)
+        {
+            ctx.Logger.LogInformation("drop: run {Run} already exists ({State}); duplicate event ignored", runId, run.State);
+            return runId;
+        }
+        await ctx.Runs.StageStartedAsync(runId, Name, ct);
+
+        List<ShardTask> plan;
+        try
+        {
+            plan = await PlanAsync(dataset, version, ct);
+        }
+        catch (Exception e) when (e is SchemaException or InvalidDataException)
+        {
+            await FailAsync(runId, e.Message, ct);
+            return runId;
+        }
+        await ctx.Runs.UpdateAsync(runId, r => r.Shards = plan, ct);
+        foreach (var task in plan)
+            await ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage
+            {
+                RunId = runId, Index = task.Index, Blob = task.Blob, Catalog = task.Catalog, Start = task.Start, End = task.End,
+            }, ct);
+        await ctx.Runs.StageFinishedAsync(runId, Name, r => { if (r.State == RunState.Planned) r.State = RunState.Mapping; }, ct);
+        ctx.Logger.LogInformation("drop: run {Run} planned {Shards} map tasks", runId, plan.Count);
+        return runId;
+    }
+
+    private async Task<List<ShardTask>> PlanAsync(string dataset, string version, CancellationToken ct)
+    {
+        var prefix = BlobLayout.DatasetPrefix(dataset, version);
+        var blobs = await ctx.Blobs.ListAsync(BlobLayout.Datasets, prefix, ct);
+        var schemaBlob = prefix + DatasetSchema.FileName;
+        var schemaJson = await ctx.Blobs.TryDownloadAsync(BlobLayout.Datasets, schemaBlob, ct)
+                         ?? throw new InvalidDataException($"{BlobLayout.Datasets}/{schemaBlob}: file not found (every dataset needs a schema.json)");
+        DatasetSchema.Parse(schemaJson.ToString(), $"{BlobLayout.Datasets}/{schemaBlob}"); // fail early on a bad schema
+
+        var files = blobs.Where(b => b.Name.LastIndexOf('/') == prefix.Length - 1 && DataFiles.IsDataFile(b.Name))
+            .OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+        var catalogs = files.Where(b => DataFiles.IsCatalog(b.Name)).ToList();
+        if (catalogs.Count > 1) throw new InvalidDataException($"{BlobLayout.Datasets}/{prefix}: more than one item catalog");
+        if (files.Count == catalogs.Count) throw new InvalidDataException($"{BlobLayout.Datasets}/{prefix}: no interaction files (expected *.csv, *.tsv, *.jsonl, optionally .gz)");
+
+        var plan = new List<ShardTask>();
+        foreach (var f in catalogs.Concat(files.Except(catalogs)))
+        {
+            var length = f.Properties.ContentLength ?? 0;
+            var ranges = DataFiles.IsCompressed(f.Name) ? [(0L, -1L)] : LineRange.Plan(length, ctx.Options.ShardTargetBytes);
+            foreach (var (start, end) in ranges)
+                plan.Add(new ShardTask(plan.Count, f.Name, DataFiles.IsCatalog(f.Name), start, ranges.Count == 1 ? -1 : end));
+        }
+        return plan;
+    }
+
+    private async Task FailAsync(string runId, string message, CancellationToken ct)
+    {
+        ctx.Logger.LogError("drop: run {Run} failed: {Message}", runId, message);
+        await ctx.Runs.FailedAsync(runId, Name, message, ct);
+        await ctx.Runs.UpdateAsync(runId, r => r.State = RunState.Failed, ct);
+    }
+}

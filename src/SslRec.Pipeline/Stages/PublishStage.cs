@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Storage;
+
+namespace SslRec.Pipeline.Stages;
+
+/// <summary>
+/// Publish: copies the candidate to embeddings/{model}/{version}/ (items.f32, ids.txt, query tower,
+/// metrics), writes manifest.json with every file's SHA-256 last, then moves latest.json to this version
+/// with a conditional write (only forward: a late, older run never replaces a newer one), then sends one
+/// "embeddings published" notification. Each step is skipped when already done, so a repeated message
+/// publishes nothing twice; the notification is claimed with a marker blob before it is sent.
+/// </summary>
+public sealed class PublishStage(PipelineContext ctx)
+{
+    public const string Name = "publish";
+
+    public async Task HandleAsync(PublishMessage m, CancellationToken ct = default)
+    {
+        var run = await ctx.Runs.RequireAsync(m.RunId, ct);
+        if (run.Gate?.Passed != true || run.State is RunState.Failed or RunState.Rejected)
+        {
+            ctx.Logger.LogWarning("publish: run {Run} is {State} and did not pass the gate; nothing to publish", m.RunId, run.State);
+            return;
+        }
+        await ctx.Runs.StageStartedAsync(m.RunId, Name, ct);
+        await ctx.Runs.UpdateAsync(m.RunId, r => { if (r.State == RunState.Evaluated) r.State = RunState.Publishing; }, ct);
+
+        var manifestBlob = BlobLayout.Manifest(run.Model, run.ModelVersion);
+        var manifest = await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, manifestBlob, ct)
+                       ?? await CopyCandidateAsync(run, ct);
+        await MoveLatestAsync(run, manifest, ct);
+        await NotifyOnceAsync(run, manifest, ct);
+        await ctx.Runs.StageFinishedAsync(m.RunId, Name, r => r.State = RunState.Published, ct);
+        ctx.Logger.LogInformation("publish: {Model} version {Version} published ({Count} items)", run.Model, run.ModelVersion, manifest.Count);
+    }
+
+    private async Task<Manifest> CopyCandidateAsync(RunRecord run, CancellationToken ct)
+    {
+        var prefix = BlobLayout.CandidatePrefix(run.RunId);
+        var files = await ctx.Blobs.ListAsync(BlobLayout.Artifacts, prefix, ct);
+        if (files.Count == 0) throw new InvalidOperationException($"run {run.RunId} has no candidate files to publish");
+        var manifest = new Manifest
+        {
+            Model = run.Model, Version = run.ModelVersion, DatasetVersion = run.DatasetVersion, RunId = run.RunId,
+            PublishedAt = DateTimeOffset.UtcNow, RunCreatedAt = run.CreatedAt, Recall = run.Recall,
+        };
+        foreach (var f in files.OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            var relative = f.Name[prefix.Length..];
+            var source = ctx.Blobs.Blob(BlobLayout.Artifacts, f.Name);
+            await using var read = await source.OpenReadAsync(cancellationToken: ct);
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using var hashing = new HashingStream(read, sha);
+            await ctx.Blobs.UploadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(run.Model, run.ModelVersion) + relative, hashing, ct);
+            manifest.Files[relative] = new ManifestFile(Convert.ToHexStringLower(sha.GetHashAndReset()), f.Properties.ContentLength ?? 0);
+        }
+        if (manifest.Files.TryGetValue("ids.txt", out var ids) && manifest.Files.TryGetValue("items.f32", out var vectors))
+        {
+            var idsText = await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(run.Model, run.ModelVersion) + "ids.txt", ct);
+            manifest.Count = idsText!.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            manifest.Dims = manifest.Count == 0 ? 0 : (int)(vectors.Bytes / 4 / manifest.Count);
+        }
+        // The manifest is written last: its presence says every file above is complete.
+        await ctx.Blobs.WriteJsonAsync(BlobLayout.Embeddings, BlobLayout.Manifest(run.Model, run.ModelVersion), manifest, ct);
+        return manifest;
+    }
+
+    private async Task MoveLatestAsync(RunRecord run, Manifest manifest, CancellationToken ct)
+    {
+        var blob = ctx.Blobs.Blob(BlobLayout.Embeddings, BlobLayout.Latest(run.Model));
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            LatestPointer? current = null;
+            var conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+            try
+            {
+                var existing = await blob.DownloadContentAsync(ct);
+                current = existing.Value.Content.ToObjectFromJson<LatestPointer>(BlobStore.Json);
+                conditions = new BlobRequestConditions { IfMatch = existing.Value.Details.ETag };
+            }
+            catch (RequestFailedException e) when (e.Status == 404) { }
+            if (current is not null && (current.Version == manifest.Version || current.RunCreatedAt > manifest.RunCreatedAt)) return;
+            var pointer = new LatestPointer
+            {
+                Model = run.Model, Version = manifest.Version, RunCreatedAt = manifest.RunCreatedAt, UpdatedAt = DateTimeOffset.UtcNow,
+                Manifest = BlobLayout.Manifest(run.Model, manifest.Version),
+            };
+            try
+            {
+                await blob.UploadAsync(BinaryData.FromObjectAsJson(pointer, BlobStore.Json), new BlobUploadOptions { Conditions = conditions }, ct);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412) { }
+        }
+        throw new InvalidOperationException($"could not update {BlobLayout.Embeddings}/{BlobLayout.Latest(run.Model)}: too many concurrent writers");
+    }
+
+    private async Task NotifyOnceAsync(RunRecord run, Manifest manifest, CancellationToken ct)
+    {
+        var marker = BlobLayout.Notified(run.Model, manifest.Version);
+        var existing = await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, marker, ct);
+        if (existing?.ToString() == "sent") return;
+        // Claim first (a concurrent duplicate stops here), then send, then mark sent. A crash between claim
+        // and "sent" leaves "sending", and the retry sends again: at least once, with the Service Bus
+        // message id (model/version) letting the topic drop the repeat.
+        if (existing is null && !await ctx.Blobs.TryCreateAsync(BlobLayout.Embeddings, marker, BinaryData.FromString("sending"), ct)) return;
+        await ctx.Notifier.SendAsync(new PublishedNotification
+        {
+            Model = run.Model,
+            Version = manifest.Version,
+            DatasetVersion = manifest.DatasetVersion,
+            ManifestUri = ctx.Blobs.Blob(BlobLayout.Embeddings, BlobLayout.Manifest(run.Model, manifest.Version)).Uri.ToString(),
+            Recall = manifest.Recall ?? new(),
+        }, ct);
+        await ctx.Blobs.UploadAsync(BlobLayout.Embeddings, marker, BinaryData.FromString("sent"), ct);
+    }
+
+    /// <summary>Hashes what passes through while the upload reads it, so each file is read once.</summary>
+    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = inner.Read(buffer, offset, count);
+            hash.AppendData(buffer, offset, n);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            var n = await inner.ReadAsync(buffer, ct);
+            hash.AppendData(buffer.Span[..n]);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,102 @@
+using System.IO.Compression;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using SslRec.Core.Data;
+using SslRec.Core.Reading;
+using SslRec.Core.Schema;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Storage;
+
+namespace SslRec.Pipeline.Stages;
+
+/// <summary>
+/// Shard-map (fan-out): one file or byte range → validated, split, locally encoded rows
+/// (<see cref="ShardEncoder"/>), written as runs/{run}/shards/{index}.bin. Fan-in uses the shard blobs
+/// themselves as the completion record: after writing its shard, a task lists the shard folder, and when
+/// every planned shard is there it enqueues the reduce. Duplicate or late messages find their shard
+/// written and only repeat that check; the reduce is idempotent, so an extra reduce message is harmless.
+/// </summary>
+public sealed class ShardMapStage(PipelineContext ctx)
+{
+    public const string Name = "shard-map";
+
+    public async Task HandleAsync(ShardMapMessage m, CancellationToken ct = default)
+    {
+        var run = await ctx.Runs.RequireAsync(m.RunId, ct);
+        if (run.State is RunState.Failed) return;
+        var shardBlob = BlobLayout.Shard(m.RunId, m.Index);
+        if (!await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, shardBlob, ct))
+        {
+            await ctx.Runs.StageStartedAsync(m.RunId, Name, ct);
+            PartialShard shard;
+            try
+            {
+                shard = await EncodeAsync(run, m, ct);
+            }
+            catch (Exception e) when (StageFailures.IsDataError(e))
+            {
+                ctx.Logger.LogError("shard-map: run {Run} shard {Index}: {Message}", m.RunId, m.Index, e.Message);
+                await ctx.Runs.FailedAsync(m.RunId, Name, e.Message, ct);
+                await ctx.Runs.UpdateAsync(m.RunId, r => r.State = RunState.Failed, ct);
+                return;
+            }
+            using var buffer = new MemoryStream();
+            BinaryFormat.WriteShard(buffer, shard);
+            buffer.Position = 0;
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, shardBlob, buffer, ct);
+            ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, shard.RowsRead, shard.BadRows);
+        }
+
+        var done = (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.ShardPlanPrefix(m.RunId), ct)).Count;
+        if (done < run.Shards.Count) return;
+        run = await ctx.Runs.RequireAsync(m.RunId, ct);
+        if (run.State is not (RunState.Planned or RunState.Mapping)) return; // the reduce was already asked for
+        await ctx.Bus.SendAsync(QueueNames.ShardReduce, new ShardReduceMessage { RunId = m.RunId }, ct);
+        await ctx.Runs.StageFinishedAsync(m.RunId, Name, r => { if (r.State is RunState.Planned or RunState.Mapping) r.State = RunState.Reducing; }, ct);
+    }
+
+    private async Task<PartialShard> EncodeAsync(RunRecord run, ShardMapMessage m, CancellationToken ct)
+    {
+        var schemaBlob = BlobLayout.DatasetPrefix(run.Dataset, run.DatasetVersion) + DatasetSchema.FileName;
+        var schemaJson = await ctx.Blobs.TryDownloadAsync(BlobLayout.Datasets, schemaBlob, ct)
+                         ?? throw new InvalidDataException($"{BlobLayout.Datasets}/{schemaBlob}: file not found");
+        var schema = DatasetSchema.Parse(schemaJson.ToString(), $"{BlobLayout.Datasets}/{schemaBlob}");
+        var blob = ctx.Blobs.Blob(BlobLayout.Datasets, m.Blob);
+        var ranged = m.End >= 0;
+        var name = ranged ? $"{BlobLayout.Datasets}/{m.Blob} (bytes {m.Start}–{m.End}; rows counted from the range start)" : $"{BlobLayout.Datasets}/{m.Blob}";
+        var options = new DatasetReadOptions { MaxBadRows = ctx.Options.MaxBadRows };
+
+        Stream stream;
+        if (!ranged)
+        {
+            stream = await blob.OpenReadAsync(position: 0, cancellationToken: ct);
+            if (DataFiles.IsCompressed(m.Blob)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        }
+        else
+        {
+            byte[]? header = null;
+            if (m.Start > 0 && DataFiles.HasHeader(m.Blob)) header = await ReadHeaderAsync(blob, ct);
+            stream = LineRange.Open(await blob.OpenReadAsync(position: Math.Max(0, m.Start - 1), cancellationToken: ct), m.Start, m.End, header);
+        }
+        var columns = m.Catalog ? ShardEncoder.CatalogColumns(schema) : ShardEncoder.InteractionColumns(schema);
+        using var reader = DataFiles.Open(stream, name, columns, schema.Ignore, decompress: false);
+        var hasCatalog = run.Shards.Any(s => s.Catalog);
+        return m.Catalog
+            ? ShardEncoder.EncodeCatalog(reader, schema, options)
+            : ShardEncoder.EncodeInteractions(reader, schema, hasCatalog, options);
+    }
+
+    private static async Task<byte[]> ReadHeaderAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken ct)
+    {
+        await using var s = await blob.OpenReadAsync(position: 0, bufferSize: 1 << 16, cancellationToken: ct);
+        var bytes = new List<byte>();
+        int b;
+        while ((b = s.ReadByte()) >= 0)
+        {
+            bytes.Add((byte)b);
+            if (b == '\n') break;
+        }
+        return bytes.ToArray();
+    }
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using Azure;
+using Azure.Storage.Blobs.Specialized;
+using Microsoft.Extensions.Logging;
+using SslRec.Core.Data;
+using SslRec.Core.Metrics;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Storage;
+
+namespace SslRec.Pipeline.Stages;
+
+/// <summary>
+/// Train + evaluate (the GPU job's stage): trains on the run's encoded dataset, checkpointing to blob and
+/// resuming from the newest checkpoint when an earlier attempt died; evaluates; uploads the candidate
+/// (embeddings, query tower, metrics, report); applies the publish gate against the model now published
+/// for this dataset; enqueues publish if it passes. One attempt at a time per run: a blob lease on
+/// runs/{run}/train.lock; a duplicate message finding the lease taken fails and is retried later, by
+/// when the candidate exists and the stage only re-sends the publish request if needed.
+/// </summary>
+public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
+{
+    public const string Name = "train";
+
+    public async Task HandleAsync(TrainMessage m, CancellationToken ct = default)
+    {
+        var run = await ctx.Runs.RequireAsync(m.RunId, ct);
+        if (run.State is RunState.Failed or RunState.Rejected or RunState.Published or RunState.Publishing) return;
+        if (run.State == RunState.Evaluated)
+        {
+            if (run.Gate?.Passed == true) await ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = m.RunId }, ct);
+            return;
+        }
+
+        var lockBlob = ctx.Blobs.Blob(BlobLayout.Artifacts, BlobLayout.TrainLock(m.RunId));
+        await ctx.Blobs.TryCreateAsync(BlobLayout.Artifacts, BlobLayout.TrainLock(m.RunId), BinaryData.FromString(m.RunId), ct);
+        var lease = lockBlob.GetBlobLeaseClient();
+        try
+        {
+            await lease.AcquireAsync(TimeSpan.FromSeconds(60), cancellationToken: ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            throw new InvalidOperationException($"run {m.RunId} is being trained by another worker; this message will be retried");
+        }
+        using var renew = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewal = RenewAsync(lease, renew.Token);
+        try
+        {
+            await TrainAsync(run, ct);
+        }
+        finally
+        {
+            renew.Cancel();
+            try { await renewal; } catch (OperationCanceledException) { }
+            try { await lease.ReleaseAsync(cancellationToken: CancellationToken.None); } catch (RequestFailedException) { }
+        }
+    }
+
+    private static async Task RenewAsync(BlobLeaseClient lease, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(20), ct);
+            await lease.RenewAsync(cancellationToken: ct);
+        }
+    }
+
+    private async Task TrainAsync(RunRecord run, CancellationToken ct)
+    {
+        await ctx.Runs.StageStartedAsync(run.RunId, Name, ct);
+        var work = Path.Combine(Path.GetTempPath(), "sslrec-train-" + run.RunId + "-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var bytes = await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(run.RunId), ct)
+                        ?? throw new InvalidOperationException($"run {run.RunId} has no encoded dataset yet");
+            var data = BinaryFormat.ReadDataset(bytes.ToStream());
+            var lastReport = DateTime.MinValue;
+            var outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
+                data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId), ctx.Options.CheckpointEvery, work,
+                progress =>
+                {
+                    if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
+                    lastReport = DateTime.UtcNow;
+                    ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
+                }), ct), ct);
+
+            foreach (var file in outcome.Files)
+                await ctx.Blobs.UploadFileAsync(BlobLayout.Artifacts, BlobLayout.CandidatePrefix(run.RunId) + file, Path.Combine(work, file), ct);
+
+            var gate = await GateAsync(run, outcome.Metrics, ct);
+            await ctx.Runs.StageFinishedAsync(run.RunId, Name, r =>
+            {
+                r.Recall = outcome.Metrics.Recall;
+                r.Gate = gate;
+                r.State = gate.Passed ? RunState.Evaluated : RunState.Rejected;
+            }, ct);
+            ctx.Logger.LogInformation("train: run {Run} Recall@{K} {Recall:F4}; gate {Gate}: {Reason}", run.RunId, ctx.Options.GateK,
+                gate.CandidateRecall, gate.Passed ? "passed" : "failed", gate.Reason);
+            if (gate.Passed) await ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = run.RunId }, ct);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The candidate passes unless its Recall@K (all) is below the published model's by more than the allowed drop.</summary>
+    private async Task<GateResult> GateAsync(RunRecord run, MetricsReport candidate, CancellationToken ct)
+    {
+        var k = ctx.Options.GateK.ToString(CultureInfo.InvariantCulture);
+        var mine = candidate.Recall["all"].GetValueOrDefault(k);
+        var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(run.Model), ct);
+        if (latest is null) return new GateResult(true, "no model is published for this dataset yet", mine, null);
+        var manifest = await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, BlobLayout.Manifest(run.Model, latest.Version), ct);
+        if (manifest?.Recall is null || !manifest.Recall.TryGetValue("all", out var all) || !all.TryGetValue(k, out var published))
+            return new GateResult(true, $"published version {latest.Version} has no Recall@{k} to compare with", mine, null);
+        var passed = mine >= published - ctx.Options.GateMaxRecallDrop;
+        var reason = $"Recall@{k} {mine:F4} vs published {latest.Version} {published:F4} (allowed drop {ctx.Options.GateMaxRecallDrop})";
+        return new GateResult(passed, reason, mine, published);
+    }
+}
