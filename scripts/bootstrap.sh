@@ -21,4 +21,13 @@ if ((${#need_apt[@]})); then
   fi
 fi
 
+# Azurite (the Azure Storage emulator) for the local pipeline and its tests, pinned, in .tools/azurite.
+azurite_version=3.35.0
+if [[ ! -x .tools/azurite/node_modules/.bin/azurite ]] || ! grep -q "\"version\": \"$azurite_version\"" .tools/azurite/node_modules/azurite/package.json 2>/dev/null; then
+  command -v npm >/dev/null || { echo "bootstrap: npm (Node.js) is required to install Azurite" >&2; exit 1; }
+  echo "bootstrap: installing azurite $azurite_version into .tools/azurite" >&2
+  mkdir -p .tools/azurite
+  npm install --prefix .tools/azurite --no-audit --no-fund --loglevel=error "azurite@$azurite_version" >/dev/null
+fi
+
 dotnet restore SslRec.Functions.sln --nologo -v quiet

@@ -52,25 +52,38 @@ public static class TrainJob
         log($"read {r.RowsRead:N0} rows in {read.Elapsed.TotalSeconds:F1}s: {r.TrainRows:N0} train, {r.EvalRows:N0} held out, {data.CorpusSize:N0} items" +
             (r.BadRows > 0 ? $", {r.BadRows} bad rows skipped (first: {r.BadRowMessages[0]})" : ""));
 
-        var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
-        WriteMutualInformation(Path.Combine(job.OutputDirectory, "feature_mi.json"), data, mi);
-
-        using var trainer = new Trainer(data, job.Training, device, mi);
         var store = new LocalCheckpointStore(Path.Combine(job.OutputDirectory, "checkpoints"));
-        if (job.Resume && trainer.TryResume(store))
+        return TrainAndEvaluate(data, job.Training, device, store, job.Resume, job.OutputDirectory, log, job.Progress, job.DataFraction, cancel);
+    }
+
+    /// <summary>
+    /// Trains (resuming from the store's newest checkpoint when asked), evaluates, and writes the outputs
+    /// to <paramref name="outputDirectory"/>. Shared by `sslrec train` and the pipeline's training worker.
+    /// </summary>
+    public static MetricsReport TrainAndEvaluate(EncodedDataset data, TrainingOptions options, Device device, ICheckpointStore store,
+        bool resume, string outputDirectory, Action<string> log, Action<TrainingProgress>? progress, double dataFraction = 1.0,
+        CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(outputDirectory);
+        var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+        WriteMutualInformation(Path.Combine(outputDirectory, "feature_mi.json"), data, mi);
+
+        using var trainer = new Trainer(data, options, device, mi);
+        if (resume && trainer.TryResume(store))
             log($"resumed from checkpoint at step {trainer.State.Step}/{trainer.State.TotalSteps}");
-        log($"training on {device.type}: {trainer.State.TotalSteps} steps ({trainer.StepsPerEpoch}/epoch), ssl={job.Training.Ssl.ToString().ToLowerInvariant()}, α={job.Training.Alpha}");
-        trainer.Train(store, job.Progress, cancel);
-        WriteLosses(Path.Combine(job.OutputDirectory, "loss.csv"), trainer.State.Losses);
+        log($"training on {device.type}: {trainer.State.TotalSteps} steps ({trainer.StepsPerEpoch}/epoch), ssl={options.Ssl.ToString().ToLowerInvariant()}, α={options.Alpha}");
+        trainer.Train(store, progress, cancel);
+        WriteLosses(Path.Combine(outputDirectory, "loss.csv"), trainer.State.Losses);
 
         var evalClock = Stopwatch.StartNew();
         using var itemEmbeddings = Embeddings.Encode(trainer.Model.ItemTower, data.Items, device);
         var metrics = Evaluate(trainer, data, itemEmbeddings, device);
         metrics.EvalSeconds = evalClock.Elapsed.TotalSeconds;
-        metrics.DataFraction = job.DataFraction;
-        File.WriteAllText(Path.Combine(job.OutputDirectory, "metrics.json"), metrics.ToJson());
-        EmbeddingFiles.Write(Path.Combine(job.OutputDirectory, "embeddings"), itemEmbeddings, data.ItemKeys);
-        ModelBundle.Save(Path.Combine(job.OutputDirectory, "model"), data, job.Training, trainer.Model);
+        metrics.DataFraction = dataFraction;
+        File.WriteAllText(Path.Combine(outputDirectory, "metrics.json"), metrics.ToJson());
+        EmbeddingFiles.Write(Path.Combine(outputDirectory, "embeddings"), itemEmbeddings, data.ItemKeys);
+        ModelBundle.Save(Path.Combine(outputDirectory, "model"), data, options, trainer.Model);
+        ModelBundle.SaveQueryTower(Path.Combine(outputDirectory, "query_tower"), data, options, trainer.Model);
         return metrics;
     }
 

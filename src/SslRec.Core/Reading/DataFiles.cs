@@ -38,12 +38,17 @@ public static class DataFiles
     public static IRowReader Open(string path, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored) =>
         Open(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), path, columns, ignored);
 
-    /// <summary>Opens a stream of a data file; <paramref name="name"/> (its path or blob name) selects the format and names it in errors.</summary>
-    public static IRowReader Open(Stream stream, string name, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored, bool decompress = true)
+    /// <summary>
+    /// Opens a stream of a data file. <paramref name="name"/> names it in errors; <paramref name="fileName"/>
+    /// (default: the name) selects the format by its extension.
+    /// </summary>
+    public static IRowReader Open(Stream stream, string name, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored,
+        bool decompress = true, string? fileName = null)
     {
-        if (decompress && name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        fileName ??= name;
+        if (decompress && IsCompressed(fileName)) stream = new GZipStream(stream, CompressionMode.Decompress);
         var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        var format = StripGz(name);
+        var format = StripGz(fileName);
         try
         {
             if (format.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(name, text, ',', columns, ignored);

@@ -80,7 +80,7 @@ public sealed class ShardMapStage(PipelineContext ctx)
             stream = LineRange.Open(await blob.OpenReadAsync(position: Math.Max(0, m.Start - 1), cancellationToken: ct), m.Start, m.End, header);
         }
         var columns = m.Catalog ? ShardEncoder.CatalogColumns(schema) : ShardEncoder.InteractionColumns(schema);
-        using var reader = DataFiles.Open(stream, name, columns, schema.Ignore, decompress: false);
+        using var reader = DataFiles.Open(stream, name, columns, schema.Ignore, decompress: false, fileName: m.Blob);
         var hasCatalog = run.Shards.Any(s => s.Catalog);
         return m.Catalog
             ? ShardEncoder.EncodeCatalog(reader, schema, options)

@@ -45,6 +45,39 @@ public static class ModelBundle
         return (schema, options, vocabularies, model);
     }
 
+    /// <summary>
+    /// The query tower alone, as published: schema, options, the query features' vocabularies and the
+    /// tower's weights — all a service needs to turn a request's features into a query vector.
+    /// </summary>
+    public static void SaveQueryTower(string directory, EncodedDataset data, TrainingOptions options, TwoTowerModel model)
+    {
+        Directory.CreateDirectory(Path.Combine(directory, "vocab"));
+        File.WriteAllText(Path.Combine(directory, "schema.json"), data.Schema.ToJson());
+        File.WriteAllText(Path.Combine(directory, "options.json"), JsonSerializer.Serialize(options, Json));
+        for (var i = 0; i < data.Schema.Query.Count; i++)
+        {
+            using var f = File.Create(VocabPath(directory, i, data.Schema.All[i].Name));
+            data.Vocabularies[i].Write(f);
+        }
+        model.QueryTower.save(Path.Combine(directory, "weights.bin"));
+    }
+
+    public static (DatasetSchema Schema, IReadOnlyList<Vocabulary> Vocabularies, Tower Tower) LoadQueryTower(string directory)
+    {
+        var schema = DatasetSchema.Load(Path.Combine(directory, "schema.json"));
+        var options = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(Path.Combine(directory, "options.json")))
+                      ?? throw new InvalidDataException("empty options.json");
+        var vocabularies = schema.Query.Select((f, i) =>
+        {
+            using var s = File.OpenRead(VocabPath(directory, i, f.Name));
+            return Vocabulary.Read(s);
+        }).ToList();
+        var tower = new Tower("query", vocabularies.Select(v => v.Size).ToList(), options.EmbeddingDim, options.Hidden, options.OutputDim);
+        tower.load(Path.Combine(directory, "weights.bin"));
+        tower.eval();
+        return (schema, vocabularies, tower);
+    }
+
     private static string VocabPath(string directory, int index, string feature) =>
         Path.Combine(directory, "vocab", $"{index:D2}-{string.Concat(feature.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' ? c : '_'))}.json");
 }

@@ -1,0 +1,50 @@
+using Microsoft.Azure.WebJobs;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Stages;
+
+namespace SslRec.LocalHost;
+
+/// <summary>
+/// The queue-triggered functions of the local host: each one a few lines calling the Pipeline stage the
+/// Azure Functions app calls too. Dequeue counts, poison queues, visibility renewal and back-off are the
+/// WebJobs queue extension's own.
+/// </summary>
+public sealed class PipelineFunctions(PipelineContext ctx, IModelTrainer? trainer = null, int maxDequeueCount = 5)
+{
+    // Training runs one at a time locally (in Azure each container job replica takes one message).
+    private static readonly SemaphoreSlim TrainingSlot = new(1, 1);
+
+    [FunctionName("drop")]
+    public Task Drop([QueueTrigger(QueueNames.Drop)] string message, string id, long dequeueCount, CancellationToken ct) =>
+        Guard(QueueNames.Drop, message, id, dequeueCount, () => new DropStage(ctx).HandleAsync(message, ct));
+
+    [FunctionName("shard-map")]
+    public Task ShardMap([QueueTrigger(QueueNames.ShardMap)] string message, string id, long dequeueCount, CancellationToken ct) =>
+        Guard(QueueNames.ShardMap, message, id, dequeueCount, () => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(message), ct));
+
+    [FunctionName("shard-reduce")]
+    public Task ShardReduce([QueueTrigger(QueueNames.ShardReduce)] string message, string id, long dequeueCount, CancellationToken ct) =>
+        Guard(QueueNames.ShardReduce, message, id, dequeueCount, () => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(message), ct));
+
+    [FunctionName("train")]
+    public Task Train([QueueTrigger(QueueNames.Train)] string message, string id, long dequeueCount, CancellationToken ct) =>
+        Guard(QueueNames.Train, message, id, dequeueCount, async () =>
+        {
+            if (trainer is null) throw new InvalidOperationException("this host was started without a trainer; run `sslrec train-worker` for the training queue");
+            await TrainingSlot.WaitAsync(ct);
+            try { await new TrainStage(ctx, trainer).HandleAsync(JobMessage.Parse<TrainMessage>(message), ct); }
+            finally { TrainingSlot.Release(); }
+        });
+
+    [FunctionName("publish")]
+    public Task Publish([QueueTrigger(QueueNames.Publish)] string message, string id, long dequeueCount, CancellationToken ct) =>
+        Guard(QueueNames.Publish, message, id, dequeueCount, () => new PublishStage(ctx).HandleAsync(JobMessage.Parse<PublishMessage>(message), ct));
+
+    [FunctionName("retrain")]
+    public Task Retrain([QueueTrigger(QueueNames.Retrain)] string message, string id, long dequeueCount, CancellationToken ct) =>
+        Guard(QueueNames.Retrain, message, id, dequeueCount, () => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(JobMessage.Parse<RetrainMessage>(message), ct));
+
+    private Task Guard(string queue, string message, string id, long dequeueCount, Func<Task> run) =>
+        PoisonRecorder.RunAsync(ctx, queue, message, id, dequeueCount, maxDequeueCount, run);
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SslRec.Core.Metrics;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Runs;
+using SslRec.Training;
+
+namespace SslRec.Worker;
+
+/// <summary>The pipeline's trainer: TorchSharp training and evaluation with blob checkpoints.</summary>
+public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string device = "auto", Action<string>? log = null) : IModelTrainer
+{
+    private readonly TrainingOptions _defaults = defaults ?? new TrainingOptions();
+
+    public TrainingOutcome Train(TrainingRequest request, CancellationToken ct)
+    {
+        var options = ApplyOverrides(_defaults, request.Overrides) with { CheckpointEvery = request.CheckpointEvery };
+        var resumedFrom = 0;
+        var metrics = TrainJob.TrainAndEvaluate(request.Data, options, TorchSetup.ResolveDevice(device), request.Checkpoints, resume: true,
+            request.OutputDirectory,
+            message =>
+            {
+                log?.Invoke(message);
+                if (message.StartsWith("resumed from checkpoint at step ", StringComparison.Ordinal))
+                    resumedFrom = int.Parse(message["resumed from checkpoint at step ".Length..].Split('/')[0], CultureInfo.InvariantCulture);
+            },
+            p => request.Progress(new TrainingProgressInfo
+            {
+                Step = p.Step, TotalSteps = p.TotalSteps, Loss = p.Loss, ExamplesPerSecond = p.ExamplesPerSecond,
+                ResumedFromStep = resumedFrom, UpdatedAt = DateTimeOffset.UtcNow,
+            }), cancel: ct);
+        File.WriteAllText(Path.Combine(request.OutputDirectory, "report.md"), Report(metrics, options));
+
+        // Publishable files, named as they will appear under the candidate and the published version.
+        var files = new List<string> { "metrics.json", "loss.csv", "report.md", "feature_mi.json" };
+        foreach (var f in new[] { "items.f32", "ids.txt" })
+        {
+            File.Move(Path.Combine(request.OutputDirectory, "embeddings", f), Path.Combine(request.OutputDirectory, f), overwrite: true);
+            files.Add(f);
+        }
+        var towerDir = Path.Combine(request.OutputDirectory, "query_tower");
+        files.AddRange(Directory.EnumerateFiles(towerDir, "*", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(request.OutputDirectory, p).Replace('\\', '/')).Order(StringComparer.Ordinal));
+        var steps = metrics.Config.TryGetValue("steps", out var s) ? Convert.ToInt32(s, CultureInfo.InvariantCulture) : 0;
+        return new TrainingOutcome(metrics, files, steps, resumedFrom);
+    }
+
+    /// <summary>Overrides use TrainingOptions' property names (case-insensitive), e.g. {"alpha": 0.3, "ssl": "none"}.</summary>
+    public static TrainingOptions ApplyOverrides(TrainingOptions defaults, JsonObject? overrides)
+    {
+        if (overrides is null || overrides.Count == 0) return defaults;
+        var json = JsonSerializer.SerializeToNode(defaults, Json)!.AsObject();
+        foreach (var (key, value) in overrides)
+        {
+            var name = json.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))
+                       ?? throw new ArgumentException($"unknown training option '{key}' (known: {string.Join(", ", json.Select(p => p.Key))})");
+            json[name] = value?.DeepClone();
+        }
+        var options = json.Deserialize<TrainingOptions>(Json) ?? defaults;
+        options.Validate();
+        return options;
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    private static string Report(MetricsReport m, TrainingOptions o)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# SslRec training report").AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"ssl {o.Ssl.ToString().ToLowerInvariant()}, α {o.Alpha}, τ {o.Tau}, τ_ssl {o.SslTau}, batch {o.BatchSize}, epochs {o.Epochs}, seed {o.Seed}").AppendLine();
+        sb.AppendLine("| slice | Recall@10 | Recall@50 | Recall@100 |").AppendLine("|---|---|---|---|");
+        foreach (var slice in new[] { "all", "head", "tail" })
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {slice} | {m.RecallAt(slice, 10):F4} | {m.RecallAt(slice, 50):F4} | {m.RecallAt(slice, 100):F4} |");
+        sb.AppendLine().AppendLine(CultureInfo.InvariantCulture,
+            $"{m.Examples.Train:N0} training and {m.Examples.Eval:N0} held-out pairs, corpus of {m.CorpusSize:N0} items; trained in {m.TrainSeconds:F1} s ({m.ExamplesPerSecond:N0} examples/s).");
+        sb.AppendLine().AppendLine(m.Slices.TailDefinition);
+        return sb.ToString();
+    }
+}

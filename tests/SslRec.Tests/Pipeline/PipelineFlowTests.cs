@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
+using SslRec.Core.Synthetic;
+using SslRec.LocalHost;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Stages;
+using SslRec.Pipeline.Storage;
+using SslRec.Tests.Training;
+using SslRec.Worker;
+
+namespace SslRec.Tests.Pipeline;
+
+[Collection("azurite")]
+public class PipelineFlowTests(AzuriteFixture azurite)
+{
+    private static readonly PipelineOptions Options = new() { ShardTargetBytes = 40_000, CheckpointEvery = 5 };
+
+    private static TorchModelTrainer Trainer() => new(TinyData.Options with { Epochs = 2 }, "cpu");
+
+    private static string Dataset(TempDirectory dir)
+    {
+        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Items = 100, Seed = 21 });
+        return dir.Path;
+    }
+
+    private async Task<(PipelineContext Ctx, RunRecord Run, List<string> LatestViolations)> RunFlowAsync(TempDirectory dir, string dataset)
+    {
+        var ctx = await azurite.FreshContextAsync(Options);
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, Dataset(dir), dataset);
+        using var host = LocalPipelineHost.Build(azurite.Storage, Options, Trainer(), AzuriteFixture.FastHostJson(dir));
+        using var stopReader = new CancellationTokenSource();
+        var violations = new List<string>();
+        var reader = WatchLatestAsync(ctx, dataset, violations, stopReader.Token);
+        await host.StartAsync();
+        var run = await RunWatcher.WaitAsync(ctx.Runs, runId, TimeSpan.FromMinutes(4));
+        await host.StopAsync();
+        stopReader.Cancel();
+        await reader;
+        return (ctx, run, violations);
+    }
+
+    /// <summary>Reads latest.json over and over; every version it names must already be complete and intact.</summary>
+    private static async Task WatchLatestAsync(PipelineContext ctx, string model, List<string> violations, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(model));
+            if (latest is not null)
+                violations.AddRange(await VerifyVersionAsync(ctx, model, latest.Version));
+            try { await Task.Delay(50, ct); } catch (OperationCanceledException) { }
+        }
+    }
+
+    private static async Task<List<string>> VerifyVersionAsync(PipelineContext ctx, string model, string version)
+    {
+        var problems = new List<string>();
+        var manifest = await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, BlobLayout.Manifest(model, version));
+        if (manifest is null) return [$"latest names {version} but it has no manifest"];
+        foreach (var (file, expected) in manifest.Files)
+        {
+            var data = await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(model, version) + file);
+            if (data is null) problems.Add($"{file} missing");
+            else if (Convert.ToHexStringLower(SHA256.HashData(data.ToArray())) != expected.Sha256) problems.Add($"{file} checksum differs");
+        }
+        return problems;
+    }
+
+    [Fact]
+    public async Task A_dropped_dataset_flows_to_published_embeddings_with_a_valid_manifest()
+    {
+        using var dir = new TempDirectory();
+        var (ctx, run, violations) = await RunFlowAsync(dir, "shop");
+
+        Assert.True(run.State == RunState.Published, $"run ended {run.State}: {string.Join("; ", run.Failures.Select(f => f.Message))}");
+        Assert.True(run.Shards.Count >= 3, $"expected byte-range fan-out, got {run.Shards.Count} shards");
+        Assert.Contains(run.Shards, s => s.Catalog);
+        Assert.All(new[] { DropStage.Name, ShardMapStage.Name, ShardReduceStage.Name, TrainStage.Name, PublishStage.Name },
+            stage => Assert.NotNull(run.Stages[stage].Seconds));
+        Assert.Equal(3000, run.Data!.Rows);
+        Assert.Equal(100, run.Data.Items);
+
+        var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest("shop"));
+        Assert.Equal(run.ModelVersion, latest!.Version);
+        Assert.Empty(await VerifyVersionAsync(ctx, "shop", latest.Version));
+        var manifest = (await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, BlobLayout.Manifest("shop", latest.Version)))!;
+        Assert.Equal(100, manifest.Count);
+        Assert.Equal(TinyData.Options.OutputDim, manifest.Dims);
+        Assert.Contains("query_tower/weights.bin", manifest.Files.Keys);
+        Assert.Contains("items.f32", manifest.Files.Keys);
+        Assert.Equal(100 * manifest.Dims * 4, manifest.Files["items.f32"].Bytes);
+        Assert.Empty(violations);
+
+        var notes = (await ctx.Bus.Queue(QueueNames.Published).ReceiveMessagesAsync(32)).Value;
+        var note = Assert.Single(notes);
+        Assert.Contains("\"model\":\"shop\"", note.Body.ToString());
+    }
+
+    [Fact]
+    public async Task Duplicate_delivery_of_every_message_type_publishes_exactly_once()
+    {
+        using var dir = new TempDirectory();
+        var (ctx, run, _) = await RunFlowAsync(dir, "dupes");
+        Assert.Equal(RunState.Published, run.State);
+        var manifestBefore = await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.Manifest("dupes", run.ModelVersion));
+        await ctx.Bus.Queue(QueueNames.Published).ClearMessagesAsync();
+
+        // Deliver every kind of message again, as an at-least-once queue may.
+        var ready = ctx.Blobs.Blob(BlobLayout.Datasets, BlobLayout.ReadyBlob("dupes", run.DatasetVersion));
+        await ctx.Bus.SendTextAsync(QueueNames.Drop, DropEvents.BuildBlobCreated(ready.Uri, BlobLayout.Datasets, BlobLayout.ReadyBlob("dupes", run.DatasetVersion), 1));
+        foreach (var s in run.Shards)
+            await ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage { RunId = run.RunId, Index = s.Index, Blob = s.Blob, Catalog = s.Catalog, Start = s.Start, End = s.End });
+        await ctx.Bus.SendAsync(QueueNames.ShardReduce, new ShardReduceMessage { RunId = run.RunId });
+        await ctx.Bus.SendAsync(QueueNames.Train, new TrainMessage { RunId = run.RunId });
+        await ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = run.RunId });
+        await ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = run.RunId });
+
+        using (var host = LocalPipelineHost.Build(azurite.Storage, Options, Trainer(), AzuriteFixture.FastHostJson(dir)))
+        {
+            await host.StartAsync();
+            await WaitForEmptyQueuesAsync(ctx);
+            await host.StopAsync();
+        }
+
+        var after = await ctx.Runs.RequireAsync(run.RunId);
+        Assert.Equal(RunState.Published, after.State);
+        Assert.Equal(run.Stages[TrainStage.Name].Attempts, after.Stages[TrainStage.Name].Attempts); // not trained again
+        Assert.Equal(manifestBefore!.ToString(), (await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.Manifest("dupes", run.ModelVersion)))!.ToString());
+        Assert.Single(await ctx.Blobs.ListAsync(BlobLayout.Embeddings, "dupes/"), b => b.Name.EndsWith("/manifest.json"));
+        Assert.Single(await ctx.Runs.ListAsync(), r => r.Dataset == "dupes");
+        Assert.Empty((await ctx.Bus.Queue(QueueNames.Published).ReceiveMessagesAsync(32)).Value); // no second notification
+    }
+
+    private static async Task WaitForEmptyQueuesAsync(PipelineContext ctx)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var quiet = 0;
+        while (DateTime.UtcNow < deadline && quiet < 8)
+        {
+            var busy = false;
+            foreach (var q in QueueNames.Triggered.Append(QueueNames.Train))
+                if ((await ctx.Bus.Queue(q).GetPropertiesAsync()).Value.ApproximateMessagesCount > 0) busy = true;
+            quiet = busy ? 0 : quiet + 1;
+            await Task.Delay(250);
+        }
+    }
+}
