@@ -11,6 +11,13 @@ public static class Program
         {
             GenerateCommand.Create(),
             TrainCommand.Create(),
+            DemoCommand.Create(),
+            PipelineCommands.Host(),
+            PipelineCommands.Drop(),
+            PipelineCommands.Status(),
+            PipelineCommands.Retrain(),
+            PipelineCommands.TrainWorkerCommand(),
+            PipelineCommands.Recommend(),
         };
         return root.Parse(args).Invoke();
     }

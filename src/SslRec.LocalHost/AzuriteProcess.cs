@@ -107,6 +107,8 @@ public sealed class AzuriteProcess : IDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
+    public static bool InUse(int port) => CanConnect(port);
+
     private static bool CanConnect(int port)
     {
         try

@@ -30,14 +30,17 @@ public static class LocalPipelineHost
                 b.AddAzureStorageCoreServices();
                 b.AddAzureStorageQueues();
             })
-            .ConfigureLogging(l => l.SetMinimumLevel(minimumLevel).AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }))
+            .ConfigureLogging(l => l.SetMinimumLevel(minimumLevel)
+                // The SDK logs expected 404/409/412 answers (conditional writes, existence checks) as warnings.
+                .AddFilter("Azure.Core", LogLevel.Error)
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }))
             .ConfigureServices(s =>
             {
                 s.AddSingleton<ITypeLocator>(new FunctionTypes(typeof(PipelineFunctions)));
                 s.AddSingleton(sp => PipelineContext.Create(storage, options: options, logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger("sslrec")));
                 if (trainer is not null) s.AddSingleton(trainer);
                 var maxDequeue = int.TryParse(queueSettings.GetValueOrDefault("AzureWebJobs:Extensions:Queues:MaxDequeueCount"), out var m) ? m : 5;
-                s.AddSingleton(sp => new PipelineFunctions(sp.GetRequiredService<PipelineContext>(), sp.GetService<IModelTrainer>(), maxDequeue));
+                s.AddSingleton(new FunctionSettings(maxDequeue));
                 configure?.Invoke(s);
             })
             .Build();

@@ -10,8 +10,11 @@ namespace SslRec.LocalHost;
 /// Azure Functions app calls too. Dequeue counts, poison queues, visibility renewal and back-off are the
 /// WebJobs queue extension's own.
 /// </summary>
-public sealed class PipelineFunctions(PipelineContext ctx, IModelTrainer? trainer = null, int maxDequeueCount = 5)
+/// <param name="settings">the host's queue settings that the functions need to know (from host.json)</param>
+public sealed class PipelineFunctions(PipelineContext ctx, FunctionSettings settings, IModelTrainer? trainer = null)
 {
+    private readonly int maxDequeueCount = settings.MaxDequeueCount;
+
     // Training runs one at a time locally (in Azure each container job replica takes one message).
     private static readonly SemaphoreSlim TrainingSlot = new(1, 1);
 
@@ -48,3 +51,9 @@ public sealed class PipelineFunctions(PipelineContext ctx, IModelTrainer? traine
     private Task Guard(string queue, string message, string id, long dequeueCount, Func<Task> run) =>
         PoisonRecorder.RunAsync(ctx, queue, message, id, dequeueCount, maxDequeueCount, run);
 }
+
+/// <summary>
+/// Settings the functions read. Registered in DI because the WebJobs job activator constructs function
+/// classes itself (ActivatorUtilities), so constructor defaults would silently win over a registration.
+/// </summary>
+public sealed record FunctionSettings(int MaxDequeueCount);

@@ -41,7 +41,7 @@ public static class TrainCommand
             data, output, ssl, alpha, tau, sslTau, epochs, batch, sslBatch, lr, optimizer, dim, hidden, outDim,
             dropout, spread, sampling, mix, fraction, seed, device, checkpointEvery, resume, maxBad, maxSteps,
         };
-        command.SetAction((parse, cancel) => Task.FromResult(CommandRunner.Run(() =>
+        command.SetAction((parse, cancel) => CommandRunner.RunAsync(() =>
         {
             var options = new TrainingOptions
             {
@@ -62,7 +62,8 @@ public static class TrainCommand
             }, cancel);
             progress.Finish();
             PrintMetrics(metrics, outDir);
-        })));
+            return Task.CompletedTask;
+        }));
         return command;
     }
 

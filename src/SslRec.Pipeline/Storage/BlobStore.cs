@@ -10,7 +10,13 @@ public sealed class BlobStore(BlobServiceClient service)
 {
     public BlobServiceClient Service { get; } = service;
 
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    /// <summary>JSON of run records, manifests and pointers: snake_case names, enums as strings.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     public BlobContainerClient Container(string name) => Service.GetBlobContainerClient(name);
     public BlobClient Blob(string container, string name) => Container(container).GetBlobClient(name);

@@ -1,6 +1,6 @@
 namespace SslRec.Tests.Cli;
 
-[Collection("console")]
+[Collection("azurite")] // shares Console redirection with the CLI pipeline tests, so never in parallel with them
 public class CliTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args)

@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Hosting;
+using SslRec.LocalHost;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Storage;
+using SslRec.Training;
+using SslRec.Training.Export;
+using SslRec.Worker;
+
+namespace SslRec.Cli.Commands;
+
+/// <summary>
+/// host, drop, status, retrain, train-worker, recommend. Storage follows the Functions conventions:
+/// AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName with DefaultAzureCredential;
+/// with neither, the local emulator (UseDevelopmentStorage=true: Azurite on 127.0.0.1:10000/10001).
+/// </summary>
+public static class PipelineCommands
+{
+    public static PipelineContext Context(PipelineOptions? options = null) => PipelineContext.Create(StorageSettings.FromEnvironment(), options: options);
+
+    private static readonly Option<string> Device = new("--device") { Description = "Training device: auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+
+    public static Command Host()
+    {
+        var noTrain = new Option<bool>("--no-train") { Description = "Leave the training queue to `sslrec train-worker` (as in Azure)" };
+        var scan = new Option<int>("--scan-seconds") { Description = "How often to look for _READY datasets no run has claimed (0: only at start)", DefaultValueFactory = _ => 30 };
+        var command = new Command("host", "Run every pipeline stage under the WebJobs queue-trigger engine until Ctrl+C") { noTrain, scan, Device };
+        command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
+        {
+            var storage = StorageSettings.FromEnvironment();
+            var ctx = PipelineContext.Create(storage);
+            await ctx.EnsureInfrastructureAsync(cancel);
+            IModelTrainer? trainer = parse.GetValue(noTrain) ? null : new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine);
+            using var host = LocalPipelineHost.Build(storage, ctx.Options, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information);
+            await host.StartAsync(cancel);
+            Console.Error.WriteLine("sslrec host: running (Ctrl+C stops; running work finishes or its message becomes visible again)");
+            var every = parse.GetValue(scan);
+            try
+            {
+                do
+                {
+                    foreach (var run in await UnclaimedDrops.EnqueueAsync(ctx, cancel)) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
+                    await Task.Delay(every > 0 ? TimeSpan.FromSeconds(every) : Timeout.InfiniteTimeSpan, cancel);
+                } while (true);
+            }
+            catch (OperationCanceledException) { }
+            await host.StopAsync(CancellationToken.None);
+        }));
+        return command;
+    }
+
+    public static Command Drop()
+    {
+        var folder = new Argument<string>("folder") { Description = "Dataset folder (schema.json + data files)" };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset (and model) name", Required = true };
+        var version = new Option<string?>("--version") { Description = "Version name (default: a UTC timestamp)" };
+        var command = new Command("drop", "Upload a dataset to blob storage, mark it _READY and enqueue its BlobCreated event") { folder, dataset, version };
+        command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
+        {
+            var ctx = Context();
+            await ctx.EnsureInfrastructureAsync(cancel);
+            var (name, v, run) = await DatasetDrop.UploadAsync(ctx, parse.GetValue(folder)!, parse.GetValue(dataset)!, parse.GetValue(version), ct: cancel);
+            Console.WriteLine($"dropped {BlobLayout.Datasets}/{name}/{v}/ (run {run})");
+        }));
+        return command;
+    }
+
+    public static Command Status()
+    {
+        var run = new Option<string?>("--run") { Description = "Show one run in detail" };
+        var command = new Command("status", "List runs, or show one run's stages, timings, training progress and failures") { run };
+        command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
+        {
+            var ctx = Context();
+            var id = parse.GetValue(run);
+            if (id is not null)
+            {
+                RunReport.PrintDetails(await ctx.Runs.GetAsync(id, cancel) ?? throw new ArgumentException($"--run: no run '{id}'"), Console.Out);
+                return;
+            }
+            var runs = await ctx.Runs.ListAsync(cancel);
+            if (runs.Count == 0) Console.WriteLine("no runs yet");
+            foreach (var r in runs) Console.WriteLine(RunReport.Line(r));
+        }));
+        return command;
+    }
+
+    public static Command Retrain()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "Dataset whose newest complete version to train on", Required = true };
+        var set = new Option<string[]>("--set") { Description = "Training option override, e.g. --set alpha=0.3 --set ssl=none", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("retrain", "Enqueue a retrain message (runs the flow again on the newest dataset version)") { dataset, set };
+        command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
+        {
+            var overrides = new JsonObject();
+            foreach (var kv in parse.GetValue(set) ?? [])
+            {
+                var eq = kv.IndexOf('=');
+                if (eq <= 0) throw new ArgumentException($"--set '{kv}': expected name=value");
+                var value = kv[(eq + 1)..];
+                overrides[kv[..eq]] = double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : JsonValue.Create(value);
+            }
+            TorchModelTrainer.ApplyOverrides(new TrainingOptions(), overrides); // reject bad overrides now, not in the worker
+            var ctx = Context();
+            await ctx.EnsureInfrastructureAsync(cancel);
+            var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss");
+            await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage { RunId = runId, Dataset = parse.GetValue(dataset)!, Overrides = overrides.Count > 0 ? overrides : null }, cancel);
+            Console.WriteLine($"retrain of {parse.GetValue(dataset)} enqueued (run suffix {runId})");
+        }));
+        return command;
+    }
+
+    public static Command TrainWorkerCommand()
+    {
+        var loop = new Option<bool>("--loop") { Description = "Keep taking messages instead of exiting after one" };
+        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints), evaluate, delete it, exit") { loop, Device };
+        command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
+        {
+            var ctx = Context();
+            await ctx.EnsureInfrastructureAsync(cancel);
+            var worker = new TrainWorker(ctx, new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine));
+            do
+            {
+                var outcome = await worker.RunOnceAsync(cancel);
+                Console.Error.WriteLine($"train-worker: {outcome}");
+                if (outcome == TrainWorker.Outcome.NoMessage && parse.GetValue(loop)) await Task.Delay(2000, cancel);
+                else if (outcome == TrainWorker.Outcome.Failed) Environment.ExitCode = 1;
+            } while (parse.GetValue(loop));
+        }));
+        return command;
+    }
+
+    public static Command Recommend()
+    {
+        var model = new Option<string>("--model") { Description = "Published model (dataset) name", Required = true };
+        var query = new Option<string>("--query") { Description = "Query features, e.g. 'user_id=u00001,history=b003|b010'", Required = true };
+        var k = new Option<int>("-k") { Description = "How many items", DefaultValueFactory = _ => 10 };
+        var command = new Command("recommend", "Top items for a query from the latest published embeddings and query tower") { model, query, k };
+        command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
+        {
+            var ctx = Context();
+            var name = parse.GetValue(model)!;
+            var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(name), cancel)
+                         ?? throw new ArgumentException($"--model: nothing is published under {BlobLayout.Embeddings}/{name}/");
+            var manifest = await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, latest.Manifest, cancel)
+                           ?? throw new InvalidDataException($"{latest.Manifest} is missing");
+            var local = Path.Combine(Path.GetTempPath(), "sslrec-recommend", name, latest.Version);
+            foreach (var file in manifest.Files.Keys.Where(f => f is "items.f32" or "ids.txt" || f.StartsWith("query_tower/", StringComparison.Ordinal)))
+                if (!File.Exists(Path.Combine(local, file)))
+                    await ctx.Blobs.DownloadToFileAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(name, latest.Version) + file, Path.Combine(local, file), cancel);
+            var encoder = QueryEncoder.Load(Path.Combine(local, "query_tower"));
+            var vector = encoder.Encode(encoder.Parse(parse.GetValue(query)!));
+            var (vectors, dim, keys) = EmbeddingFiles.Read(local);
+            Console.WriteLine($"{name} version {latest.Version} ({keys.Length:N0} items)");
+            var rank = 0;
+            foreach (var (index, score) in QueryEncoder.TopK(vectors, dim, vector, parse.GetValue(k)))
+                Console.WriteLine($"{++rank,3}. {keys[index],-20} {score:F4}");
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using SslRec.Pipeline.Runs;
+
+namespace SslRec.Cli.Commands;
+
+/// <summary>Renders run records for `status` and `demo`.</summary>
+public static class RunReport
+{
+    public static readonly string[] StageOrder = ["drop", "shard-map", "shard-reduce", "train", "publish"];
+
+    public static string Line(RunRecord r) =>
+        $"{r.RunId,-40} {r.State,-10} {r.CreatedAt:yyyy-MM-dd HH:mm:ss}  {Recall(r, "all", "50")}";
+
+    private static string Recall(RunRecord r, string slice, string k) =>
+        r.Recall is not null && r.Recall.TryGetValue(slice, out var s) && s.TryGetValue(k, out var v) ? $"R@{k} {v:F4}" : "";
+
+    public static void PrintDetails(RunRecord r, TextWriter o)
+    {
+        o.WriteLine($"run      {r.RunId}");
+        o.WriteLine($"dataset  {r.Dataset} version {r.DatasetVersion} → model {r.Model} version {r.ModelVersion}");
+        o.WriteLine($"state    {r.State} (updated {r.UpdatedAt:HH:mm:ss})");
+        if (r.Data is { } d) o.WriteLine($"data     {d.Rows:N0} rows: {d.Train:N0} train, {d.Eval:N0} held out, {d.Items:N0} items, {d.BadRows} bad rows; {r.Shards.Count} map shards");
+        PrintStages(r, o);
+        if (r.Training is { } t)
+            o.WriteLine($"training step {t.Step}/{t.TotalSteps}, loss {t.Loss:F4}, {t.ExamplesPerSecond:N0} examples/s" + (t.ResumedFromStep > 0 ? $", resumed from step {t.ResumedFromStep}" : ""));
+        if (r.Recall is not null) PrintRecall(r.Recall, o);
+        if (r.Gate is { } g) o.WriteLine($"gate     {(g.Passed ? "passed" : "failed")}: {g.Reason}");
+        foreach (var f in r.Failures) o.WriteLine($"failure  [{f.At:HH:mm:ss}] {f.Stage}: {f.Message}");
+    }
+
+    public static void PrintStages(RunRecord r, TextWriter o)
+    {
+        foreach (var stage in StageOrder)
+            if (r.Stages.TryGetValue(stage, out var t))
+                o.WriteLine($"  {stage,-13} {(t.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : "running"),10}  ({t.Attempts} message{(t.Attempts == 1 ? "" : "s")} handled)");
+    }
+
+    public static void PrintRecall(Dictionary<string, Dictionary<string, double>> recall, TextWriter o)
+    {
+        o.WriteLine($"{"slice",-6} {"R@10",8} {"R@50",8} {"R@100",8}");
+        foreach (var slice in new[] { "all", "head", "tail" })
+            if (recall.TryGetValue(slice, out var s))
+                o.WriteLine($"{slice,-6} {s.GetValueOrDefault("10"),8:F4} {s.GetValueOrDefault("50"),8:F4} {s.GetValueOrDefault("100"),8:F4}");
+    }
+}

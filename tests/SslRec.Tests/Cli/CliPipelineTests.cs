@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Hosting;
+using SslRec.Core.Synthetic;
+using SslRec.LocalHost;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Runs;
+using SslRec.Tests.Pipeline;
+using SslRec.Tests.Training;
+using SslRec.Worker;
+
+namespace SslRec.Tests.Cli;
+
+[Collection("azurite")]
+public class CliPipelineTests(AzuriteFixture azurite)
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (SslRec.Cli.Program.Main(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    [Fact]
+    public async Task Drop_status_and_recommend_work_against_the_published_embeddings()
+    {
+        using var dir = new TempDirectory();
+        await azurite.FreshContextAsync();
+        Environment.SetEnvironmentVariable("AzureWebJobsStorage", azurite.Azurite.ConnectionString);
+        try
+        {
+            var data = dir.Sub("data");
+            SyntheticGenerator.Generate(data, new SyntheticOptions { Interactions = 2000, Items = 60, Seed = 6 });
+            var drop = Run("drop", data, "--dataset", "cli", "--version", "v1");
+            Assert.True(drop.Code == 0, drop.Err);
+            Assert.Contains("run cli.v1", drop.Out);
+            Assert.Equal(2, Run("drop", data, "--dataset", "cli", "--version", "v1").Code); // a complete version is never overwritten
+
+            var ctx = PipelineContext.Create(azurite.Storage);
+            using (var host = LocalPipelineHost.Build(azurite.Storage, ctx.Options, new TorchModelTrainer(TinyData.Options with { Epochs = 1 }, "cpu"), AzuriteFixture.FastHostJson(dir)))
+            {
+                await host.StartAsync();
+                Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "cli.v1", TimeSpan.FromMinutes(3))).State);
+                await host.StopAsync();
+            }
+
+            var status = Run("status");
+            Assert.Contains("cli.v1", status.Out);
+            Assert.Contains("Published", status.Out);
+            var details = Run("status", "--run", "cli.v1");
+            Assert.Contains("shard-reduce", details.Out);
+            Assert.Contains("gate     passed", details.Out);
+
+            var rec = Run("recommend", "--model", "cli", "--query", "user_id=u00001,history=b001|b002", "-k", "5");
+            Assert.True(rec.Code == 0, rec.Err);
+            var ranked = rec.Out.Split('\n').Where(l => l.TrimStart().Length > 2 && char.IsDigit(l.TrimStart()[0])).ToList();
+            Assert.Equal(5, ranked.Count);
+            Assert.All(ranked, l => Assert.Matches(@"^\s*\d+\. i\d{5}\s+-?\d\.\d{4}$", l.TrimEnd()));
+
+            var bad = Run("recommend", "--model", "cli", "--query", "colour=red");
+            Assert.Equal(2, bad.Code);
+            Assert.Contains("unknown field 'colour'", bad.Err);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AzureWebJobsStorage", null);
+        }
+    }
+}
