@@ -29,7 +29,25 @@ public sealed class PipelineContext
     public static PipelineContext Create(StorageSettings storage, INotifier? notifier = null, PipelineOptions? options = null, ILogger? logger = null)
     {
         var bus = new MessageBus(storage.CreateQueueServiceClient());
-        return new PipelineContext(new BlobStore(storage.CreateBlobServiceClient()), bus, notifier, options, logger);
+        return new PipelineContext(new BlobStore(storage.CreateBlobServiceClient()), bus, notifier ?? NotifierFromEnvironment(), options, logger);
+    }
+
+    /// <summary>
+    /// The Service Bus topic when a namespace is configured (ServiceBusConnection: a connection string, or
+    /// ServiceBusConnection__fullyQualifiedNamespace with DefaultAzureCredential; topic name from
+    /// SSLREC_PUBLISHED_TOPIC, default "embeddings-published"); otherwise null, meaning the local queue.
+    /// </summary>
+    public static INotifier? NotifierFromEnvironment(Func<string, string?>? get = null)
+    {
+        get ??= Environment.GetEnvironmentVariable;
+        var topic = get("SSLREC_PUBLISHED_TOPIC") ?? ServiceBusNotifier.Topic;
+        var connection = get("ServiceBusConnection");
+        if (!string.IsNullOrWhiteSpace(connection))
+            return new ServiceBusNotifier(new Azure.Messaging.ServiceBus.ServiceBusClient(connection).CreateSender(topic));
+        var ns = get("ServiceBusConnection__fullyQualifiedNamespace");
+        if (!string.IsNullOrWhiteSpace(ns))
+            return new ServiceBusNotifier(new Azure.Messaging.ServiceBus.ServiceBusClient(ns, new Azure.Identity.DefaultAzureCredential()).CreateSender(topic));
+        return null;
     }
 
     /// <summary>Creates containers and queues (idempotent).</summary>

@@ -32,9 +32,11 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
                 ResumedFromStep = resumedFrom, UpdatedAt = DateTimeOffset.UtcNow,
             }), cancel: ct);
         File.WriteAllText(Path.Combine(request.OutputDirectory, "report.md"), Report(metrics, options));
+        ReportPlots.LossCurve(Path.Combine(request.OutputDirectory, "loss.png"), ReadLosses(Path.Combine(request.OutputDirectory, "loss.csv")));
+        ReportPlots.RecallBars(Path.Combine(request.OutputDirectory, "recall.png"), metrics);
 
         // Publishable files, named as they will appear under the candidate and the published version.
-        var files = new List<string> { "metrics.json", "loss.csv", "report.md", "feature_mi.json" };
+        var files = new List<string> { "metrics.json", "loss.csv", "report.md", "feature_mi.json", "loss.png", "recall.png" };
         foreach (var f in new[] { "items.f32", "ids.txt" })
         {
             File.Move(Path.Combine(request.OutputDirectory, "embeddings", f), Path.Combine(request.OutputDirectory, f), overwrite: true);
@@ -69,6 +71,11 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
+    private static List<(int, double, double, double)> ReadLosses(string lossCsv) =>
+        File.ReadLines(lossCsv).Skip(1).Select(l => l.Split(',')).Select(p => (
+            int.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[2], CultureInfo.InvariantCulture),
+            double.Parse(p[3], CultureInfo.InvariantCulture), double.Parse(p[4], CultureInfo.InvariantCulture))).ToList();
+
     private static string Report(MetricsReport m, TrainingOptions o)
     {
         var sb = new StringBuilder();
@@ -80,6 +87,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
         sb.AppendLine().AppendLine(CultureInfo.InvariantCulture,
             $"{m.Examples.Train:N0} training and {m.Examples.Eval:N0} held-out pairs, corpus of {m.CorpusSize:N0} items; trained in {m.TrainSeconds:F1} s ({m.ExamplesPerSecond:N0} examples/s).");
         sb.AppendLine().AppendLine(m.Slices.TailDefinition);
+        sb.AppendLine().AppendLine("![Recall@K by slice](recall.png)").AppendLine().AppendLine("![Training loss](loss.png)");
         return sb.ToString();
     }
 }

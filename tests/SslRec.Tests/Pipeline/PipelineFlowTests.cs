@@ -89,6 +89,11 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         Assert.Equal(TinyData.Options.OutputDim, manifest.Dims);
         Assert.Contains("query_tower/weights.bin", manifest.Files.Keys);
         Assert.Contains("items.f32", manifest.Files.Keys);
+        foreach (var png in new[] { "loss.png", "recall.png" })
+        {
+            var bytes = (await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix("shop", latest.Version) + png))!.ToArray();
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+        }
         Assert.Equal(100 * manifest.Dims * 4, manifest.Files["items.f32"].Bytes);
         Assert.Empty(violations);
 
