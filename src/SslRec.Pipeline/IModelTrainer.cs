@@ -21,7 +21,8 @@ public sealed record TrainingRequest(
     ICheckpointStore Checkpoints,
     int CheckpointEvery,
     string OutputDirectory,
-    Action<TrainingProgressInfo> Progress);
+    Action<TrainingProgressInfo> Progress,
+    string? WarmStartDirectory = null);
 
 /// <summary>Files the trainer wrote under the output directory (relative names are the candidate's blob names).</summary>
 public sealed record TrainingOutcome(MetricsReport Metrics, IReadOnlyList<string> Files, int StepsRun, int ResumedFromStep);

@@ -62,7 +62,7 @@ public static class TrainJob
     /// </summary>
     public static MetricsReport TrainAndEvaluate(EncodedDataset data, TrainingOptions options, Device device, ICheckpointStore store,
         bool resume, string outputDirectory, Action<string> log, Action<TrainingProgress>? progress, double dataFraction = 1.0,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, string? warmStartFrom = null)
     {
         Directory.CreateDirectory(outputDirectory);
         var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
@@ -71,6 +71,11 @@ public static class TrainJob
         using var trainer = new Trainer(data, options, device, mi);
         if (resume && trainer.TryResume(store))
             log($"resumed from checkpoint at step {trainer.State.Step}/{trainer.State.TotalSteps}");
+        else if (warmStartFrom is not null)
+        {
+            var w = WarmStart.Apply(trainer.Model, data, warmStartFrom);
+            log($"warm start: {w.RowsCopied:N0} embedding rows of {w.FeaturesMatched} features and {w.LayersCopied} tower layers from the previous model");
+        }
         log($"training on {device.type}: {trainer.State.TotalSteps} steps ({trainer.StepsPerEpoch}/epoch), ssl={options.Ssl.ToString().ToLowerInvariant()}, α={options.Alpha}");
         trainer.Train(store, progress, cancel);
         WriteLosses(Path.Combine(outputDirectory, "loss.csv"), trainer.State.Losses);

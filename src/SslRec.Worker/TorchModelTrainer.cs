@@ -30,7 +30,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
             {
                 Step = p.Step, TotalSteps = p.TotalSteps, Loss = p.Loss, ExamplesPerSecond = p.ExamplesPerSecond,
                 ResumedFromStep = resumedFrom, UpdatedAt = DateTimeOffset.UtcNow,
-            }), cancel: ct);
+            }), cancel: ct, warmStartFrom: request.WarmStartDirectory);
         File.WriteAllText(Path.Combine(request.OutputDirectory, "report.md"), Report(metrics, options));
         ReportPlots.LossCurve(Path.Combine(request.OutputDirectory, "loss.png"), ReadLosses(Path.Combine(request.OutputDirectory, "loss.csv")));
         ReportPlots.RecallBars(Path.Combine(request.OutputDirectory, "recall.png"), metrics);
@@ -42,9 +42,10 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
             File.Move(Path.Combine(request.OutputDirectory, "embeddings", f), Path.Combine(request.OutputDirectory, f), overwrite: true);
             files.Add(f);
         }
-        var towerDir = Path.Combine(request.OutputDirectory, "query_tower");
-        files.AddRange(Directory.EnumerateFiles(towerDir, "*", SearchOption.AllDirectories)
-            .Select(p => Path.GetRelativePath(request.OutputDirectory, p).Replace('\\', '/')).Order(StringComparer.Ordinal));
+        // query_tower/ is published; model/ (both towers) stays with the run, for warm starts.
+        foreach (var folder in new[] { "query_tower", "model" })
+            files.AddRange(Directory.EnumerateFiles(Path.Combine(request.OutputDirectory, folder), "*", SearchOption.AllDirectories)
+                .Select(p => Path.GetRelativePath(request.OutputDirectory, p).Replace('\\', '/')).Order(StringComparer.Ordinal));
         var steps = metrics.Config.TryGetValue("steps", out var s) ? Convert.ToInt32(s, CultureInfo.InvariantCulture) : 0;
         return new TrainingOutcome(metrics, files, steps, resumedFrom);
     }

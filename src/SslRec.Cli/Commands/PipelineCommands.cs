@@ -92,7 +92,8 @@ public static class PipelineCommands
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset whose newest complete version to train on", Required = true };
         var set = new Option<string[]>("--set") { Description = "Training option override, e.g. --set alpha=0.3 --set ssl=none", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("retrain", "Enqueue a retrain message (runs the flow again on the newest dataset version)") { dataset, set };
+        var warm = new Option<bool>("--warm-start") { Description = "Start from the currently published model's weights" };
+        var command = new Command("retrain", "Enqueue a retrain message (runs the flow again on the newest dataset version)") { dataset, set, warm };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
             var overrides = new JsonObject();
@@ -107,7 +108,7 @@ public static class PipelineCommands
             var ctx = Context();
             await ctx.EnsureInfrastructureAsync(cancel);
             var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-            await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage { RunId = runId, Dataset = parse.GetValue(dataset)!, Overrides = overrides.Count > 0 ? overrides : null }, cancel);
+            await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage { RunId = runId, Dataset = parse.GetValue(dataset)!, Overrides = overrides.Count > 0 ? overrides : null, WarmStart = parse.GetValue(warm) }, cancel);
             Console.WriteLine($"retrain of {parse.GetValue(dataset)} enqueued (run suffix {runId})");
         }));
         return command;

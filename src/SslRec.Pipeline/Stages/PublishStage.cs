@@ -43,7 +43,8 @@ public sealed class PublishStage(PipelineContext ctx)
     private async Task<Manifest> CopyCandidateAsync(RunRecord run, CancellationToken ct)
     {
         var prefix = BlobLayout.CandidatePrefix(run.RunId);
-        var files = await ctx.Blobs.ListAsync(BlobLayout.Artifacts, prefix, ct);
+        // model/ (both towers, for warm starts) stays with the run; everything else is published.
+        var files = (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, prefix, ct)).Where(f => !f.Name.StartsWith(prefix + "model/", StringComparison.Ordinal)).ToList();
         if (files.Count == 0) throw new InvalidOperationException($"run {run.RunId} has no candidate files to publish");
         var manifest = new Manifest
         {

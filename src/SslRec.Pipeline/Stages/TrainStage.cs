@@ -75,18 +75,19 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             var bytes = await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(run.RunId), ct)
                         ?? throw new InvalidOperationException($"run {run.RunId} has no encoded dataset yet");
             var data = BinaryFormat.ReadDataset(bytes.ToStream());
+            var warm = run.WarmStart ? await DownloadPublishedModelAsync(run, Path.Combine(work, "warm-start"), ct) : null;
             var lastReport = DateTime.MinValue;
             var outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
-                data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId), ctx.Options.CheckpointEvery, work,
+                data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId), ctx.Options.CheckpointEvery, Path.Combine(work, "out"),
                 progress =>
                 {
                     if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
                     lastReport = DateTime.UtcNow;
                     ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
-                }), ct), ct);
+                }, warm), ct), ct);
 
             foreach (var file in outcome.Files)
-                await ctx.Blobs.UploadFileAsync(BlobLayout.Artifacts, BlobLayout.CandidatePrefix(run.RunId) + file, Path.Combine(work, file), ct);
+                await ctx.Blobs.UploadFileAsync(BlobLayout.Artifacts, BlobLayout.CandidatePrefix(run.RunId) + file, Path.Combine(work, "out", file), ct);
 
             var gate = await GateAsync(run, outcome.Metrics, ct);
             await ctx.Runs.StageFinishedAsync(run.RunId, Name, r =>
@@ -103,6 +104,22 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>The full model of the run behind the currently published version (null when none is published).</summary>
+    private async Task<string?> DownloadPublishedModelAsync(RunRecord run, string directory, CancellationToken ct)
+    {
+        var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(run.Model), ct);
+        var manifest = latest is null ? null : await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, latest.Manifest, ct);
+        if (manifest is null)
+        {
+            ctx.Logger.LogWarning("train: run {Run} asked for a warm start, but nothing is published for {Model}; training from scratch", run.RunId, run.Model);
+            return null;
+        }
+        var prefix = BlobLayout.CandidatePrefix(manifest.RunId) + "model/";
+        foreach (var blob in await ctx.Blobs.ListAsync(BlobLayout.Artifacts, prefix, ct))
+            await ctx.Blobs.DownloadToFileAsync(BlobLayout.Artifacts, blob.Name, Path.Combine(directory, blob.Name[prefix.Length..]), ct);
+        return directory;
     }
 
     /// <summary>The candidate passes unless its Recall@K (all) is below the published model's by more than the allowed drop.</summary>

@@ -137,6 +137,33 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         Assert.Empty((await ctx.Bus.Queue(QueueNames.Published).ReceiveMessagesAsync(32)).Value); // no second notification
     }
 
+    [Fact]
+    public async Task A_retrain_message_runs_the_flow_again_warm_started_and_gated_against_the_published_model()
+    {
+        using var dir = new TempDirectory();
+        var (ctx, first, _) = await RunFlowAsync(dir, "again");
+        Assert.Equal(RunState.Published, first.State);
+
+        await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage
+        {
+            RunId = "r1", Dataset = "again", WarmStart = true, Overrides = new System.Text.Json.Nodes.JsonObject { ["alpha"] = 0.2 },
+        });
+        using var host = LocalPipelineHost.Build(azurite.Storage, Options, Trainer(), AzuriteFixture.FastHostJson(dir));
+        await host.StartAsync();
+        var retrain = await RunWatcher.WaitAsync(ctx.Runs, $"again.{first.DatasetVersion}.retrain-r1", TimeSpan.FromMinutes(4));
+        await host.StopAsync();
+
+        Assert.True(retrain.WarmStart);
+        Assert.Equal(0.2, retrain.Overrides!["alpha"]!.GetValue<double>());
+        Assert.Equal(first.Recall!["all"]["50"], retrain.Gate!.PublishedRecall); // compared with the published model
+        Assert.Contains(retrain.State, new[] { RunState.Published, RunState.Rejected });
+        var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest("again"));
+        Assert.Equal(retrain.State == RunState.Published ? retrain.ModelVersion : first.ModelVersion, latest!.Version);
+        // the full model stays with the run (for warm starts) and is not published
+        Assert.NotEmpty(await ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.CandidatePrefix(first.RunId) + "model/"));
+        Assert.Empty(await ctx.Blobs.ListAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix("again", first.ModelVersion) + "model/"));
+    }
+
     private static async Task WaitForEmptyQueuesAsync(PipelineContext ctx)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
