@@ -67,6 +67,13 @@ public sealed class RunStore(BlobStore blobs)
         if (r.Failures.Count > 50) r.Failures.RemoveAt(0);
     }, ct);
 
+    /// <summary>Records a failure that retrying cannot fix (bad data or schema) and marks the run failed.</summary>
+    public Task FailRunAsync(string runId, string stage, string message, CancellationToken ct = default) => UpdateAsync(runId, r =>
+    {
+        r.Failures.Add(new RunFailure(stage, message, DateTimeOffset.UtcNow));
+        r.State = RunState.Failed;
+    }, ct);
+
     public async Task<List<RunRecord>> ListAsync(CancellationToken ct = default)
     {
         var runs = new List<RunRecord>();

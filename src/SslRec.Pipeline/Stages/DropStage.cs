@@ -69,10 +69,7 @@ public sealed class DropStage(PipelineContext ctx)
     {
         var prefix = BlobLayout.DatasetPrefix(dataset, version);
         var blobs = await ctx.Blobs.ListAsync(BlobLayout.Datasets, prefix, ct);
-        var schemaBlob = prefix + DatasetSchema.FileName;
-        var schemaJson = await ctx.Blobs.TryDownloadAsync(BlobLayout.Datasets, schemaBlob, ct)
-                         ?? throw new InvalidDataException($"{BlobLayout.Datasets}/{schemaBlob}: file not found (every dataset needs a schema.json)");
-        DatasetSchema.Parse(schemaJson.ToString(), $"{BlobLayout.Datasets}/{schemaBlob}"); // fail early on a bad schema
+        await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, dataset, version, ct); // fail early on a bad schema
 
         var files = blobs.Where(b => b.Name.LastIndexOf('/') == prefix.Length - 1 && DataFiles.IsDataFile(b.Name))
             .OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
@@ -94,7 +91,6 @@ public sealed class DropStage(PipelineContext ctx)
     private async Task FailAsync(string runId, string message, CancellationToken ct)
     {
         ctx.Logger.LogError("drop: run {Run} failed: {Message}", runId, message);
-        await ctx.Runs.FailedAsync(runId, Name, message, ct);
-        await ctx.Runs.UpdateAsync(runId, r => r.State = RunState.Failed, ct);
+        await ctx.Runs.FailRunAsync(runId, Name, message, ct);
     }
 }

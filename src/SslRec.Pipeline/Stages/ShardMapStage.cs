@@ -37,8 +37,7 @@ public sealed class ShardMapStage(PipelineContext ctx)
             catch (Exception e) when (StageFailures.IsDataError(e))
             {
                 ctx.Logger.LogError("shard-map: run {Run} shard {Index}: {Message}", m.RunId, m.Index, e.Message);
-                await ctx.Runs.FailedAsync(m.RunId, Name, e.Message, ct);
-                await ctx.Runs.UpdateAsync(m.RunId, r => r.State = RunState.Failed, ct);
+                await ctx.Runs.FailRunAsync(m.RunId, Name, e.Message, ct);
                 return;
             }
             using var buffer = new MemoryStream();
@@ -58,10 +57,7 @@ public sealed class ShardMapStage(PipelineContext ctx)
 
     private async Task<PartialShard> EncodeAsync(RunRecord run, ShardMapMessage m, CancellationToken ct)
     {
-        var schemaBlob = BlobLayout.DatasetPrefix(run.Dataset, run.DatasetVersion) + DatasetSchema.FileName;
-        var schemaJson = await ctx.Blobs.TryDownloadAsync(BlobLayout.Datasets, schemaBlob, ct)
-                         ?? throw new InvalidDataException($"{BlobLayout.Datasets}/{schemaBlob}: file not found");
-        var schema = DatasetSchema.Parse(schemaJson.ToString(), $"{BlobLayout.Datasets}/{schemaBlob}");
+        var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
         var blob = ctx.Blobs.Blob(BlobLayout.Datasets, m.Blob);
         var ranged = m.End >= 0;
         var name = ranged ? $"{BlobLayout.Datasets}/{m.Blob} (bytes {m.Start}–{m.End}; rows counted from the range start)" : $"{BlobLayout.Datasets}/{m.Blob}";

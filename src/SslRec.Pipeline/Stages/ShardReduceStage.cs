@@ -33,8 +33,7 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             catch (Exception e) when (StageFailures.IsDataError(e))
             {
                 ctx.Logger.LogError("shard-reduce: run {Run}: {Message}", m.RunId, e.Message);
-                await ctx.Runs.FailedAsync(m.RunId, Name, e.Message, ct);
-                await ctx.Runs.UpdateAsync(m.RunId, r => r.State = RunState.Failed, ct);
+                await ctx.Runs.FailRunAsync(m.RunId, Name, e.Message, ct);
                 return;
             }
             await ctx.Blobs.WriteJsonAsync(BlobLayout.Artifacts, BlobLayout.Statistics(m.RunId), Statistics(data), ct);
@@ -56,8 +55,7 @@ public sealed class ShardReduceStage(PipelineContext ctx)
 
     private async Task<EncodedDataset> MergeAsync(RunRecord run, CancellationToken ct)
     {
-        var schemaBlob = BlobLayout.DatasetPrefix(run.Dataset, run.DatasetVersion) + DatasetSchema.FileName;
-        var schema = DatasetSchema.Parse((await ctx.Blobs.TryDownloadAsync(BlobLayout.Datasets, schemaBlob, ct))!.ToString(), $"{BlobLayout.Datasets}/{schemaBlob}");
+        var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
         var interactions = new List<PartialShard>();
         var catalog = new List<PartialShard>();
         foreach (var task in run.Shards.OrderBy(s => s.Index))

@@ -33,11 +33,7 @@ public static class ModelBundle
         var schema = DatasetSchema.Load(Path.Combine(directory, "schema.json"));
         var options = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(Path.Combine(directory, "options.json")))
                       ?? throw new InvalidDataException("empty options.json");
-        var vocabularies = schema.All.Select((f, i) =>
-        {
-            using var s = File.OpenRead(VocabPath(directory, i, f.Name));
-            return Vocabulary.Read(s);
-        }).ToList();
+        var vocabularies = ReadVocabularies(directory, schema.All);
         var q = vocabularies.Take(schema.Query.Count).Select(v => v.Size).ToList();
         var it = vocabularies.Skip(schema.Query.Count).Select(v => v.Size).ToList();
         var model = new TwoTowerModel(q, it, options);
@@ -67,16 +63,19 @@ public static class ModelBundle
         var schema = DatasetSchema.Load(Path.Combine(directory, "schema.json"));
         var options = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(Path.Combine(directory, "options.json")))
                       ?? throw new InvalidDataException("empty options.json");
-        var vocabularies = schema.Query.Select((f, i) =>
-        {
-            using var s = File.OpenRead(VocabPath(directory, i, f.Name));
-            return Vocabulary.Read(s);
-        }).ToList();
+        var vocabularies = ReadVocabularies(directory, schema.Query);
         var tower = new Tower("query", vocabularies.Select(v => v.Size).ToList(), options.EmbeddingDim, options.Hidden, options.OutputDim);
         tower.load(Path.Combine(directory, "weights.bin"));
         tower.eval();
         return (schema, vocabularies, tower);
     }
+
+    private static List<Vocabulary> ReadVocabularies(string directory, IReadOnlyList<FeatureSpec> features) =>
+        features.Select((f, i) =>
+        {
+            using var s = File.OpenRead(VocabPath(directory, i, f.Name));
+            return Vocabulary.Read(s);
+        }).ToList();
 
     private static string VocabPath(string directory, int index, string feature) =>
         Path.Combine(directory, "vocab", $"{index:D2}-{string.Concat(feature.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' ? c : '_'))}.json");

@@ -12,15 +12,7 @@ namespace SslRec.Tests.Cli;
 [Collection("azurite")]
 public class CliPipelineTests(AzuriteFixture azurite)
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (SslRec.Cli.Program.Main(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public async Task Drop_status_and_recommend_work_against_the_published_embeddings()
