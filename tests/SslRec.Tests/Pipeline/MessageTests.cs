@@ -1,0 +1,65 @@
+using Azure.Messaging.EventGrid;
+using Azure.Messaging.EventGrid.SystemEvents;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Notifications;
+using SslRec.Pipeline.Stages;
+using SslRec.Pipeline.Storage;
+
+namespace SslRec.Tests.Pipeline;
+
+public class MessageTests
+{
+    [Fact]
+    public void The_local_drop_event_is_a_blob_created_event_the_event_grid_sdk_parses()
+    {
+        var json = DropEvents.BuildBlobCreated(new Uri("http://127.0.0.1:10000/devstoreaccount1/datasets/shop/v3/_READY"), "datasets", "shop/v3/_READY", 7);
+        var e = Assert.Single(EventGridEvent.ParseMany(BinaryData.FromString(json)));
+        Assert.Equal(SystemEventNames.StorageBlobCreated, e.EventType);
+        Assert.True(e.TryGetSystemEventData(out var data));
+        var created = Assert.IsType<StorageBlobCreatedEventData>(data);
+        Assert.EndsWith("/datasets/shop/v3/_READY", created.Url);
+        Assert.Equal(7, created.ContentLength);
+        Assert.Equal([("shop", "v3")], DropEvents.ParseReadyEvents(json));
+
+        // Event Grid may deliver events in an array; other blobs and containers are not dataset drops.
+        var other = DropEvents.BuildBlobCreated(new Uri("http://x/devstoreaccount1/datasets/shop/v3/data.csv"), "datasets", "shop/v3/data.csv", 1);
+        var elsewhere = DropEvents.BuildBlobCreated(new Uri("http://x/devstoreaccount1/artifacts/shop/v3/_READY"), "artifacts", "shop/v3/_READY", 1);
+        Assert.Equal([("shop", "v3")], DropEvents.ParseReadyEvents($"[{other},{json},{elsewhere}]"));
+    }
+
+    [Fact]
+    public void Messages_are_versioned_json_with_a_run_id()
+    {
+        var m = new ShardMapMessage { RunId = "shop.v3", Index = 2, Blob = "shop/v3/a.csv", Start = 10, End = 20 };
+        var json = m.ToJson();
+        Assert.Contains("\"v\":1", json);
+        Assert.Contains("\"run\":\"shop.v3\"", json);
+        Assert.Equal(m, JobMessage.Parse<ShardMapMessage>(json));
+        Assert.Contains("unsupported message version 2", Assert.Throws<InvalidMessageException>(() => JobMessage.Parse<ShardMapMessage>(json.Replace("\"v\":1", "\"v\":2"))).Message);
+        Assert.Contains("missing run id", Assert.Throws<InvalidMessageException>(() => JobMessage.Parse<TrainMessage>("{\"v\":1}")).Message);
+        Assert.Contains("not valid JSON", Assert.Throws<InvalidMessageException>(() => JobMessage.Parse<TrainMessage>("{")).Message);
+    }
+
+    [Fact]
+    public void The_service_bus_topic_is_used_when_a_namespace_is_configured()
+    {
+        Assert.Null(PipelineContext.NotifierFromEnvironment(_ => null));
+        var env = new Dictionary<string, string> { ["ServiceBusConnection"] = "Endpoint=sb://example.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=a2V5" };
+        Assert.IsType<ServiceBusNotifier>(PipelineContext.NotifierFromEnvironment(k => env.GetValueOrDefault(k)));
+        var identity = new Dictionary<string, string> { ["ServiceBusConnection__fullyQualifiedNamespace"] = "example.servicebus.windows.net" };
+        Assert.IsType<ServiceBusNotifier>(PipelineContext.NotifierFromEnvironment(k => identity.GetValueOrDefault(k)));
+        Assert.Equal("shop/v3", new PublishedNotification { Model = "shop", Version = "v3" }.MessageId); // the topic's duplicate-detection key
+    }
+
+    [Fact]
+    public void Storage_settings_follow_the_functions_conventions()
+    {
+        Assert.Equal("cs", StorageSettings.From(k => k == "AzureWebJobsStorage" ? "cs" : null).ConnectionString);
+        var identity = StorageSettings.From(k => k == "AzureWebJobsStorage__accountName" ? "acct" : null);
+        Assert.Null(identity.ConnectionString);
+        Assert.Equal(new Uri("https://acct.blob.core.windows.net"), identity.BlobServiceUri);
+        Assert.Equal(new Uri("https://acct.queue.core.windows.net"), identity.QueueServiceUri);
+        Assert.Equal(StorageSettings.DevelopmentStorage, StorageSettings.From(_ => null).ConnectionString);
+    }
+}
