@@ -39,8 +39,7 @@ public static class LocalPipelineHost
                 s.AddSingleton<ITypeLocator>(new FunctionTypes(typeof(PipelineFunctions)));
                 s.AddSingleton(sp => PipelineContext.Create(storage, options: options, logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger("sslrec")));
                 if (trainer is not null) s.AddSingleton(trainer);
-                var maxDequeue = int.TryParse(queueSettings.GetValueOrDefault("AzureWebJobs:Extensions:Queues:MaxDequeueCount"), out var m) ? m : 5;
-                s.AddSingleton(new FunctionSettings(maxDequeue));
+                s.AddSingleton(new FunctionSettings(HostJsonSettings.MaxDequeueCount(queueSettings)));
                 configure?.Invoke(s);
             })
             .Build();

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SslRec.LocalHost;
+namespace SslRec.Pipeline;
 
 /// <summary>
 /// Reads the queue settings of the root host.json (the file the Azure Functions app ships with) and turns
@@ -23,6 +23,10 @@ public static class HostJsonSettings
         }
         return settings;
     }
+
+    /// <summary>The host's maxDequeueCount (5, the Functions default, when host.json does not set it).</summary>
+    public static int MaxDequeueCount(IReadOnlyDictionary<string, string?> queueConfiguration) =>
+        int.TryParse(queueConfiguration.GetValueOrDefault("AzureWebJobs:Extensions:Queues:MaxDequeueCount"), out var m) ? m : 5;
 
     /// <summary>host.json next to the program (the build copies the root one there), else the nearest one above the working folder.</summary>
     public static string Locate()

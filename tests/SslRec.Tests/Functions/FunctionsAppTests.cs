@@ -1,0 +1,119 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SslRec.Functions;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Runs;
+using SslRec.Tests.Pipeline;
+
+namespace SslRec.Tests.Functions;
+
+public class FunctionsAppTests
+{
+    /// <summary>The Functions app's build output (same configuration as this test assembly).</summary>
+    private static string FunctionsOutput()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);           // tests/SslRec.Tests/bin/{Config}/net10.0/
+        var configuration = here.Parent!.Name;
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "SslRec.Functions.sln"))) root = root.Parent;
+        return Path.Combine(root!.FullName, "src", "SslRec.Functions", "bin", configuration, here.Name);
+    }
+
+    private static Dictionary<string, string> LocalHostTriggers() =>
+        typeof(SslRec.LocalHost.PipelineFunctions).GetMethods()
+            .Where(m => m.GetCustomAttribute<Microsoft.Azure.WebJobs.FunctionNameAttribute>() is not null)
+            .ToDictionary(m => m.GetCustomAttribute<Microsoft.Azure.WebJobs.FunctionNameAttribute>()!.Name,
+                m => m.GetParameters().Select(p => p.GetCustomAttribute<Microsoft.Azure.WebJobs.QueueTriggerAttribute>()).Single(a => a is not null)!.QueueName);
+
+    [Fact]
+    public void Generated_metadata_lists_every_stage_as_a_queue_trigger_agreeing_with_the_queue_table_and_the_local_host()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(FunctionsOutput(), "functions.metadata")));
+        var functions = new Dictionary<string, string>();
+        foreach (var f in doc.RootElement.EnumerateArray())
+        {
+            var trigger = Assert.Single(f.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString()!.EndsWith("Trigger"));
+            Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+            Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+            Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString());
+            functions[f.GetProperty("name").GetString()!] = trigger.GetProperty("queueName").GetString()!;
+        }
+        Assert.Equal(QueueNames.Triggered.Order(), functions.Values.Order());
+        var local = LocalHostTriggers();
+        Assert.Equal(QueueNames.Train, local["train"]); // the local host also trains; in Azure the GPU job does
+        local.Remove("train");
+        Assert.Equal(local.OrderBy(e => e.Key), functions.OrderBy(e => e.Key));
+    }
+
+    [Fact]
+    public void The_build_output_has_the_host_files_and_no_torch()
+    {
+        var output = FunctionsOutput();
+        var extensions = File.ReadAllText(Path.Combine(output, "extensions.json"));
+        Assert.Contains("\"AzureStorageQueues\"", extensions);
+        Assert.True(File.Exists(Path.Combine(output, "worker.config.json")));
+        Assert.True(File.Exists(Path.Combine(output, "host.json")));
+        Assert.True(Directory.Exists(Path.Combine(output, ".azurefunctions")));
+        Assert.Empty(Directory.EnumerateFiles(output, "*orch*", SearchOption.AllDirectories));
+    }
+
+    [Theory]
+    [InlineData(new string[0], "missing setting AzureWebJobsStorage")]
+    [InlineData(new[] { "AzureWebJobsStorage__accountName=acct", "SSLREC_NOTIFY=servicebus" }, "needs the setting ServiceBusConnection__fullyQualifiedNamespace")]
+    [InlineData(new[] { "AzureWebJobsStorage=UseDevelopmentStorage=true", "SSLREC_NOTIFY=email" }, "SSLREC_NOTIFY must be 'queue' or 'servicebus'")]
+    public void Missing_or_wrong_settings_fail_at_start_up_naming_the_setting(string[] settings, string expected)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1])).Build();
+        var e = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddSslRecPipeline(config));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Identity_based_settings_register_clients_without_keys()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage__accountName"] = "acct", ["SSLREC_NOTIFY"] = "servicebus",
+            ["ServiceBusConnection__fullyQualifiedNamespace"] = "ns.servicebus.windows.net",
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddSslRecPipeline(config).BuildServiceProvider();
+        var ctx = services.GetRequiredService<PipelineContext>();
+        Assert.Equal("https://acct.blob.core.windows.net/", ctx.Blobs.Service.Uri.ToString());
+        Assert.IsType<SslRec.Pipeline.Notifications.ServiceBusNotifier>(ctx.Notifier);
+    }
+}
+
+[Collection("azurite")]
+public class FunctionsAgainstAzuriteTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_function_handles_the_host_delivered_message_like_the_local_host()
+    {
+        var ctx = await azurite.FreshContextAsync();
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.Azurite.ConnectionString }).Build();
+        var services = new ServiceCollection().AddLogging().AddSslRecPipeline(config).BuildServiceProvider();
+        var functions = ActivatorUtilities.CreateInstance<SslRec.Functions.PipelineFunctions>(services);
+
+        using var dir = new TempDirectory();
+        SslRec.Core.Synthetic.SyntheticGenerator.Generate(dir.Path, new SslRec.Core.Synthetic.SyntheticOptions { Interactions = 400, Items = 30 });
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Path, "fn");
+        // The Functions host hands the function the decoded queue text: exactly the Event Grid event JSON.
+        var queued = (await ctx.Bus.Queue(QueueNames.Drop).ReceiveMessageAsync()).Value;
+        await functions.Drop(queued.Body.ToString(), queued.MessageId, queued.DequeueCount, default);
+        foreach (var m in (await ctx.Bus.Queue(QueueNames.ShardMap).ReceiveMessagesAsync(32)).Value)
+            await functions.ShardMap(m.Body.ToString(), m.MessageId, m.DequeueCount, default);
+        var reduce = (await ctx.Bus.Queue(QueueNames.ShardReduce).ReceiveMessageAsync()).Value;
+        await functions.ShardReduce(reduce.Body.ToString(), reduce.MessageId, reduce.DequeueCount, default);
+
+        var run = await ctx.Runs.RequireAsync(runId);
+        Assert.Equal(RunState.Training, run.State);
+        Assert.Equal(400, run.Data!.Rows);
+        Assert.NotNull((await ctx.Bus.Queue(QueueNames.Train).ReceiveMessageAsync()).Value);
+
+        // On the last allowed attempt, a failing message's error is recorded before the host poisons it.
+        await Assert.ThrowsAsync<SslRec.Pipeline.Messages.InvalidMessageException>(() => functions.Publish("{", "m-1", 5, default));
+        Assert.NotNull(await ctx.Blobs.TryDownloadAsync(SslRec.Pipeline.Storage.BlobLayout.Artifacts, PoisonRecorder.Blob(QueueNames.Publish, "m-1")));
+    }
+}
