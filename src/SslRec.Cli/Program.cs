@@ -12,6 +12,7 @@ public static class Program
             GenerateCommand.Create(),
             TrainCommand.Create(),
             DemoCommand.Create(),
+            ExperimentCommand.Create(),
             PipelineCommands.Host(),
             PipelineCommands.Drop(),
             PipelineCommands.Status(),

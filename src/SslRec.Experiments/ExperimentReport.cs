@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+
+namespace SslRec.Experiments;
+
+/// <summary>
+/// Writes results.csv (one row per run) and report.md: per study, mean ± std over seeds of Recall@10/50/100
+/// for all/head/tail, the relative change of Recall@50 against the baseline of the same data fraction,
+/// and whether that change is beyond the seed noise; then the winning configuration.
+/// </summary>
+public static class ExperimentReport
+{
+    private static readonly string[] Slices = ["all", "head", "tail"];
+    private static readonly int[] Ks = [10, 50, 100];
+
+    public static void WriteCsv(string path, IReadOnlyList<CellResult> results)
+    {
+        var sb = new StringBuilder("method,ssl,alpha,ssl_tau,ssl_batch,ssl_sampling,spread_out,data_fraction,seed,");
+        sb.Append(string.Join(',', Slices.SelectMany(s => Ks.Select(k => $"recall_{s}_{k}"))));
+        sb.Append(",train_seconds,examples_per_second\n");
+        foreach (var r in results.OrderBy(r => r.Cell.Key, StringComparer.Ordinal))
+        {
+            var o = r.Cell.Options;
+            sb.Append(CultureInfo.InvariantCulture, $"{r.Cell.Method},{o.Ssl.ToString().ToLowerInvariant()},{o.Alpha},{o.SslTau},{o.SslBatchSize},{o.SslSampling.ToString().ToLowerInvariant()},{o.SpreadOut},{r.Cell.DataFraction},{o.Seed},");
+            sb.Append(string.Join(',', Slices.SelectMany(s => Ks.Select(k => r.Metrics.RecallAt(s, k).ToString("F6", CultureInfo.InvariantCulture)))));
+            sb.Append(CultureInfo.InvariantCulture, $",{r.Metrics.TrainSeconds:F2},{r.Metrics.ExamplesPerSecond:F0}\n");
+        }
+        File.WriteAllText(path, sb.ToString());
+    }
+
+    public static Summary Recall(IEnumerable<CellResult> runs, string slice, int k) => Summary.Of(runs.Select(r => r.Metrics.RecallAt(slice, k)).ToList());
+
+    /// <summary>Runs of the baseline (no SSL, no spread-out) at a data fraction.</summary>
+    public static List<CellResult> Baseline(IReadOnlyList<CellResult> results, double fraction) =>
+        results.Where(r => r.Cell.Method == "baseline" && r.Cell.DataFraction == fraction).ToList();
+
+    public static string Write(string path, string grid, IReadOnlyList<StudyEntry> entries, IReadOnlyList<CellResult> results, string dataDescription)
+    {
+        var byKey = results.ToDictionary(r => r.Cell.Key);
+        var sb = new StringBuilder();
+        sb.AppendLine("# SslRec experiment report").AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Data: {dataDescription}. Grid: `{grid}`, {results.Count} runs. Metrics: exact full-corpus Recall@K on the hold-out; head = most frequent items covering 80% of training interactions, tail = the rest.");
+        sb.AppendLine().AppendLine("Each row is the mean ± standard deviation over seeds (n = seeds). Δ is the relative change of Recall@50 against the baseline (no SSL) at the same data fraction; " +
+                                   "**bold** marks a change beyond noise (more than two standard errors of the difference; a single-seed row is judged against the baseline's seed spread), plain text a change within noise.").AppendLine();
+
+        foreach (var study in entries.Select(e => e.Study).Distinct())
+        {
+            sb.AppendLine($"## {study}").AppendLine();
+            sb.AppendLine("| configuration | n | R@10 all | R@50 all | R@100 all | R@10 head | R@50 head | R@10 tail | R@50 tail | Δ R@50 all | Δ R@50 tail |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var group in entries.Where(e => e.Study == study).GroupBy(e => e.Label))
+            {
+                var runs = group.Select(e => byKey[e.Cell.Key]).ToList();
+                var baseline = Baseline(results, group.First().Cell.DataFraction);
+                sb.Append(CultureInfo.InvariantCulture, $"| {group.Key} | {runs.Count} ");
+                foreach (var (slice, k) in new[] { ("all", 10), ("all", 50), ("all", 100), ("head", 10), ("head", 50), ("tail", 10), ("tail", 50) })
+                    sb.Append(CultureInfo.InvariantCulture, $"| {Recall(runs, slice, k)} ");
+                foreach (var slice in new[] { "all", "tail" })
+                    sb.Append($"| {Delta(Recall(runs, slice, 50), Recall(baseline, slice, 50), group.First().Cell.Method == "baseline")} ");
+                sb.AppendLine("|");
+            }
+            sb.AppendLine();
+        }
+
+        sb.AppendLine("## Winning configuration").AppendLine();
+        var full = entries.Where(e => e.Cell.DataFraction == 1).GroupBy(e => e.Cell.Config)
+            .Select(g => (Entry: g.First(), Runs: g.Select(e => byKey[e.Cell.Key]).DistinctBy(r => r.Cell.Key).ToList()))
+            .Select(x => (x.Entry, x.Runs, All: Recall(x.Runs, "all", 50))).OrderByDescending(x => x.All.Mean).ToList();
+        var best = full[0];
+        var baseAll = Recall(Baseline(results, 1), "all", 50);
+        var bestLabel = entries.Where(e => e.Cell.Config == best.Entry.Cell.Config).Select(e => $"{e.Study}: {e.Label}").Distinct();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Highest mean Recall@50 (all) at full data: **{string.Join("; ", bestLabel)}** with {best.All} (n = {best.All.N}), baseline {baseAll}.");
+        sb.AppendLine();
+        if (best.Entry.Cell.Method == "baseline")
+            sb.AppendLine("No SSL configuration beat the baseline on average: on this data, train without SSL or measure on more seeds.");
+        else if (!Summary.Beyond(best.All, baseAll))
+            sb.AppendLine("Its advantage over the baseline is **within noise**: it is not evidence that this configuration is better. Prefer the cheaper baseline, or rerun with more seeds (`--seeds`).");
+        else
+            sb.AppendLine("Its advantage over the baseline is beyond the seed noise.");
+        sb.AppendLine().AppendLine("Plots: `rq1_recall.png` (Recall@50 by method and slice, error bars = std over seeds), `rq2_gain.png` (relative gain of CFM over the baseline by data fraction), `rq3_alpha.png` (α sweep), `loss_curves.png` (main and SSL loss, seed 1).");
+        File.WriteAllText(path, sb.ToString());
+        return sb.ToString();
+    }
+
+    private static string Delta(Summary candidate, Summary baseline, bool isBaseline)
+    {
+        if (isBaseline || baseline.N == 0 || baseline.Mean == 0) return "—";
+        var relative = (candidate.Mean - baseline.Mean) / baseline.Mean;
+        var text = relative.ToString("+0.0%;−0.0%;0.0%", CultureInfo.InvariantCulture);
+        return Summary.Beyond(candidate, baseline) ? $"**{text}**" : text;
+    }
+}

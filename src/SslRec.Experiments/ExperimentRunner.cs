@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using SslRec.Core.Data;
+using SslRec.Core.Metrics;
+using SslRec.Core.Statistics;
+using SslRec.Training;
+using SslRec.Training.Evaluation;
+using SslRec.Training.Training;
+using static TorchSharp.torch;
+
+namespace SslRec.Experiments;
+
+/// <summary>A finished cell: its metrics and its loss curve (step, main, ssl).</summary>
+public sealed record CellResult(ExperimentCell Cell, MetricsReport Metrics, IReadOnlyList<(int Step, double Main, double Ssl)> Losses);
+
+/// <summary>
+/// Runs every distinct cell of a grid once, in order of data fraction so each fraction is encoded once.
+/// Each finished cell leaves OUT/cells/{folder}/metrics.json (written last, atomically) and loss.csv, so
+/// a re-run skips finished cells and continues where an interrupted one stopped.
+/// </summary>
+public sealed class ExperimentRunner(string dataDirectory, string outputDirectory, Device device, Action<string> log)
+{
+    public List<CellResult> Run(IReadOnlyList<StudyEntry> entries, CancellationToken cancel = default)
+    {
+        var cells = entries.Select(e => e.Cell).DistinctBy(c => c.Key).OrderByDescending(c => c.DataFraction).ToList();
+        var results = new List<CellResult>();
+        EncodedDataset? data = null;
+        double[,]? mi = null;
+        var loadedFraction = double.NaN;
+        var clock = Stopwatch.StartNew();
+        var done = 0;
+        var trainedHere = 0;
+        var toTrain = cells.Count(c => !File.Exists(Path.Combine(outputDirectory, "cells", c.Folder, "metrics.json")));
+        foreach (var cell in cells)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var dir = Path.Combine(outputDirectory, "cells", cell.Folder);
+            var metricsPath = Path.Combine(dir, "metrics.json");
+            CellResult result;
+            if (File.Exists(metricsPath))
+            {
+                result = new CellResult(cell, MetricsReport.FromJson(File.ReadAllText(metricsPath)), ReadLosses(Path.Combine(dir, "loss.csv")));
+                done++;
+                log($"[{done}/{cells.Count}] {cell.Folder}: done earlier (R@50 {result.Metrics.RecallAt("all", 50):F4})");
+            }
+            else
+            {
+                if (cell.DataFraction != loadedFraction)
+                {
+                    data = DatasetEncoder.Read(dataDirectory, new DatasetReadOptions { DataFraction = cell.DataFraction });
+                    mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+                    loadedFraction = cell.DataFraction;
+                }
+                result = Train(cell, data!, mi!, dir, cancel);
+                done++;
+                trainedHere++;
+                var eta = clock.Elapsed / trainedHere * (toTrain - trainedHere);
+                log($"[{done}/{cells.Count}] {cell.Folder}: R@50 all {result.Metrics.RecallAt("all", 50):F4} tail {result.Metrics.RecallAt("tail", 50):F4} " +
+                    $"({result.Metrics.TrainSeconds:F0} s; about {eta.TotalMinutes:F0} min left)");
+            }
+            results.Add(result);
+        }
+        return results;
+    }
+
+    private CellResult Train(ExperimentCell cell, EncodedDataset data, double[,] mi, string dir, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(dir);
+        using var trainer = new Trainer(data, cell.Options with { CheckpointEvery = 0 }, device, mi);
+        trainer.Train(store: null, progress: null, cancel);
+        using var items = Embeddings.Encode(trainer.Model.ItemTower, data.Items, device);
+        var metrics = TrainJob.Evaluate(trainer, data, items, device);
+        metrics.DataFraction = cell.DataFraction;
+        metrics.Config["method"] = cell.Method;
+        var losses = trainer.State.Losses.Select(l => (l.Step, l.Main, l.Ssl)).ToList();
+        var csv = new StringBuilder("step,main,ssl\n");
+        foreach (var (step, main, ssl) in losses) csv.Append(CultureInfo.InvariantCulture, $"{step},{main:G6},{ssl:G6}\n");
+        File.WriteAllText(Path.Combine(dir, "loss.csv"), csv.ToString());
+        File.WriteAllText(Path.Combine(dir, "cell.txt"), cell.Key);
+        // metrics.json last and atomically: its presence marks the cell finished.
+        File.WriteAllText(Path.Combine(dir, "metrics.json.tmp"), metrics.ToJson());
+        File.Move(Path.Combine(dir, "metrics.json.tmp"), Path.Combine(dir, "metrics.json"), overwrite: true);
+        return new CellResult(cell, metrics, losses);
+    }
+
+    private static List<(int, double, double)> ReadLosses(string path) =>
+        !File.Exists(path) ? [] : File.ReadLines(path).Skip(1).Select(l => l.Split(',')).Select(p =>
+            (int.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture), double.Parse(p[2], CultureInfo.InvariantCulture))).ToList();
+}
