@@ -13,6 +13,7 @@ public static class Program
             TrainCommand.Create(),
             DemoCommand.Create(),
             ExperimentCommand.Create(),
+            ConvertCommand.Create(),
             PipelineCommands.Host(),
             PipelineCommands.Drop(),
             PipelineCommands.Status(),
