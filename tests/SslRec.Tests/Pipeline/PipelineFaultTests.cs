@@ -72,9 +72,7 @@ public class PipelineFaultTests(AzuriteFixture azurite)
         var data = dir.Sub("data");
         SyntheticGenerator.Generate(data, new SyntheticOptions { Interactions = 300, Items = 30, Seed = 3 });
         File.AppendAllText(Path.Combine(data, "interactions.csv"), "u1,k1,ios,b001\n");
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, "broken");
-        await PumpAsync(ctx, QueueNames.Drop, m => new DropStage(ctx).HandleAsync(m));
-        await PumpAsync(ctx, QueueNames.ShardMap, m => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(m)));
+        var runId = await DropAndMapAsync(ctx, data, "broken", reduce: false);
         var run = await ctx.Runs.RequireAsync(runId);
         Assert.Equal(RunState.Failed, run.State);
         Assert.Contains(run.Failures, f => f.Message.Contains("interactions.csv, row 302: expected 6 fields"));
@@ -104,10 +102,7 @@ public class PipelineFaultTests(AzuriteFixture azurite)
         var ctx = await azurite.FreshContextAsync(Options);
         var data = dir.Sub("data");
         SyntheticGenerator.Generate(data, new SyntheticOptions { Interactions = 3000, Items = 100, Seed = 8 });
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, "resume");
-        await PumpAsync(ctx, QueueNames.Drop, m => new DropStage(ctx).HandleAsync(m));
-        await PumpAsync(ctx, QueueNames.ShardMap, m => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(m)));
-        await PumpAsync(ctx, QueueNames.ShardReduce, m => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(m)));
+        var runId = await DropAndMapAsync(ctx, data, "resume", reduce: true);
 
         var trainer = new TorchModelTrainer(TinyData.Options with { Epochs = 2 }, "cpu");
         var visibility = TimeSpan.FromSeconds(2);
@@ -133,6 +128,16 @@ public class PipelineFaultTests(AzuriteFixture azurite)
         Assert.Equal(run.Training.TotalSteps, Convert.ToInt32(metrics.Config["steps"].ToString()));
         Assert.Equal(0, (await ctx.Bus.Queue(QueueNames.Train).GetPropertiesAsync()).Value.ApproximateMessagesCount);
         Assert.Equal(1, (await ctx.Bus.Queue(QueueNames.Publish).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    /// <summary>Uploads a dataset and runs drop, map and (optionally) reduce by pumping their queues.</summary>
+    private static async Task<string> DropAndMapAsync(PipelineContext ctx, string data, string dataset, bool reduce)
+    {
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, dataset);
+        await PumpAsync(ctx, QueueNames.Drop, m => new DropStage(ctx).HandleAsync(m));
+        await PumpAsync(ctx, QueueNames.ShardMap, m => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(m)));
+        if (reduce) await PumpAsync(ctx, QueueNames.ShardReduce, m => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(m)));
+        return runId;
     }
 
     /// <summary>Handles every message of a queue with a stage, as a host would, without one.</summary>
