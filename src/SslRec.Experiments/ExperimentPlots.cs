@@ -101,7 +101,7 @@ public static class ExperimentPlots
             plot.XLabel("step");
             plot.YLabel("loss");
             plot.Title("Training loss (seed 1, full data)");
-            plot.ShowLegend();
+            plot.ShowLegend(Alignment.UpperRight);
             plot.SavePng(Path.Combine(directory, "loss_curves.png"), 800, 450);
         }
     }

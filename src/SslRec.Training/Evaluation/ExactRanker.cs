@@ -49,4 +49,44 @@ public static class ExactRanker
         targetTensor.Dispose();
         return ranks;
     }
+
+    /// <summary>
+    /// Exact top-k items by inner product for every query: blocked matrix products over the corpus, each
+    /// block's top k merged into a running top k, so memory stays at one block of scores per query chunk.
+    /// Returns row-major [queries × k] indices and scores, best first.
+    /// </summary>
+    public static (long[] Indices, float[] Scores) TopK(Tensor queries, Tensor items, int k, int queryChunk = 1024, long blockElements = BlockElements)
+    {
+        var n = (int)queries.shape[0];
+        var m = items.shape[0];
+        k = (int)Math.Min(k, m);
+        var indices = new long[(long)n * k];
+        var scores = new float[(long)n * k];
+        var itemBlock = Math.Max(k, blockElements / queryChunk);
+        using var _ = no_grad();
+        for (var q0 = 0; q0 < n; q0 += queryChunk)
+        {
+            using var scope = NewDisposeScope();
+            var qn = Math.Min(queryChunk, n - q0);
+            var q = queries.narrow(0, q0, qn);
+            Tensor? bestScores = null, bestIndices = null;
+            for (long i0 = 0; i0 < m; i0 += itemBlock)
+            {
+                var bn = Math.Min(itemBlock, m - i0);
+                var (blockScores, blockIndices) = q.mm(items.narrow(0, i0, bn).t()).topk((int)Math.Min(k, bn), dim: 1);
+                blockIndices = blockIndices + i0;
+                if (bestScores is null)
+                {
+                    (bestScores, bestIndices) = (blockScores, blockIndices);
+                    continue;
+                }
+                var (merged, at) = cat([bestScores, blockScores], 1).topk(k, dim: 1);
+                bestIndices = cat([bestIndices!, blockIndices], 1).gather(1, at);
+                bestScores = merged;
+            }
+            bestIndices!.cpu().data<long>().CopyTo(indices, checked(q0 * k));
+            bestScores!.cpu().data<float>().CopyTo(scores, checked(q0 * k));
+        }
+        return (indices, scores);
+    }
 }

@@ -49,11 +49,7 @@ public sealed class QueryEncoder(DatasetSchema schema, IReadOnlyList<Vocabulary>
     public static List<(int Index, float Score)> TopK(float[] vectors, int dim, float[] query, int k)
     {
         using var scope = NewDisposeScope();
-        var items = tensor(vectors, [vectors.Length / dim, dim]);
-        var scores = items.mv(tensor(query));
-        var (values, indices) = scores.topk(Math.Min(k, (int)scores.shape[0]));
-        var v = values.data<float>().ToArray();
-        var ix = indices.data<long>().ToArray();
-        return ix.Select((index, i) => ((int)index, v[i])).ToList();
+        var (indices, scores) = Evaluation.ExactRanker.TopK(tensor(query, [1, dim]), tensor(vectors, [vectors.Length / dim, dim]), k);
+        return indices.Select((index, i) => ((int)index, scores[i])).ToList();
     }
 }

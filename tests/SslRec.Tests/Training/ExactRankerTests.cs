@@ -31,3 +31,25 @@ public class ExactRankerTests
         Assert.Equal(expected, ExactRanker.Ranks(queries, items, targets, queryChunk: 5, blockElements: 50));
     }
 }
+
+public class ExactTopKTests
+{
+    [Fact]
+    public void Top_k_matches_a_full_sort_also_across_blocks()
+    {
+        random.manual_seed(9);
+        var items = randn(997, 16);
+        var queries = randn(23, 16);
+        var scores = queries.mm(items.t()).data<float>().ToArray();
+        foreach (var (chunk, block) in new[] { (1024, 1L << 26), (5, 5L * 40) }) // one block; many blocks of 40 items
+        {
+            var (indices, top) = SslRec.Training.Evaluation.ExactRanker.TopK(queries, items, 10, chunk, block);
+            for (var q = 0; q < 23; q++)
+            {
+                var expected = Enumerable.Range(0, 997).OrderByDescending(j => scores[q * 997 + j]).Take(10).Select(j => (long)j).ToArray();
+                Assert.Equal(expected, indices[(q * 10)..(q * 10 + 10)]);
+                Assert.Equal(scores[q * 997 + (int)expected[0]], top[q * 10], 4);
+            }
+        }
+    }
+}
