@@ -118,6 +118,18 @@ public sealed class Trainer : IDisposable
 
     public bool Finished => State.Step >= State.TotalSteps;
 
+    /// <summary>Runs exactly <paramref name="count"/> more steps (the schedule wraps into further epochs); no checkpoints. For benchmarks.</summary>
+    public void TrainSteps(int count)
+    {
+        Model.train();
+        for (var i = 0; i < count; i++)
+        {
+            State.Losses.Add(Step(State.Step));
+            State.ExamplesSeen += CurrentBatchSize(State.Step);
+            State.Step++;
+        }
+    }
+
     private int CurrentBatchSize(int step)
     {
         var pos = step % _stepsPerEpoch;
@@ -127,46 +139,71 @@ public sealed class Trainer : IDisposable
     private LossRecord Step(int step)
     {
         using var scope = NewDisposeScope();
+        var timings = Timings;
+        var clock = timings is null ? null : Stopwatch.StartNew();
         var epoch = step / _stepsPerEpoch;
         var order = EpochOrder(epoch);
         var pos = step % _stepsPerEpoch;
         var rows = order.AsSpan(pos * _o.BatchSize, CurrentBatchSize(step));
         var rng = new Rng(_o.Seed, stream: 1, position: (ulong)step);
 
-        var itemRows = new int[rows.Length];
-        for (var i = 0; i < rows.Length; i++) itemRows[i] = _data.Train.ItemIndex[rows[i]];
-        var itemIds = tensor(itemRows.Select(i => (long)i).ToArray(), device: _device);
-
-        var q = Model.QueryTower.call(FeatureBatchBuilder.Build(_data.Train.Queries, rows, _device));
-        var x = Model.ItemTower.call(FeatureBatchBuilder.Build(_data.Items, itemRows, _device));
-        var main = RetrievalLosses.BatchSoftmax(q, x, _logQ.index_select(0, itemIds), itemIds, _o.Tau);
-        var loss = main;
-
-        Tensor? ssl = null;
-        int[]? sslItems = null;
+        // 1. Host-side batch assembly: every tower input of this step.
+        var itemRows = new long[rows.Length];
+        var itemIndices = new int[rows.Length];
+        for (var i = 0; i < rows.Length; i++) itemRows[i] = itemIndices[i] = _data.Train.ItemIndex[rows[i]];
+        var itemIds = tensor(itemRows, device: _device);
+        var queryBatch = FeatureBatchBuilder.Build(_data.Train.Queries, rows, _device);
+        var itemBatch = FeatureBatchBuilder.Build(_data.Items, itemIndices, _device);
+        FeatureBatch? view1 = null, view2 = null, spreadBatch = null;
+        Tensor? sslIds = null;
         if (_o.Ssl != SslMode.None && _o.Alpha > 0)
         {
-            sslItems = _sslSampler.Sample(rng, _o.SslBatchSize);
+            var sslItems = _sslSampler.Sample(rng, _o.SslBatchSize);
             var (mask1, mask2) = _masking.Sample(rng);
-            var z1 = Model.ItemTower.call(FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask1, _o.DropoutRate, rng));
-            var z2 = Model.ItemTower.call(FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask2, _o.DropoutRate, rng));
-            ssl = RetrievalLosses.InfoNce(z1, z2, _o.SslTau, tensor(sslItems.Select(i => (long)i).ToArray(), device: _device));
+            view1 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask1, _o.DropoutRate, rng);
+            view2 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask2, _o.DropoutRate, rng);
+            sslIds = tensor(Array.ConvertAll(sslItems, i => (long)i), device: _device);
+        }
+        if (_o.SpreadOut > 0)
+            spreadBatch = FeatureBatchBuilder.Build(_data.Items, _uniformSampler.Sample(rng, _o.SslBatchSize).Distinct().ToArray(), _device);
+        if (timings is not null) Lap(clock!, ref timings.Assembly);
+
+        // 2. Forward: towers and losses.
+        var q = Model.QueryTower.call(queryBatch);
+        var x = Model.ItemTower.call(itemBatch);
+        var main = RetrievalLosses.BatchSoftmax(q, x, _logQ.index_select(0, itemIds), itemIds, _o.Tau);
+        var loss = main;
+        Tensor? ssl = null;
+        if (view1 is not null)
+        {
+            ssl = RetrievalLosses.InfoNce(Model.ItemTower.call(view1), Model.ItemTower.call(view2!), _o.SslTau, sslIds);
             loss = loss + _o.Alpha * ssl;
         }
-
         Tensor? spread = null;
-        if (_o.SpreadOut > 0)
+        if (spreadBatch is not null)
         {
-            var items = _uniformSampler.Sample(rng, _o.SslBatchSize).Distinct().ToArray();
-            spread = RetrievalLosses.SpreadOut(Model.ItemTower.call(FeatureBatchBuilder.Build(_data.Items, items, _device)));
+            spread = RetrievalLosses.SpreadOut(Model.ItemTower.call(spreadBatch));
             loss = loss + _o.SpreadOut * spread;
         }
+        if (timings is not null) Lap(clock!, ref timings.Forward);
 
+        // 3. Backward, 4. optimiser.
         _optimizer.zero_grad();
         loss.backward();
+        if (timings is not null) Lap(clock!, ref timings.Backward);
         _optimizer.step();
+        if (timings is not null) Lap(clock!, ref timings.Optimizer);
         return new LossRecord(step, epoch, loss.item<float>(), main.item<float>(),
             ssl is null ? 0 : ssl.item<float>(), spread is null ? 0 : spread.item<float>());
+    }
+
+    /// <summary>Per-phase wall time of the steps run while set (for benchmarks; CPU tensors run synchronously).</summary>
+    public StepTimings? Timings { get; set; }
+
+    private static void Lap(Stopwatch clock, ref TimeSpan phase)
+    {
+        phase += clock.Elapsed;
+        clock.Restart();
     }
 
     private int[] EpochOrder(int epoch)
@@ -187,4 +224,10 @@ public sealed class Trainer : IDisposable
         _optimizer.Dispose();
         Model.Dispose();
     }
+}
+
+public sealed class StepTimings
+{
+    public TimeSpan Assembly, Forward, Backward, Optimizer;
+    public TimeSpan Total => Assembly + Forward + Backward + Optimizer;
 }

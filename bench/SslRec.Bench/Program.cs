@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using SslRec.Core.Data;
+using SslRec.Core.Reading;
+using SslRec.Core.Schema;
+using SslRec.Core.Statistics;
+using SslRec.Training;
+using SslRec.Training.Evaluation;
+using SslRec.Training.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// SslRec's side of the benchmarks in bench/. Each command prints a summary and writes a JSON result.
+//   train  --data DIR [--steps 60] [--warmup 10] [--threads 2] [--ssl cfm] --json OUT
+//   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
+//   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
+//   encode --data DIR --file F --json OUT          (map-stage throughput over one file)
+var a = Args.Parse(args);
+var threads = a.Int("threads", Environment.ProcessorCount);
+torch.set_num_threads(threads);
+switch (args.FirstOrDefault())
+{
+    case "train": Train(a); break;
+    case "export": Export(a); break;
+    case "topk": TopK(a); break;
+    case "encode": Encode(a); break;
+    default:
+        Console.Error.WriteLine("usage: SslRec.Bench train|export|topk|encode [options] (see bench/README.md)");
+        return 2;
+}
+return 0;
+
+void Train(Args a)
+{
+    var data = DatasetEncoder.Read(a.Str("data"));
+    var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+    var options = new TrainingOptions { Ssl = Enum.Parse<SslMode>(a.Str("ssl", "cfm"), true), Epochs = 1000, CheckpointEvery = 0 };
+    using var trainer = new Trainer(data, options, CPU, mi);
+    trainer.TrainSteps(a.Int("warmup", 10));
+    var steps = a.Int("steps", 60);
+    trainer.Timings = new StepTimings();
+    var before = trainer.State.ExamplesSeen;
+    var clock = Stopwatch.StartNew();
+    trainer.TrainSteps(steps);
+    var seconds = clock.Elapsed.TotalSeconds;
+    var t = trainer.Timings;
+    var result = new Dictionary<string, object>
+    {
+        ["implementation"] = "sslrec", ["ssl"] = options.Ssl.ToString().ToLowerInvariant(), ["threads"] = threads, ["steps"] = steps,
+        ["batch_size"] = options.BatchSize, ["ssl_batch_size"] = options.SslBatchSize,
+        ["examples_per_second"] = (trainer.State.ExamplesSeen - before) / seconds,
+        ["seconds"] = seconds,
+        ["breakdown_seconds"] = new Dictionary<string, double>
+        {
+            ["data"] = t.Assembly.TotalSeconds, ["forward"] = t.Forward.TotalSeconds,
+            ["backward"] = t.Backward.TotalSeconds, ["optimizer"] = t.Optimizer.TotalSeconds,
+        },
+    };
+    Write(a, result);
+}
+
+void Export(Args a)
+{
+    var data = DatasetEncoder.Read(a.Str("data"));
+    var dir = a.Str("out");
+    Directory.CreateDirectory(dir);
+    void Ints(string name, int[] values) => File.WriteAllBytes(Path.Combine(dir, name + ".i32"), MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+    var features = new List<object>();
+    void Table(string prefix, EncodedTable table, IReadOnlyList<FeatureSpec> specs, int vocabOffset)
+    {
+        for (var f = 0; f < specs.Count; f++)
+        {
+            var c = table.Columns[f];
+            var name = $"{prefix}_{f}";
+            if (c.Ids is not null) Ints(name + "_ids", c.Ids);
+            else { Ints(name + "_offsets", c.Offsets!); Ints(name + "_values", c.Values!); }
+            features.Add(new { table = prefix, index = f, name = specs[f].Name, multi = specs[f].IsMulti, vocab = data.Vocabularies[vocabOffset + f].Size });
+        }
+    }
+    Table("query", data.Train.Queries, data.Schema.Query, 0);
+    Table("item", data.Items, data.Schema.Item, data.Schema.Query.Count);
+    Ints("train_item", data.Train.ItemIndex);
+    File.WriteAllBytes(Path.Combine(dir, "item_counts.i64"), MemoryMarshal.AsBytes(data.ItemTrainCounts.AsSpan()).ToArray());
+    var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+    var k = data.Schema.Item.Count;
+    File.WriteAllText(Path.Combine(dir, "meta.json"), JsonSerializer.Serialize(new
+    {
+        train = data.Train.Count, items = data.CorpusSize, features,
+        mutual_information = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Select(j => mi[i, j]).ToArray()).ToArray(),
+        options = new TrainingOptions(),
+    }, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"exported {data.Train.Count:N0} training examples and {data.CorpusSize:N0} items to {dir}");
+}
+
+void TopK(Args a)
+{
+    int n = a.Int("items", 1_000_000), dim = a.Int("dim", 64), queries = a.Int("queries", 10_000), k = a.Int("k", 100);
+    random.manual_seed(1);
+    using var items = randn(n, dim);
+    using var q = randn(queries, dim);
+    ExactRanker.TopK(q.narrow(0, 0, Math.Min(256, queries)), items, k); // warm-up
+    var clock = Stopwatch.StartNew();
+    var (indices, _) = ExactRanker.TopK(q, items, k);
+    var seconds = clock.Elapsed.TotalSeconds;
+    Write(a, new Dictionary<string, object>
+    {
+        ["implementation"] = "sslrec", ["items"] = n, ["dim"] = dim, ["queries"] = queries, ["k"] = k, ["threads"] = threads,
+        ["seconds"] = seconds, ["queries_per_second"] = queries / seconds, ["first_result"] = indices[0],
+    });
+}
+
+void Encode(Args a)
+{
+    var schema = DatasetSchema.Load(Path.Combine(a.Str("data"), DatasetSchema.FileName));
+    var file = a.Str("file");
+    var bytes = new FileInfo(file).Length;
+    var clock = Stopwatch.StartNew();
+    using var reader = DataFiles.Open(file, ShardEncoder.InteractionColumns(schema), schema.Ignore);
+    var shard = ShardEncoder.EncodeInteractions(reader, schema, withCatalog: true, new DatasetReadOptions());
+    var seconds = clock.Elapsed.TotalSeconds;
+    Write(a, new Dictionary<string, object>
+    {
+        ["implementation"] = "sslrec", ["file"] = Path.GetFileName(file), ["bytes"] = bytes, ["rows"] = shard.RowsRead, ["seconds"] = seconds,
+        ["mb_per_second"] = bytes / 1e6 / seconds, ["rows_per_second"] = shard.RowsRead / seconds,
+    });
+}
+
+void Write(Args a, Dictionary<string, object> result)
+{
+    var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
+    if (a.Has("json")) File.WriteAllText(a.Str("json"), json);
+    Console.WriteLine(json);
+}
+
+sealed class Args(Dictionary<string, string> values)
+{
+    public static Args Parse(string[] args)
+    {
+        var d = new Dictionary<string, string>();
+        for (var i = 1; i < args.Length - 1; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"expected --name value, got '{args[i]}'");
+            d[args[i][2..]] = args[i + 1];
+        }
+        return new Args(d);
+    }
+
+    public bool Has(string name) => values.ContainsKey(name);
+    public string Str(string name, string? fallback = null) => values.TryGetValue(name, out var v) ? v : fallback ?? throw new ArgumentException($"--{name} is required");
+    public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}
