@@ -5,6 +5,8 @@ work="${BENCH_WORK:-/tmp/sslrec-bench}"
 results="$root/bench/results"
 mkdir -p "$work" "$results"
 threads="${BENCH_THREADS:-$(nproc)}"
+# Debian's interpreter: python3-torch, python3-faiss and python3-numpy are installed for it, not for other pythons on PATH.
+py=/usr/bin/python3
 
 need_apt() {
   local missing=()
@@ -24,5 +26,5 @@ bench_build() {
 }
 
 # json_get FILE KEY: a top-level number from a result file.
-json_get() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+json_get() { $py -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+ratio() { $py -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }

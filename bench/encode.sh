@@ -10,7 +10,7 @@ if [[ ! -f "$data/interactions.csv" ]]; then
   dotnet "$sslrec_bin" generate --out "$data" --interactions "$rows" --items 50000 --seed 3 >/dev/null
 fi
 [[ -f "$data/interactions.csv.gz" ]] || gzip -k -1 "$data/interactions.csv"
-floor() { local start end; start=$(date +%s.%N); "$@" > /dev/null; end=$(date +%s.%N); python3 -c "print($end - $start)"; }
+floor() { local start end; start=$(date +%s.%N); "$@" > /dev/null; end=$(date +%s.%N); $py -c "print($end - $start)"; }
 bytes=$(stat -c %s "$data/interactions.csv")
 cat "$data/interactions.csv" > /dev/null  # warm the page cache like the measured runs
 cat_s=$(floor cat "$data/interactions.csv")
@@ -19,9 +19,9 @@ mkdir -p "$work/gz" && cp "$data/schema.json" "$work/gz/"
 dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv" --json "$results/encode-csv.json" >/dev/null
 dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv.gz" --json "$results/encode-gz.json" >/dev/null
 csv_mbs=$(json_get "$results/encode-csv.json" mb_per_second)
-gz_mbs=$(python3 -c "print($bytes / 1e6 / $(json_get "$results/encode-gz.json" seconds))")
-cat_mbs=$(python3 -c "print($bytes / 1e6 / $cat_s)")
-gzfloor_mbs=$(python3 -c "print($bytes / 1e6 / $gz_s)")
+gz_mbs=$($py -c "print($bytes / 1e6 / $(json_get "$results/encode-gz.json" seconds))")
+cat_mbs=$($py -c "print($bytes / 1e6 / $cat_s)")
+gzfloor_mbs=$($py -c "print($bytes / 1e6 / $gz_s)")
 echo "csv: $csv_mbs MB/s, $(json_get "$results/encode-csv.json" rows_per_second) rows/s (cat floor $cat_mbs MB/s)"
 echo "gz:  $gz_mbs MB/s of uncompressed text (gzip -dc floor $gzfloor_mbs MB/s)"
 echo "sslrec/cat encode csv throughput ratio: $(ratio "$csv_mbs" "$cat_mbs")"

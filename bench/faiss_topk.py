@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """faiss IndexFlatIP exact top-k search, for the side-by-side evaluation benchmark.
 usage: faiss_topk.py --items 1000000 --dim 64 --queries 10000 --k 100 --threads 2 [--json OUT]"""
 import argparse

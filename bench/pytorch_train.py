@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """PyTorch reference of SslRec's training step, for the side-by-side throughput benchmark.
 
 Same model (per-feature EmbeddingBag mean pooling via per-sample weights, MLP 256 -> 64, L2 norm), same

@@ -9,8 +9,8 @@ bench_build
 [[ -f "$work/data/schema.json" ]] || dotnet "$sslrec_bin" generate --out "$work/data" --seed 1 >/dev/null
 dotnet "$bench_bin" export --data "$work/data" --out "$work/export" >/dev/null
 dotnet "$bench_bin" train --data "$work/data" --ssl "$ssl" --threads "$threads" --json "$results/train-sslrec-$ssl.json" >/dev/null
-python3 "$root/bench/pytorch_train.py" "$work/export" --ssl "$ssl" --threads "$threads" --json "$results/train-pytorch-$ssl.json" >/dev/null
-python3 - "$results/train-sslrec-$ssl.json" "$results/train-pytorch-$ssl.json" <<'PY'
+$py "$root/bench/pytorch_train.py" "$work/export" --ssl "$ssl" --threads "$threads" --json "$results/train-pytorch-$ssl.json" >/dev/null
+$py - "$results/train-sslrec-$ssl.json" "$results/train-pytorch-$ssl.json" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
     r = json.load(open(path))
