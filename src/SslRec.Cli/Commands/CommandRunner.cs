@@ -9,12 +9,14 @@ public static class CommandRunner
 {
     public static int Run(Action action) => RunAsync(() => { action(); return Task.CompletedTask; }).GetAwaiter().GetResult();
 
-    public static async Task<int> RunAsync(Func<Task> action)
+    public static Task<int> RunAsync(Func<Task> action) => RunAsync(async () => { await action(); return 0; });
+
+    /// <summary>Runs a command whose action decides its own exit code (e.g. 1 when a training attempt failed).</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> action)
     {
         try
         {
-            await action();
-            return Environment.ExitCode;
+            return await action();
         }
         catch (Exception e) when (e is DataFormatException or SchemaException or ArgumentException or InvalidDataException
                                       or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException

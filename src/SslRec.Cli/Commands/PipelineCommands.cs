@@ -118,18 +118,20 @@ public static class PipelineCommands
     {
         var loop = new Option<bool>("--loop") { Description = "Keep taking messages instead of exiting after one" };
         var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints), evaluate, delete it, exit") { loop, Device };
-        command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
+        command.SetAction((parse, cancel) => CommandRunner.RunAsync(async Task<int> () =>
         {
             var ctx = Context();
             await ctx.EnsureInfrastructureAsync(cancel);
             var worker = new TrainWorker(ctx, new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine));
+            var failed = false;
             do
             {
                 var outcome = await worker.RunOnceAsync(cancel);
                 Console.Error.WriteLine($"train-worker: {outcome}");
                 if (outcome == TrainWorker.Outcome.NoMessage && parse.GetValue(loop)) await Task.Delay(2000, cancel);
-                else if (outcome == TrainWorker.Outcome.Failed) Environment.ExitCode = 1;
+                failed |= outcome == TrainWorker.Outcome.Failed;
             } while (parse.GetValue(loop));
+            return failed ? 1 : 0; // a failed attempt leaves its message for the next execution
         }));
         return command;
     }
