@@ -23,6 +23,7 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
 {
     public List<CellResult> Run(IReadOnlyList<StudyEntry> entries, CancellationToken cancel = default)
     {
+        CheckSameData();
         var cells = entries.Select(e => e.Cell).DistinctBy(c => c.Key).OrderByDescending(c => c.DataFraction).ToList();
         var results = new List<CellResult>();
         EncodedDataset? data = null;
@@ -82,6 +83,21 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
         File.WriteAllText(Path.Combine(dir, "metrics.json.tmp"), metrics.ToJson());
         File.Move(Path.Combine(dir, "metrics.json.tmp"), Path.Combine(dir, "metrics.json"), overwrite: true);
         return new CellResult(cell, metrics, losses);
+    }
+
+    /// <summary>
+    /// Finished cells are only reused for the data they were trained on: OUT/data.txt records the dataset's
+    /// files (names, sizes, modification times); other data in the same OUT is refused.
+    /// </summary>
+    private void CheckSameData()
+    {
+        Directory.CreateDirectory(outputDirectory);
+        var fingerprint = string.Join('\n', Directory.EnumerateFiles(dataDirectory).Order(StringComparer.Ordinal)
+            .Select(f => new FileInfo(f)).Select(f => $"{f.Name} {f.Length} {f.LastWriteTimeUtc:O}"));
+        var path = Path.Combine(outputDirectory, "data.txt");
+        if (File.Exists(path) && File.ReadAllText(path) != fingerprint)
+            throw new InvalidOperationException($"{outputDirectory} holds runs of other data (see {path}); use a new --out or delete it");
+        File.WriteAllText(path, fingerprint);
     }
 
     private static List<(int, double, double)> ReadLosses(string path) =>

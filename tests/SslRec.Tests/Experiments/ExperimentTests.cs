@@ -66,5 +66,10 @@ public class ExperimentTests
         var again = new ExperimentRunner(data, outDir, CPU, log.Add).Run(entries);
         Assert.All(log, l => Assert.Contains("done earlier", l));
         Assert.Equal(results.Select(r => r.Metrics.RecallAt("all", 50)), again.Select(r => r.Metrics.RecallAt("all", 50)));
+
+        // Finished runs are never reused for other data.
+        File.AppendAllText(Path.Combine(data, "interactions.csv"), "u00001,k1,ios,b001,i00001,1\n");
+        var e = Assert.Throws<InvalidOperationException>(() => new ExperimentRunner(data, outDir, CPU, log.Add).Run(entries));
+        Assert.Contains("holds runs of other data", e.Message);
     }
 }
