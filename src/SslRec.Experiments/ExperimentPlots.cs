@@ -41,10 +41,12 @@ public static class ExperimentPlots
             var fractions = entries.Where(e => e.Study == ExperimentGrid.Rq2).Select(e => e.Cell.DataFraction).Distinct().Order().ToArray();
             foreach (var (slice, i) in new[] { ("all", 0), ("tail", 2) })
             {
+                List<CellResult> Rq2(string method, double f) => entries
+                    .Where(e => e.Study == ExperimentGrid.Rq2 && e.Cell.Method == method && e.Cell.DataFraction == f).Select(e => byKey[e.Cell.Key]).ToList();
                 var gains = fractions.Select(f =>
                 {
-                    var cfm = ExperimentReport.Recall(results.Where(r => r.Cell.Method == "cfm" && r.Cell.DataFraction == f && IsRq1Configuration(r, entries)), slice, 50);
-                    var b = ExperimentReport.Recall(ExperimentReport.Baseline(results, f), slice, 50);
+                    var cfm = ExperimentReport.Recall(Rq2("cfm", f), slice, 50);
+                    var b = ExperimentReport.Recall(Rq2("baseline", f), slice, 50);
                     return 100 * (cfm.Mean - b.Mean) / b.Mean;
                 }).ToArray();
                 var line = plot.Add.Scatter(fractions.Select(f => f * 100).ToArray(), gains);
