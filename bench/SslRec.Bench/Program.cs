@@ -26,6 +26,7 @@ switch (args.FirstOrDefault())
     case "export": Export(a); break;
     case "topk": TopK(a); break;
     case "encode": Encode(a); break;
+    case "topk-profile": TopKProfile(a); break;
     default:
         Console.Error.WriteLine("usage: SslRec.Bench train|export|topk|encode [options] (see bench/README.md)");
         return 2;
@@ -100,15 +101,51 @@ void TopK(Args a)
     random.manual_seed(1);
     using var items = randn(n, dim);
     using var q = randn(queries, dim);
-    ExactRanker.TopK(q.narrow(0, 0, Math.Min(256, queries)), items, k); // warm-up
+    int chunk = a.Int("chunk", 64), block = a.Int("block", 1 << 19);
+    ExactRanker.TopK(q.narrow(0, 0, Math.Min(256, queries)), items, k, chunk, block); // warm-up
     var clock = Stopwatch.StartNew();
-    var (indices, _) = ExactRanker.TopK(q, items, k);
+    var (indices, _) = ExactRanker.TopK(q, items, k, chunk, block);
     var seconds = clock.Elapsed.TotalSeconds;
     Write(a, new Dictionary<string, object>
     {
         ["implementation"] = "sslrec", ["items"] = n, ["dim"] = dim, ["queries"] = queries, ["k"] = k, ["threads"] = threads,
         ["seconds"] = seconds, ["queries_per_second"] = queries / seconds, ["first_result"] = indices[0],
     });
+}
+
+// Times the parts of one query chunk's top-k over the corpus: the matrix products, and the selection.
+void TopKProfile(Args a)
+{
+    int n = a.Int("items", 1_000_000), dim = a.Int("dim", 64), chunk = a.Int("chunk", 1024), block = a.Int("block", 65536), k = a.Int("k", 100);
+    random.manual_seed(1);
+    using var items = randn(n, dim);
+    using var q = randn(chunk, dim);
+    double mmSeconds = 0, selectSeconds = 0;
+    var clock = Stopwatch.StartNew();
+    for (long i0 = 0; i0 < n; i0 += block)
+    {
+        using var scope = NewDisposeScope();
+        var bn = Math.Min(block, n - i0);
+        var right = a.Str("layout", "view") switch
+        {
+            "contiguous" => items.narrow(0, i0, bn).t().contiguous(),
+            _ => items.narrow(0, i0, bn).t(),
+        };
+        clock.Restart();
+        var scores = a.Str("op", "mm") == "matmul" ? q.matmul(right) : q.mm(right);
+        mmSeconds += clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        if (a.Str("select", "topk") == "threshold")
+        {
+            var pass = scores.gt(3.0f * (float)Math.Sqrt(dim));
+            var where = pass.nonzero();
+            var vals = scores.masked_select(pass);
+            if (i0 == 0) Console.WriteLine($"  gt+nonzero: {where.shape[0]} candidates in a block");
+        }
+        else scores.topk(k, dim: 1);
+        selectSeconds += clock.Elapsed.TotalSeconds;
+    }
+    Console.WriteLine($"chunk {chunk} x {n} items, block {block}: mm {mmSeconds:F2} s ({2.0 * chunk * n * dim / mmSeconds / 1e9:F0} GFLOP/s), topk {selectSeconds:F2} s");
 }
 
 void Encode(Args a)

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,8 +11,12 @@ namespace SslRec.Training.Evaluation;
 /// </summary>
 public static class ExactRanker
 {
-    /// <summary>Score-matrix elements per block (2^26 floats = 256 MiB).</summary>
-    private const long BlockElements = 1L << 26;
+    /// <summary>
+    /// Score-matrix elements per block: 2^22 floats = 16 MiB. Small enough for the allocator to reuse the
+    /// buffer block after block (256 MiB blocks were mapped and page-faulted afresh each time: 40% of the
+    /// top-k benchmark's time went to the kernel), large enough for efficient matrix products.
+    /// </summary>
+    private const long BlockElements = 1L << 22;
 
     /// <summary>
     /// The 0-based rank of each query's target among all items: the number of other items that score
@@ -51,11 +57,17 @@ public static class ExactRanker
     }
 
     /// <summary>
-    /// Exact top-k items by inner product for every query: blocked matrix products over the corpus, each
-    /// block's top k merged into a running top k, so memory stays at one block of scores per query chunk.
+    /// Exact top-k items by inner product for every query. Scores are computed in small blocks (a query
+    /// chunk of 64 × an item block of 8,192 by default, tuned on 2 cores): a product with a 64-wide inner dimension and a
+    /// huge output runs memory-bound (measured here: 14 GFLOP/s for 1024 × 65,536 blocks, 82 for
+    /// 1024 × 1,024). On the CPU, selection works like a search engine's: each query keeps a min-heap of its
+    /// best k, and a SIMD scan of the block in place only looks closer at scores above the query's current
+    /// k-th best (about k·ln(items/k) per query in all). libtorch's own selection primitives cost more than
+    /// the products here (topk: 6 ms, nonzero: 9 ms per 256 × 4,096 block against 1.8 ms for the product).
+    /// On a GPU each block's top k is selected on the device and merged once per query chunk.
     /// Returns row-major [queries × k] indices and scores, best first.
     /// </summary>
-    public static (long[] Indices, float[] Scores) TopK(Tensor queries, Tensor items, int k, int queryChunk = 1024, long blockElements = BlockElements)
+    public static (long[] Indices, float[] Scores) TopK(Tensor queries, Tensor items, int k, int queryChunk = 64, long blockElements = 1L << 19)
     {
         var n = (int)queries.shape[0];
         var m = items.shape[0];
@@ -63,30 +75,154 @@ public static class ExactRanker
         var indices = new long[(long)n * k];
         var scores = new float[(long)n * k];
         var itemBlock = Math.Max(k, blockElements / queryChunk);
+        var onCpu = queries.device.type == DeviceType.CPU;
         using var _ = no_grad();
         for (var q0 = 0; q0 < n; q0 += queryChunk)
         {
             using var scope = NewDisposeScope();
             var qn = Math.Min(queryChunk, n - q0);
             var q = queries.narrow(0, q0, qn);
-            Tensor? bestScores = null, bestIndices = null;
+            var heaps = new TopKHeaps(qn, k);
+            var candidateScores = new List<Tensor>();
+            var candidateIndices = new List<Tensor>();
             for (long i0 = 0; i0 < m; i0 += itemBlock)
             {
                 var bn = Math.Min(itemBlock, m - i0);
-                var (blockScores, blockIndices) = q.mm(items.narrow(0, i0, bn).t()).topk((int)Math.Min(k, bn), dim: 1);
-                blockIndices = blockIndices + i0;
-                if (bestScores is null)
+                var block = q.mm(items.narrow(0, i0, bn).t());
+                if (onCpu)
                 {
-                    (bestScores, bestIndices) = (blockScores, blockIndices);
+                    heaps.Scan(block.contiguous(), i0);
+                    block.Dispose();
                     continue;
                 }
-                var (merged, at) = cat([bestScores, blockScores], 1).topk(k, dim: 1);
-                bestIndices = cat([bestIndices!, blockIndices], 1).gather(1, at);
-                bestScores = merged;
+                var (top, at) = BlockTopK(block, k);
+                candidateScores.Add(top);
+                candidateIndices.Add(at + i0);
             }
-            bestIndices!.cpu().data<long>().CopyTo(indices, checked(q0 * k));
-            bestScores!.cpu().data<float>().CopyTo(scores, checked(q0 * k));
+            if (onCpu)
+            {
+                heaps.WriteSorted(indices, scores, q0 * k);
+                continue;
+            }
+            var (best, where) = cat(candidateScores, 1).topk(k, dim: 1);
+            cat(candidateIndices, 1).gather(1, where).cpu().data<long>().CopyTo(indices, checked(q0 * k));
+            best.cpu().data<float>().CopyTo(scores, checked(q0 * k));
         }
         return (indices, scores);
+    }
+
+    /// <summary>One bounded min-heap of (score, item) per query; the root is the query's current k-th best.</summary>
+    private sealed class TopKHeaps(int rows, int k)
+    {
+        private readonly float[] _scores = new float[rows * k];
+        private readonly long[] _items = new long[rows * k];
+        private readonly int[] _count = new int[rows];
+
+        /// <summary>Scores a candidate must beat: the k-th best so far, or −∞ while fewer than k are known.</summary>
+        public float[] Thresholds()
+        {
+            var t = new float[rows];
+            for (var r = 0; r < rows; r++) t[r] = _count[r] < k ? float.NegativeInfinity : _scores[r * k];
+            return t;
+        }
+
+        /// <summary>Scans a contiguous CPU [rows × width] score block in place; columns are items offset + j.</summary>
+        public void Scan(Tensor block, long offset)
+        {
+            var width = (int)block.shape[1];
+            var data = MemoryMarshal.Cast<byte, float>(block.bytes); // the tensor's own memory, no copy
+            for (var r = 0; r < rows; r++)
+            {
+                var row = data.Slice(r * width, width);
+                var j = 0;
+                if (_count[r] == k && Vector256.IsHardwareAccelerated)
+                {
+                    // Skip 8 scores at a time while none beats the current k-th best.
+                    for (; j + 8 <= width; j += 8)
+                    {
+                        var threshold = Vector256.Create(_scores[r * k]);
+                        if (!Vector256.GreaterThanAny(Vector256.Create(row.Slice(j, 8)), threshold)) continue;
+                        for (var t = j; t < j + 8; t++) Add(r, row[t], offset + t);
+                    }
+                }
+                for (; j < width; j++) Add(r, row[j], offset + j);
+            }
+        }
+
+        private void Add(int row, float score, long item)
+        {
+            var b = row * k;
+            if (_count[row] < k)
+            {
+                var i = _count[row]++;
+                _scores[b + i] = score;
+                _items[b + i] = item;
+                while (i > 0 && _scores[b + (i - 1) / 2] > _scores[b + i]) { Swap(b, i, (i - 1) / 2); i = (i - 1) / 2; }
+                return;
+            }
+            if (score <= _scores[b]) return;
+            _scores[b] = score;
+            _items[b] = item;
+            for (var i = 0; ;)
+            {
+                int l = 2 * i + 1, r = l + 1, smallest = i;
+                if (l < k && _scores[b + l] < _scores[b + smallest]) smallest = l;
+                if (r < k && _scores[b + r] < _scores[b + smallest]) smallest = r;
+                if (smallest == i) break;
+                Swap(b, i, smallest);
+                i = smallest;
+            }
+        }
+
+        private void Swap(int b, int i, int j)
+        {
+            (_scores[b + i], _scores[b + j]) = (_scores[b + j], _scores[b + i]);
+            (_items[b + i], _items[b + j]) = (_items[b + j], _items[b + i]);
+        }
+
+        public void WriteSorted(long[] indices, float[] scores, int offset)
+        {
+            var order = new int[k];
+            for (var r = 0; r < rows; r++)
+            {
+                var b = r * k;
+                for (var i = 0; i < k; i++) order[i] = i;
+                Array.Sort(order, (x, y) => _scores[b + y].CompareTo(_scores[b + x]));
+                for (var i = 0; i < k; i++)
+                {
+                    indices[offset + b + i] = _items[b + order[i]];
+                    scores[offset + b + i] = _scores[b + order[i]];
+                }
+            }
+        }
+    }
+
+    /// <summary>Items per group in <see cref="BlockTopK"/>.</summary>
+    private const int Group = 16;
+
+    /// <summary>
+    /// Exact top-k of each row of a score block, without a full selection over every column: the top k
+    /// items always lie in the k groups (of 16 consecutive columns) with the highest maxima — at most k
+    /// groups can hold an item scoring at least the k-th best — so select groups by their maximum (a cheap
+    /// vectorised reduction), then select among those groups' k × 16 scores (and the few columns left over).
+    /// </summary>
+    private static (Tensor Scores, Tensor Indices) BlockTopK(Tensor scores, int k)
+    {
+        var rows = scores.shape[0];
+        var n = scores.shape[1];
+        var groups = n / Group;
+        if (groups <= k) return scores.topk((int)Math.Min(k, n), dim: 1);
+        var grouped = scores.narrow(1, 0, groups * Group).view(rows, groups, Group);
+        var (_, best) = grouped.amax(2).topk(k, dim: 1);                                            // [rows, k] group ids
+        var candidates = grouped.gather(1, best.unsqueeze(2).expand(rows, k, Group)).reshape(rows, k * Group);
+        var candidateIndices = (best.unsqueeze(2) * Group + arange(Group, dtype: ScalarType.Int64, device: scores.device)).reshape(rows, k * Group);
+        var rest = n - groups * Group;
+        if (rest > 0)
+        {
+            candidates = cat([candidates, scores.narrow(1, groups * Group, rest)], 1);
+            candidateIndices = cat([candidateIndices, arange(groups * Group, n, dtype: ScalarType.Int64, device: scores.device).expand(rows, rest)], 1);
+        }
+        var (top, at) = candidates.topk(k, dim: 1);
+        return (top, candidateIndices.gather(1, at));
     }
 }

@@ -41,7 +41,8 @@ public class ExactTopKTests
         var items = randn(997, 16);
         var queries = randn(23, 16);
         var scores = queries.mm(items.t()).data<float>().ToArray();
-        foreach (var (chunk, block) in new[] { (1024, 1L << 26), (5, 5L * 40) }) // one block; many blocks of 40 items
+        // one block (grouped selection over 997 columns); many blocks of 40 items; blocks of 400 (grouped, with leftover columns)
+        foreach (var (chunk, block) in new[] { (1024, 1L << 26), (5, 5L * 40), (7, 7L * 400) })
         {
             var (indices, top) = SslRec.Training.Evaluation.ExactRanker.TopK(queries, items, 10, chunk, block);
             for (var q = 0; q < 23; q++)
