@@ -27,6 +27,7 @@ switch (args.FirstOrDefault())
     case "topk": TopK(a); break;
     case "encode": Encode(a); break;
     case "topk-profile": TopKProfile(a); break;
+    case "encode-profile": EncodeProfile(a); break;
     default:
         Console.Error.WriteLine("usage: SslRec.Bench train|export|topk|encode [options] (see bench/README.md)");
         return 2;
@@ -146,6 +147,26 @@ void TopKProfile(Args a)
         selectSeconds += clock.Elapsed.TotalSeconds;
     }
     Console.WriteLine($"chunk {chunk} x {n} items, block {block}: mm {mmSeconds:F2} s ({2.0 * chunk * n * dim / mmSeconds / 1e9:F0} GFLOP/s), topk {selectSeconds:F2} s");
+}
+
+// Where the map stage's time goes: reading lines, splitting CSV rows, and the full encode, on one file.
+void EncodeProfile(Args a)
+{
+    var schema = DatasetSchema.Load(Path.Combine(a.Str("data"), DatasetSchema.FileName));
+    var file = a.Str("file");
+    var mb = new FileInfo(file).Length / 1e6;
+    var clock = Stopwatch.StartNew();
+    using (var lines = new LineReader(new StreamReader(file)))
+        while (lines.TryReadLine(out _)) { }
+    Console.WriteLine($"lines only: {mb / clock.Elapsed.TotalSeconds:F0} MB/s");
+    clock.Restart();
+    using (var reader = DataFiles.Open(file, ShardEncoder.InteractionColumns(schema), schema.Ignore))
+        while (reader.Read()) { }
+    Console.WriteLine($"csv rows:   {mb / clock.Elapsed.TotalSeconds:F0} MB/s");
+    clock.Restart();
+    using (var reader = DataFiles.Open(file, ShardEncoder.InteractionColumns(schema), schema.Ignore))
+        ShardEncoder.EncodeInteractions(reader, schema, withCatalog: true, new DatasetReadOptions());
+    Console.WriteLine($"encode:     {mb / clock.Elapsed.TotalSeconds:F0} MB/s");
 }
 
 void Encode(Args a)
