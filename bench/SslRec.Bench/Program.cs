@@ -163,6 +163,42 @@ void EncodeProfile(Args a)
     using (var reader = DataFiles.Open(file, ShardEncoder.InteractionColumns(schema), schema.Ignore))
         while (reader.Read()) { }
     Console.WriteLine($"csv rows:   {mb / clock.Elapsed.TotalSeconds:F0} MB/s");
+    var columns = ShardEncoder.InteractionColumns(schema);
+    clock.Restart();
+    long sink = 0;
+    using (var reader = DataFiles.Open(file, columns, schema.Ignore))
+        while (reader.Read())
+        {
+            sink += (long)SslRec.Core.Util.StableHash.Hash(reader.RawText, 42);
+            for (var c = 0; c < columns.Length; c++) sink += reader.Get(c).Length;
+        }
+    Console.WriteLine($"+ get all fields, split hash: {mb / clock.Elapsed.TotalSeconds:F0} MB/s ({sink % 2})");
+    clock.Restart();
+    var dictionaries = columns.Select(_ => new SslRec.Core.Vocab.LocalDictionary()).ToArray();
+    using (var reader = DataFiles.Open(file, columns, schema.Ignore))
+        while (reader.Read())
+            for (var c = 0; c < columns.Length; c++)
+            {
+                var text = reader.Get(c);
+                if (columns[c].MultiSeparator is { } sep)
+                    foreach (var range in text.Split(sep)) sink += dictionaries[c].IdOf(text[range]);
+                else sink += dictionaries[c].IdOf(text);
+            }
+    Console.WriteLine($"+ dictionary ids: {mb / clock.Elapsed.TotalSeconds:F0} MB/s ({sink % 2})");
+    for (var only = 0; only < columns.Length; only++)
+    {
+        clock.Restart();
+        var d = new SslRec.Core.Vocab.LocalDictionary();
+        using var reader = DataFiles.Open(file, columns, schema.Ignore);
+        while (reader.Read())
+        {
+            var text = reader.Get(only);
+            if (columns[only].MultiSeparator is { } sep)
+                foreach (var range in text.Split(sep)) sink += d.IdOf(text[range]);
+            else sink += d.IdOf(text);
+        }
+        Console.WriteLine($"  column {columns[only].Name}: {mb / clock.Elapsed.TotalSeconds:F0} MB/s, {d.Count} values");
+    }
     clock.Restart();
     using (var reader = DataFiles.Open(file, ShardEncoder.InteractionColumns(schema), schema.Ignore))
         ShardEncoder.EncodeInteractions(reader, schema, withCatalog: true, new DatasetReadOptions());
