@@ -25,4 +25,4 @@ public sealed record TrainingRequest(
     string? WarmStartDirectory = null);
 
 /// <summary>Files the trainer wrote under the output directory (relative names are the candidate's blob names).</summary>
-public sealed record TrainingOutcome(MetricsReport Metrics, IReadOnlyList<string> Files, int StepsRun, int ResumedFromStep);
+public sealed record TrainingOutcome(MetricsReport Metrics, IReadOnlyList<string> Files, int ResumedFromStep);

@@ -46,8 +46,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
         foreach (var folder in new[] { "query_tower", "model" })
             files.AddRange(Directory.EnumerateFiles(Path.Combine(request.OutputDirectory, folder), "*", SearchOption.AllDirectories)
                 .Select(p => Path.GetRelativePath(request.OutputDirectory, p).Replace('\\', '/')).Order(StringComparer.Ordinal));
-        var steps = metrics.Config.TryGetValue("steps", out var s) ? Convert.ToInt32(s, CultureInfo.InvariantCulture) : 0;
-        return new TrainingOutcome(metrics, files, steps, resumedFrom);
+        return new TrainingOutcome(metrics, files, resumedFrom);
     }
 
     /// <summary>Overrides use TrainingOptions' property names (case-insensitive), e.g. {"alpha": 0.3, "ssl": "none"}.</summary>

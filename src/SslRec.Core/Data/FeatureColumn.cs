@@ -123,8 +123,6 @@ public sealed class FeatureColumnBuilder
         _offsets.Add(_idsOrValues.Count);
     }
 
-    public int Rows => _offsets is null ? _idsOrValues.Count : _offsets.Count - 1;
-
     public FeatureColumn Build() => _offsets is null
         ? new FeatureColumn(_spec, _idsOrValues.ToArray())
         : new FeatureColumn(_spec, _offsets.ToArray(), _idsOrValues.ToArray());

@@ -62,14 +62,6 @@ public sealed class Vocabulary : IIdMapper
 
     public bool IsOov(int id) => id > Values.Count;
 
-    /// <summary>Training count per id (missing 0; buckets share the total count of rare values evenly).</summary>
-    public long[] CountsById()
-    {
-        var c = new long[Size];
-        for (var i = 0; i < Values.Count; i++) c[i + 1] = Counts[i];
-        for (var b = 0; b < OovBuckets; b++) c[1 + Values.Count + b] = OovCount / OovBuckets;
-        return c;
-    }
 
     private sealed record Dto(
         [property: JsonPropertyName("feature")] string Feature,

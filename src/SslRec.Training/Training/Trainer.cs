@@ -116,8 +116,6 @@ public sealed class Trainer : IDisposable
         if (store is not null) SaveCheckpoint(store);
     }
 
-    public bool Finished => State.Step >= State.TotalSteps;
-
     /// <summary>Runs exactly <paramref name="count"/> more steps (the schedule wraps into further epochs); no checkpoints. For benchmarks.</summary>
     public void TrainSteps(int count)
     {
