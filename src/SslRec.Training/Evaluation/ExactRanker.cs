@@ -67,7 +67,9 @@ public static class ExactRanker
     /// On a GPU each block's top k is selected on the device and merged once per query chunk.
     /// Returns row-major [queries × k] indices and scores, best first.
     /// </summary>
-    public static (long[] Indices, float[] Scores) TopK(Tensor queries, Tensor items, int k, int queryChunk = 64, long blockElements = 1L << 19)
+    /// <param name="selectOnHost">heap selection on the host (default: on CPU tensors); otherwise per-block selection on the device</param>
+    public static (long[] Indices, float[] Scores) TopK(Tensor queries, Tensor items, int k, int queryChunk = 64, long blockElements = 1L << 19,
+        bool? selectOnHost = null)
     {
         var n = (int)queries.shape[0];
         var m = items.shape[0];
@@ -75,7 +77,7 @@ public static class ExactRanker
         var indices = new long[(long)n * k];
         var scores = new float[(long)n * k];
         var itemBlock = Math.Max(k, blockElements / queryChunk);
-        var onCpu = queries.device.type == DeviceType.CPU;
+        var onCpu = selectOnHost ?? queries.device.type == DeviceType.CPU;
         using var _ = no_grad();
         for (var q0 = 0; q0 < n; q0 += queryChunk)
         {

@@ -41,10 +41,11 @@ public class ExactTopKTests
         var items = randn(997, 16);
         var queries = randn(23, 16);
         var scores = queries.mm(items.t()).data<float>().ToArray();
-        // one block (grouped selection over 997 columns); many blocks of 40 items; blocks of 400 (grouped, with leftover columns)
-        foreach (var (chunk, block) in new[] { (1024, 1L << 26), (5, 5L * 40), (7, 7L * 400) })
+        // one block; many blocks of 40 items; blocks of 400 (grouped selection with leftover columns) —
+        // each with host heaps (the CPU path) and with per-block device selection (the GPU path, run here on CPU tensors)
+        foreach (var (chunk, block, onHost) in new[] { (1024, 1L << 26, true), (5, 5L * 40, true), (7, 7L * 400, true), (1024, 1L << 26, false), (5, 5L * 40, false), (7, 7L * 400, false) })
         {
-            var (indices, top) = SslRec.Training.Evaluation.ExactRanker.TopK(queries, items, 10, chunk, block);
+            var (indices, top) = SslRec.Training.Evaluation.ExactRanker.TopK(queries, items, 10, chunk, block, onHost);
             for (var q = 0; q < 23; q++)
             {
                 var expected = Enumerable.Range(0, 997).OrderByDescending(j => scores[q * 997 + j]).Take(10).Select(j => (long)j).ToArray();
