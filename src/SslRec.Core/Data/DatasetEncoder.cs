@@ -5,9 +5,11 @@ namespace SslRec.Core.Data;
 
 /// <summary>
 /// Reads a dataset folder (schema.json, interaction files, optional items.* catalog) into an
-/// <see cref="EncodedDataset"/>: one streaming pass per file into a shard with local ids
-/// (<see cref="ShardEncoder"/>, the pipeline's map step), then <see cref="ShardMerger"/> (its reduce
-/// step). Memory holds the encoded int32 arrays and the distinct values, never the rows' text.
+/// <see cref="EncodedDataset"/>: one streaming pass per file — or per byte range of a large uncompressed
+/// file, several at once — into shards with local ids (<see cref="ShardEncoder"/>, the pipeline's map
+/// step), then <see cref="ShardMerger"/> (its reduce step). Shards are merged in file and range order,
+/// so the result does not depend on the ranges or the thread count. Memory holds the encoded int32
+/// arrays and the distinct values, never the rows' text.
 /// </summary>
 public static class DatasetEncoder
 {
@@ -28,16 +30,64 @@ public static class DatasetEncoder
             using var reader = DataFiles.Open(catalog, ShardEncoder.CatalogColumns(schema), schema.Ignore);
             catalogShards.Add(ShardEncoder.EncodeCatalog(reader, schema, options));
         }
-        var shards = new List<PartialShard>();
-        foreach (var file in interactionFiles)
-        {
-            var remaining = options with { MaxBadRows = options.MaxBadRows - shards.Concat(catalogShards).Sum(s => s.BadRows) };
-            using var reader = DataFiles.Open(file, ShardEncoder.InteractionColumns(schema), schema.Ignore);
-            shards.Add(ShardEncoder.EncodeInteractions(reader, schema, catalog is not null, remaining));
-        }
+        var shards = EncodeInteractions(schema, interactionFiles, catalog is not null, options with { MaxBadRows = options.MaxBadRows - catalogShards.Sum(s => s.BadRows) });
         var data = ShardMerger.Merge(schema, shards, catalogShards, options.MaxBadRows);
         if (data.Train.Count == 0)
             throw new InvalidDataException($"no training rows: {data.Report.RowsRead} rows read, {data.Report.EvalRows} held out, {data.Report.RowsOutsideFraction} outside the data fraction");
         return data;
+    }
+
+    /// <summary>
+    /// The map step over local files: each file, or each byte range of a large uncompressed one, becomes
+    /// a shard; <see cref="DatasetReadOptions.Threads"/> of them are encoded at once. Each shard may use
+    /// the whole bad-row allowance; the merge enforces it over all of them.
+    /// </summary>
+    public static IReadOnlyList<PartialShard> EncodeInteractions(DatasetSchema schema, IReadOnlyList<string> files, bool withCatalog, DatasetReadOptions options)
+    {
+        var parts = files.SelectMany(f => Parts(f, options.RangeBytes)).ToArray();
+        var shards = new PartialShard[parts.Length];
+        var errors = new Exception?[parts.Length];
+        Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads) }, (i, loop) =>
+        {
+            try
+            {
+                shards[i] = EncodeInteractions(schema, parts[i].File, parts[i].Start, parts[i].End, withCatalog, options);
+            }
+            catch (Exception e)
+            {
+                errors[i] = e;
+                loop.Break(); // parts after this one are not started; the earliest failing part is reported
+            }
+        });
+        if (errors.FirstOrDefault(e => e is not null) is { } first)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        return shards;
+    }
+
+    /// <summary>The parts one file is encoded in: the whole file (End −1), or byte ranges of about rangeBytes.</summary>
+    public static IReadOnlyList<(string File, long Start, long End)> Parts(string file, long rangeBytes)
+    {
+        var length = new FileInfo(file).Length;
+        if (DataFiles.IsCompressed(file) || rangeBytes <= 0 || length <= rangeBytes) return [(file, 0, -1)];
+        return LineRange.Plan(length, rangeBytes).Select(r => (file, r.Start, r.End)).ToList();
+    }
+
+    /// <summary>One map task: a whole file (end −1) or the lines starting in bytes [start, end) of an uncompressed one.</summary>
+    public static PartialShard EncodeInteractions(DatasetSchema schema, string file, long start, long end, bool withCatalog, DatasetReadOptions options)
+    {
+        var columns = ShardEncoder.InteractionColumns(schema);
+        using var reader = end < 0 ? DataFiles.Open(file, columns, schema.Ignore) : OpenRange(file, start, end, columns, schema);
+        return ShardEncoder.EncodeInteractions(reader, schema, withCatalog, options);
+    }
+
+    private static IRowReader OpenRange(string file, long start, long end, IReadOnlyList<ColumnRequest> columns, DatasetSchema schema)
+    {
+        byte[]? header = null;
+        if (start > 0 && DataFiles.HasHeader(file))
+            using (var head = File.OpenRead(file)) header = LineRange.ReadHeader(head);
+        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        stream.Position = Math.Max(0, start - 1);
+        var name = $"{file} (bytes {start}–{end}; rows counted from the range start)";
+        return DataFiles.Open(LineRange.Open(stream, start, end, header), name, columns, schema.Ignore, decompress: false, fileName: file);
     }
 }

@@ -8,6 +8,13 @@ public sealed record DatasetReadOptions
     public long MaxBadRows { get; init; }
     /// <summary>Seed of the data-fraction subsample; the split seed comes from the schema.</summary>
     public ulong FractionSeed { get; init; } = 7;
-    /// <summary>Called every 100,000 rows with the file being read and its rows so far.</summary>
+    /// <summary>
+    /// Uncompressed files larger than this are encoded as byte ranges of about this size (the pipeline's
+    /// map fan-out), <see cref="Threads"/> at a time. Errors then count rows from the range's start.
+    /// </summary>
+    public long RangeBytes { get; init; } = 64L << 20;
+    /// <summary>How many files or ranges to encode at once (default: one per core).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Called every 100,000 rows (from several threads when ranges run in parallel) with the file being read and its rows so far.</summary>
     public Action<string, long>? Progress { get; init; }
 }

@@ -16,6 +16,19 @@ public static class LineRange
         return ranges;
     }
 
+    /// <summary>The first line of a stream, newline included (every range of a CSV/TSV file needs it).</summary>
+    public static byte[] ReadHeader(Stream stream)
+    {
+        var bytes = new List<byte>();
+        int b;
+        while ((b = stream.ReadByte()) >= 0)
+        {
+            bytes.Add((byte)b);
+            if (b == '\n') break;
+        }
+        return bytes.ToArray();
+    }
+
     /// <summary>
     /// Wraps a stream positioned at <c>max(0, start − 1)</c> of the file and yields exactly the lines
     /// whose first byte lies in [start, end). With a header (CSV/TSV ranges after the first), the header

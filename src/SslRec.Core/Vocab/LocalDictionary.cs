@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace SslRec.Core.Vocab;
 
 /// <summary>
@@ -9,41 +7,33 @@ namespace SslRec.Core.Vocab;
 /// </summary>
 public sealed class LocalDictionary : IIdMapper
 {
-    private readonly List<string> _values = [""];
-    private readonly List<long> _counts = [0];
-    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly InternTable _table = new();
+    private long[] _counts = new long[64];
 
-    public LocalDictionary() => _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
+    public LocalDictionary() => Values = new ValueView(_table);
 
     public LocalDictionary(IReadOnlyList<string> values, IReadOnlyList<long> counts) : this()
     {
         for (var i = 1; i < values.Count; i++)
         {
-            _ids.Add(values[i], i);
-            _values.Add(values[i]);
-            _counts.Add(counts[i]);
+            if (IdOf(values[i]) != i) throw new ArgumentException($"value '{values[i]}' is listed twice", nameof(values));
+            AddCount(i, counts[i]);
         }
     }
 
     /// <summary>Number of ids including 0.</summary>
-    public int Count => _values.Count;
-    /// <summary>Values by local id; index 0 is the empty (missing) value.</summary>
-    public IReadOnlyList<string> Values => _values;
-    public IReadOnlyList<long> Counts => _counts;
+    public int Count => _table.Count;
+    /// <summary>Values by local id; index 0 is the empty (missing) value. Each access makes a string.</summary>
+    public IReadOnlyList<string> Values { get; }
+    public IReadOnlyList<long> Counts => new ArraySegment<long>(_counts, 0, _table.Count);
 
-    public string this[int id] => _values[id];
+    public string this[int id] => _table[id].ToString();
 
     public int IdOf(ReadOnlySpan<char> value)
     {
         if (value.IsEmpty) return 0;
-        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, value, out var exists);
-        if (!exists)
-        {
-            id = _values.Count;
-            _values.Add(value.ToString());
-            _counts.Add(0);
-        }
+        var id = _table.IdOf(value);
+        if (id == _counts.Length) Array.Resize(ref _counts, _counts.Length * 2);
         return id;
     }
 
@@ -55,7 +45,18 @@ public sealed class LocalDictionary : IIdMapper
     /// <summary>Adds this dictionary's counts to a global counter (values never counted are skipped).</summary>
     public void AddCountsTo(ValueCounter counter)
     {
-        for (var i = 1; i < _values.Count; i++)
-            if (_counts[i] > 0) counter.Add(_values[i], _counts[i]);
+        for (var i = 1; i < _table.Count; i++)
+            if (_counts[i] > 0) counter.Add(_table[i], _counts[i]);
+    }
+
+    private sealed class ValueView(InternTable table) : IReadOnlyList<string>
+    {
+        public string this[int index] => (uint)index < (uint)table.Count ? table[index].ToString() : throw new ArgumentOutOfRangeException(nameof(index));
+        public int Count => table.Count;
+        public IEnumerator<string> GetEnumerator()
+        {
+            for (var i = 0; i < table.Count; i++) yield return table[i].ToString();
+        }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

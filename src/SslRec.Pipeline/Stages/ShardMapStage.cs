@@ -86,13 +86,6 @@ public sealed class ShardMapStage(PipelineContext ctx)
     private static async Task<byte[]> ReadHeaderAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken ct)
     {
         await using var s = await blob.OpenReadAsync(position: 0, bufferSize: 1 << 16, cancellationToken: ct);
-        var bytes = new List<byte>();
-        int b;
-        while ((b = s.ReadByte()) >= 0)
-        {
-            bytes.Add((byte)b);
-            if (b == '\n') break;
-        }
-        return bytes.ToArray();
+        return LineRange.ReadHeader(s);
     }
 }
