@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SslRec.Training.Model;
 
 namespace SslRec.Training;
 
@@ -38,6 +39,19 @@ public sealed record TrainingOptions
     public ulong Seed { get; init; } = 1;
     /// <summary>Checkpoint every N steps (and always at the end); 0 = only at the end.</summary>
     public int CheckpointEvery { get; init; } = 200;
+    /// <summary>Embedding tables: full float tables, DPQ or MGQE (quantized; only vocabularies larger than the codebook).</summary>
+    public EmbeddingKind Embedding { get; init; } = EmbeddingKind.Full;
+    /// <summary>DPQ/MGQE: groups G the embedding is split into (each coded separately).</summary>
+    public int DpqGroups { get; init; } = 8;
+    /// <summary>DPQ: centroids K per group.</summary>
+    public int DpqCentroids { get; init; } = 256;
+    /// <summary>MGQE: centroids per frequency tier, head first.</summary>
+    public int[] MgqeCentroids { get; init; } = [256, 64, 16];
+    /// <summary>MGQE: share of the vocabulary (by frequency rank) in each tier but the last.</summary>
+    public double[] MgqeTierShares { get; init; } = [0.1, 0.3];
+    public DpqRelaxation DpqRelaxation { get; init; } = DpqRelaxation.StraightThrough;
+    /// <summary>Temperature of the softmax over −distance that carries DPQ's gradients.</summary>
+    public double DpqTemperature { get; init; } = 1.0;
     /// <summary>Stop after this many steps in total (for tests and step-wise workers); 0 = train all epochs.</summary>
     [JsonIgnore] public int MaxSteps { get; init; }
 
@@ -56,6 +70,13 @@ public sealed record TrainingOptions
         Check(SpreadOut >= 0, "--spread-out must be ≥ 0");
         Check(SslMix is >= 0 and <= 1, "--ssl-mix must be in [0, 1]");
         Check(CheckpointEvery >= 0, "--checkpoint-every must be ≥ 0");
+        Check(DpqGroups >= 1 && EmbeddingDim % DpqGroups == 0, $"--dpq-groups must divide the embedding dimension {EmbeddingDim}");
+        Check(DpqCentroids is >= 2 and <= 65536, "--dpq-centroids must be in [2, 65536]");
+        Check(MgqeCentroids.Length >= 1 && MgqeCentroids.All(k => k is >= 2 and <= 65536) && MgqeCentroids.Zip(MgqeCentroids.Skip(1)).All(p => p.First >= p.Second),
+            "--mgqe-centroids must be non-increasing, each in [2, 65536] (head tier first)");
+        Check(MgqeTierShares.Length == MgqeCentroids.Length - 1 && MgqeTierShares.All(s => s is > 0 and < 1) && MgqeTierShares.Sum() < 1,
+            "--mgqe-tier-shares needs one share per tier but the last, each in (0, 1), summing below 1");
+        Check(DpqTemperature > 0, "--dpq-temperature must be > 0");
     }
 
     /// <summary>The settings a checkpoint must agree with to be resumed (not epochs, device or checkpoint cadence).</summary>

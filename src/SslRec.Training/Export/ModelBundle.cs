@@ -34,8 +34,9 @@ public static class ModelBundle
         var options = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(Path.Combine(directory, "options.json")))
                       ?? throw new InvalidDataException("empty options.json");
         var vocabularies = ReadVocabularies(directory, schema.All);
-        var q = vocabularies.Take(schema.Query.Count).Select(v => v.Size).ToList();
-        var it = vocabularies.Skip(schema.Query.Count).Select(v => v.Size).ToList();
+        // the embedding plans (which features are quantized, MGQE tiers) follow from the vocabularies and options
+        var q = FeatureEmbeddingPlan.For(vocabularies.Take(schema.Query.Count), options);
+        var it = FeatureEmbeddingPlan.For(vocabularies.Skip(schema.Query.Count), options);
         var model = new TwoTowerModel(q, it, options);
         model.load(Path.Combine(directory, "weights.bin"));
         return (schema, options, vocabularies, model);
@@ -64,7 +65,7 @@ public static class ModelBundle
         var options = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(Path.Combine(directory, "options.json")))
                       ?? throw new InvalidDataException("empty options.json");
         var vocabularies = ReadVocabularies(directory, schema.Query);
-        var tower = new Tower("query", vocabularies.Select(v => v.Size).ToList(), options.EmbeddingDim, options.Hidden, options.OutputDim);
+        var tower = new Tower("query", FeatureEmbeddingPlan.For(vocabularies, options), options);
         tower.load(Path.Combine(directory, "weights.bin"));
         tower.eval();
         return (schema, vocabularies, tower);

@@ -12,14 +12,14 @@ public sealed class TwoTowerModel : Module
     private readonly Tower item;
 
     public TwoTowerModel(EncodedDataset data, TrainingOptions o)
-        : this(data.QueryVocabularies.Select(v => v.Size).ToList(), data.ItemVocabularies.Select(v => v.Size).ToList(), o)
+        : this(FeatureEmbeddingPlan.For(data.QueryVocabularies, o), FeatureEmbeddingPlan.For(data.ItemVocabularies, o), o)
     {
     }
 
-    public TwoTowerModel(IReadOnlyList<int> queryVocabularySizes, IReadOnlyList<int> itemVocabularySizes, TrainingOptions o) : base("two_tower")
+    public TwoTowerModel(IReadOnlyList<FeatureEmbeddingPlan> queryPlans, IReadOnlyList<FeatureEmbeddingPlan> itemPlans, TrainingOptions o) : base("two_tower")
     {
-        query = new Tower("query", queryVocabularySizes, o.EmbeddingDim, o.Hidden, o.OutputDim);
-        item = new Tower("item", itemVocabularySizes, o.EmbeddingDim, o.Hidden, o.OutputDim);
+        query = new Tower("query", queryPlans, o);
+        item = new Tower("item", itemPlans, o);
         RegisterComponents();
     }
 

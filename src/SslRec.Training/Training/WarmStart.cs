@@ -10,7 +10,8 @@ namespace SslRec.Training.Training;
 /// Initialises a model from an earlier one trained on another version of the data. Vocabularies differ
 /// between versions, so embedding rows are matched by value: a value known to both keeps its trained
 /// vector (as do the missing id and, when their number is unchanged, the out-of-vocabulary buckets); new
-/// values keep their fresh initialisation. Tower layers are copied when their shapes agree.
+/// values keep their fresh initialisation. Tower layers are copied when their shapes agree; a DPQ/MGQE
+/// feature is carried over (query rows by value, codebooks whole) only from the same quantization.
 /// </summary>
 public static class WarmStart
 {
@@ -35,7 +36,8 @@ public static class WarmStart
                 for (var f = 0; f < specs.Count; f++)
                 {
                     var o = oldSpecs.ToList().FindIndex(s => s.Name == specs[f].Name && s.Type == specs[f].Type);
-                    if (o < 0) continue;
+                    if (o < 0 || (tower.Quantized(f) is null) != (oldTower.Quantized(o) is null)) continue;
+                    if (tower.Quantized(f) is { } quantized && !quantized.CopyCodebooksFrom(oldTower.Quantized(o)!)) continue;
                     var copied = CopyRows(tower.EmbeddingTable(f), data.Vocabularies[offset + f], oldTower.EmbeddingTable(o), oldVocabularies[oldOffset + o]);
                     if (copied < 0) continue;
                     features++;

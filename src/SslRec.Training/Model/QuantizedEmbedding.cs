@@ -1,0 +1,147 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SslRec.Training.Model;
+
+/// <summary>
+/// Differentiable product quantization (DPQ, Chen et al. 2020) of one feature's embedding table, with
+/// MGQE's per-id codebook limits (Kang et al. 2020). Each id keeps a D-dim query vector, split into G
+/// groups of d = D/G; group g has K keys and K value centroids. The code of group g is the nearest key
+/// among the first limit[id] (all K for DPQ, fewer for rarer ids under MGQE); the embedding is the
+/// concatenation of the chosen value centroids. Training passes gradients through the discrete choice
+/// with a straight-through estimator (forward: one-hot code; backward: softmax over −distance/τ), or
+/// uses the softmax itself (<see cref="DpqRelaxation.Softmax"/>). For serving only the codes (G per id,
+/// log2 K bits each) and the value codebooks are kept: <see cref="Codes"/>, <see cref="Codebook"/>.
+/// </summary>
+public sealed class QuantizedEmbedding : Module
+{
+    private readonly Parameter query;
+    private readonly Parameter keys;
+    private readonly Parameter values;
+    private Tensor _limits;                // (V) int64: how many centroids each id may use (moved to the ids' device on use)
+    private readonly bool _limited;        // false when every id may use all K (plain DPQ)
+    private readonly DpqRelaxation _relaxation;
+    private readonly double _temperature;
+
+    public int Groups { get; }
+    public int Centroids { get; }
+    public int Dim { get; }
+    public int[] CentroidsById { get; }
+
+    public QuantizedEmbedding(string name, FeatureEmbeddingPlan plan, int dim, int groups, DpqRelaxation relaxation, double temperature) : base(name)
+    {
+        if (!plan.Quantized) throw new ArgumentException("the plan is not quantized", nameof(plan));
+        if (dim % groups != 0) throw new ArgumentException($"the embedding dimension {dim} is not divisible by {groups} DPQ groups");
+        Groups = groups;
+        Dim = dim;
+        Centroids = plan.Centroids;
+        CentroidsById = plan.CentroidsById!;
+        _relaxation = relaxation;
+        _temperature = temperature;
+        var d = dim / groups;
+        // Queries and keys at unit scale so that distances separate centroids from the start (a
+        // near-uniform softmax would starve the queries of gradient); values at the scale of a full table.
+        query = Parameter(randn(plan.Size, dim));
+        keys = Parameter(randn(groups, Centroids, d));
+        values = Parameter(randn(groups, Centroids, d).div_(Math.Sqrt(dim)));
+        _limits = tensor(CentroidsById.Select(k => (long)k).ToArray());
+        _limited = CentroidsById.Any(k => k < Centroids);
+        RegisterComponents();
+    }
+
+    /// <summary>The per-id query vectors (V × D), the trained table that warm starts match by value.</summary>
+    public Parameter QueryTable => query;
+
+    /// <summary>Embeddings of ids (N) → (N × D).</summary>
+    public Tensor Embed(Tensor ids)
+    {
+        var n = ids.shape[0];
+        var distances = Distances(ids);                               // (G, N, K)
+        var codes = distances.argmin(-1);                             // (G, N)
+        Tensor chosen;
+        if (!training)
+            chosen = Gather(codes);
+        else
+        {
+            var soft = functional.softmax(distances.neg().div(_temperature), -1);
+            var weights = _relaxation == DpqRelaxation.Softmax
+                ? soft
+                : functional.one_hot(codes, Centroids).to(soft.dtype).sub(soft.detach()).add(soft);
+            chosen = weights.bmm(values);                             // (G, N, d)
+        }
+        return chosen.transpose(0, 1).reshape(n, Dim);
+    }
+
+    /// <summary>The embedding of id 0, "missing / masked" (1 × D).</summary>
+    public Tensor MissingEmbedding() => Embed(zeros(1, dtype: ScalarType.Int64, device: query.device));
+
+    /// <summary>Mean-pooled bags, as EmbeddingBag(sum) with per-id weights; null weights: one id per bag.</summary>
+    public Tensor Pool(Tensor ids, Tensor offsets, Tensor? weights)
+    {
+        var e = Embed(ids);
+        if (weights is null) return e;
+        var bag = bucketize(arange(ids.shape[0], dtype: ScalarType.Int64, device: ids.device), offsets, right: true).sub_(1);
+        return zeros(offsets.shape[0], Dim, dtype: e.dtype, device: e.device).index_add_(0, bag, e.mul(weights.unsqueeze(1)), 1);
+    }
+
+    /// <summary>Copies another table's keys and value centroids when their shapes agree (warm starts).</summary>
+    public bool CopyCodebooksFrom(QuantizedEmbedding other)
+    {
+        if (!other.keys.shape.SequenceEqual(keys.shape)) return false;
+        using var _ = no_grad();
+        keys.copy_(other.keys);
+        values.copy_(other.values);
+        return true;
+    }
+
+    /// <summary>The code of every id: (V × G), each below that id's centroid limit.</summary>
+    public Tensor Codes()
+    {
+        using var _ = no_grad();
+        return Distances(arange(query.shape[0], dtype: ScalarType.Int64, device: query.device)).argmin(-1).t().contiguous();
+    }
+
+    /// <summary>The value centroids (G × K × d): with <see cref="Codes"/>, all that serving needs.</summary>
+    public Tensor Codebook() => values.detach();
+
+    /// <summary>Embeddings rebuilt from codes and codebook alone (what a server holding only those computes).</summary>
+    public static Tensor Decode(Tensor codes, Tensor codebook)
+    {
+        var (groups, d) = (codebook.shape[0], codebook.shape[2]);
+        var parts = new Tensor[groups];
+        for (var g = 0; g < groups; g++) parts[g] = codebook[g].index_select(0, codes[.., g]);
+        return cat(parts, 1).reshape(codes.shape[0], groups * d);
+    }
+
+    /// <summary>Bytes as stored for serving: G codes of ceil(log2 limit) bits per id, plus the value codebooks.</summary>
+    public long ServingBytes()
+    {
+        long bits = 0;
+        foreach (var k in CentroidsById) bits += (long)Groups * CodeBits(k);
+        return (bits + 7) / 8 + (long)Groups * Centroids * (Dim / Groups) * sizeof(float);
+    }
+
+    public static int CodeBits(int centroids) => centroids <= 1 ? 0 : (int)Math.Ceiling(Math.Log2(centroids));
+
+    private Tensor Distances(Tensor ids)
+    {
+        var n = ids.shape[0];
+        var q = query.index_select(0, ids).view(n, Groups, -1).transpose(0, 1);      // (G, N, d)
+        // |q − k|² without |q|², which is the same for every centroid of a row
+        var distances = keys.pow(2).sum(-1).unsqueeze(1).sub(q.bmm(keys.transpose(1, 2)).mul(2)); // (G, N, K)
+        if (!_limited) return distances;
+        if (_limits.device != ids.device) _limits = _limits.to(ids.device).DetachFromDisposeScope();
+        var limits = _limits.index_select(0, ids);
+        var outside = arange(Centroids, dtype: ScalarType.Int64, device: ids.device).unsqueeze(0).ge(limits.unsqueeze(1)); // (N, K)
+        return distances.masked_fill(outside.unsqueeze(0), 1e9f);
+    }
+
+    private Tensor Gather(Tensor codes)
+    {
+        var parts = new Tensor[Groups];
+        for (var g = 0; g < Groups; g++) parts[g] = values[g].index_select(0, codes[g]).unsqueeze(0);
+        return cat(parts, 0);                                          // (G, N, d)
+    }
+}
