@@ -28,6 +28,7 @@ switch (args.FirstOrDefault())
     case "encode": Encode(a); break;
     case "topk-profile": TopKProfile(a); break;
     case "encode-profile": EncodeProfile(a); break;
+    case "pq-profile": PqProfile(a); break;
     default:
         Console.Error.WriteLine("usage: SslRec.Bench train|export|topk|encode [options] (see bench/README.md)");
         return 2;
@@ -207,6 +208,70 @@ void EncodeProfile(Args a)
 
 // The map stage over one file, as `sslrec train` and the pipeline run it: 64 MB byte ranges, --threads at
 // a time (a .gz file is one stream). --threads 1 --range-mb 0 gives the single-stream figure.
+void PqProfile(Args a)
+{
+    var n = a.Int("n", 2000);
+    random.manual_seed(1);
+    using var x = randn(16, n, 4);
+    using var c = randn(16, 256, 4);
+    var clock = Stopwatch.StartNew();
+    for (var i = 0; i < 10; i++) { using var s = NewDisposeScope(); x.bmm(c.transpose(1, 2)); }
+    Console.WriteLine($"bmm: {clock.Elapsed.TotalMilliseconds / 10:F1} ms");
+    clock.Restart();
+    for (var i = 0; i < 10; i++) { using var s = NewDisposeScope(); x.bmm(c.transpose(1, 2).contiguous()); }
+    Console.WriteLine($"bmm contiguous: {clock.Elapsed.TotalMilliseconds / 10:F1} ms");
+    clock.Restart();
+    for (var i = 0; i < 10; i++) { using var s = NewDisposeScope(); x.unsqueeze(2).sub(c.unsqueeze(1)).pow(2).sum(-1); }
+    Console.WriteLine($"broadcast: {clock.Elapsed.TotalMilliseconds / 10:F1} ms");
+    clock.Restart();
+    for (var i = 0; i < 10; i++) { using var s = NewDisposeScope(); x.bmm(c.transpose(1, 2)).argmin(-1); }
+    Console.WriteLine($"bmm+argmin: {clock.Elapsed.TotalMilliseconds / 10:F1} ms");
+    var norms = c.pow(2).sum(-1).unsqueeze(1);
+    var ct = c.transpose(1, 2).contiguous();
+    for (var i = 0; i < 10; i++)
+    {
+        clock.Restart();
+        using var s = NewDisposeScope();
+        norms.sub(x.bmm(ct).mul(2)).argmin(-1);
+        Console.Write($"{clock.Elapsed.TotalMilliseconds:F0} ");
+    }
+    Console.WriteLine(" ms: norms.sub(bmm.mul).argmin");
+    for (var i = 0; i < 10; i++)
+    {
+        clock.Restart();
+        using var s = NewDisposeScope();
+        x.bmm(ct).argmin(-1);
+        Console.Write($"{clock.Elapsed.TotalMilliseconds:F0} ");
+    }
+    Console.WriteLine(" ms: bmm.argmin");
+    for (var i = 0; i < 10; i++)
+    {
+        clock.Restart();
+        using var s = NewDisposeScope();
+        x.bmm(ct).mul_(-2).add_(norms).argmin(-1);
+        Console.Write($"{clock.Elapsed.TotalMilliseconds:F0} ");
+    }
+    Console.WriteLine(" ms: bmm.mul_.add_.argmin");
+    for (var i = 0; i < 10; i++)
+    {
+        clock.Restart();
+        using var s = NewDisposeScope();
+        x.bmm(ct);
+        Console.Write($"{clock.Elapsed.TotalMilliseconds:F0} ");
+    }
+    Console.WriteLine(" ms: bmm");
+    clock.Restart();
+    for (var i = 0; i < 10; i++) { using var s = NewDisposeScope(); cdist(x, c).argmin(-1); }
+    Console.WriteLine($"cdist+argmin: {clock.Elapsed.TotalMilliseconds / 10:F1} ms");
+    using var v = randn(n, 64);
+    foreach (var iters in new[] { 1, 2, 3, 5, 10 })
+    {
+        clock.Restart();
+        SslRec.Training.Export.ProductQuantizer.Fit(v, 16, iterations: iters);
+        Console.WriteLine($"fit {iters} iterations: {clock.Elapsed.TotalMilliseconds:F0} ms");
+    }
+}
+
 void Encode(Args a)
 {
     var schema = DatasetSchema.Load(Path.Combine(a.Str("data"), DatasetSchema.FileName));

@@ -6,6 +6,7 @@ using System.Text.Json;
 using SslRec.Core.Data;
 using SslRec.Core.Metrics;
 using SslRec.Core.Statistics;
+using SslRec.Core.Vocab;
 using SslRec.Training.Evaluation;
 using SslRec.Training.Export;
 using SslRec.Training.Training;
@@ -83,13 +84,36 @@ public static class TrainJob
         var evalClock = Stopwatch.StartNew();
         using var itemEmbeddings = Embeddings.Encode(trainer.Model.ItemTower, data.Items, device);
         var metrics = Evaluate(trainer, data, itemEmbeddings, device);
+        var embeddingsDirectory = Path.Combine(outputDirectory, "embeddings");
+        metrics.CompactItems = WriteCompactItems(trainer, data, itemEmbeddings, device, embeddingsDirectory);
         metrics.EvalSeconds = evalClock.Elapsed.TotalSeconds;
         metrics.DataFraction = dataFraction;
         File.WriteAllText(Path.Combine(outputDirectory, "metrics.json"), metrics.ToJson());
-        EmbeddingFiles.Write(Path.Combine(outputDirectory, "embeddings"), itemEmbeddings, data.ItemKeys);
+        EmbeddingFiles.Write(embeddingsDirectory, itemEmbeddings, data.ItemKeys);
         ModelBundle.Save(Path.Combine(outputDirectory, "model"), data, options, trainer.Model);
         ModelBundle.SaveQueryTower(Path.Combine(outputDirectory, "query_tower"), data, options, trainer.Model);
         return metrics;
+    }
+
+    /// <summary>
+    /// Product-quantizes the item embeddings (4 dimensions per one-byte code, 256 centroids), writes the
+    /// compact files and measures the Recall@K that scoring against them gives over all held-out pairs.
+    /// </summary>
+    private static MetricsReport.CompactItemsInfo WriteCompactItems(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Device device, string directory)
+    {
+        var dim = (int)itemEmbeddings.shape[1];
+        var pq = ProductQuantizer.Fit(itemEmbeddings, groups: dim % 4 == 0 ? dim / 4 : dim, seed: trainer.Options.Seed);
+        var codes = pq.Encode(itemEmbeddings);
+        EmbeddingFiles.WriteCompact(directory, pq, codes);
+        var recall = new Dictionary<string, double>();
+        if (data.Eval.Count > 0)
+        {
+            using var scope = NewDisposeScope();
+            var queries = Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device);
+            var ranks = ExactRanker.Ranks(queries, pq.Decode(codes).to(device), data.Eval.ItemIndex);
+            foreach (var (k, r) in RecallAtK.Compute(ranks, RecallAtK.DefaultKs, null)) recall[k.ToString(CultureInfo.InvariantCulture)] = r;
+        }
+        return new MetricsReport.CompactItemsInfo(codes.Length + pq.Codebook.Length * sizeof(float), itemEmbeddings.numel() * sizeof(float), recall);
     }
 
     /// <summary>Recall@10/50/100 over all held-out pairs and over those whose item is head or tail.</summary>
@@ -144,14 +168,21 @@ public static class TrainJob
                 ["optimizer"] = options.Optimizer.ToString().ToLowerInvariant(),
                 ["dropout"] = options.DropoutRate,
                 ["spread_out"] = options.SpreadOut,
+                ["embedding"] = options.Embedding.ToString().ToLowerInvariant(),
                 ["ssl_sampling"] = options.SslSampling.ToString().ToLowerInvariant(),
                 ["steps"] = o.Step,
             },
             TrainSeconds = o.TrainSeconds,
             ExamplesPerSecond = o.TrainSeconds > 0 ? o.ExamplesSeen / o.TrainSeconds : 0,
             FinalLoss = last is null ? null : new MetricsReport.LossSnapshot(last.Total, last.Main, last.Ssl),
+            EmbeddingBytes = new MetricsReport.EmbeddingSize(
+                trainer.Model.QueryTower.EmbeddingServingBytes(), trainer.Model.ItemTower.EmbeddingServingBytes(),
+                FullTableBytes(data.QueryVocabularies, options), FullTableBytes(data.ItemVocabularies, options)),
         };
     }
+
+    private static long FullTableBytes(IEnumerable<Vocabulary> vocabularies, TrainingOptions o) =>
+        vocabularies.Sum(v => (long)v.Size * o.EmbeddingDim * sizeof(float));
 
     private static void WriteLosses(string path, IReadOnlyList<LossRecord> losses)
     {

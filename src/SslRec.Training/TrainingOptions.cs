@@ -70,7 +70,7 @@ public sealed record TrainingOptions
         Check(SpreadOut >= 0, "--spread-out must be ≥ 0");
         Check(SslMix is >= 0 and <= 1, "--ssl-mix must be in [0, 1]");
         Check(CheckpointEvery >= 0, "--checkpoint-every must be ≥ 0");
-        Check(DpqGroups >= 1 && EmbeddingDim % DpqGroups == 0, $"--dpq-groups must divide the embedding dimension {EmbeddingDim}");
+        Check(Embedding == EmbeddingKind.Full || (DpqGroups >= 1 && EmbeddingDim % DpqGroups == 0), $"--dpq-groups must divide the embedding dimension {EmbeddingDim}");
         Check(DpqCentroids is >= 2 and <= 65536, "--dpq-centroids must be in [2, 65536]");
         Check(MgqeCentroids.Length >= 1 && MgqeCentroids.All(k => k is >= 2 and <= 65536) && MgqeCentroids.Zip(MgqeCentroids.Skip(1)).All(p => p.First >= p.Second),
             "--mgqe-centroids must be non-increasing, each in [2, 65536] (head tier first)");

@@ -6,6 +6,7 @@ using SslRec.Core.Metrics;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Runs;
 using SslRec.Training;
+using SslRec.Training.Export;
 
 namespace SslRec.Worker;
 
@@ -37,7 +38,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
 
         // Publishable files, named as they will appear under the candidate and the published version.
         var files = new List<string> { "metrics.json", "loss.csv", "report.md", "feature_mi.json", "loss.png", "recall.png" };
-        foreach (var f in new[] { "items.f32", "ids.txt" })
+        foreach (var f in EmbeddingFiles.All)
         {
             File.Move(Path.Combine(request.OutputDirectory, "embeddings", f), Path.Combine(request.OutputDirectory, f), overwrite: true);
             files.Add(f);

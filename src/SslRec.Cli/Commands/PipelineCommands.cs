@@ -141,7 +141,8 @@ public static class PipelineCommands
         var model = new Option<string>("--model") { Description = "Published model (dataset) name", Required = true };
         var query = new Option<string>("--query") { Description = "Query features, e.g. 'user_id=u00001,history=b003|b010'", Required = true };
         var k = new Option<int>("-k") { Description = "How many items", DefaultValueFactory = _ => 10 };
-        var command = new Command("recommend", "Top items for a query from the latest published embeddings and query tower") { model, query, k };
+        var compact = new Option<bool>("--compact") { Description = "Score against the product-quantized item embeddings (items.pq) instead of items.f32" };
+        var command = new Command("recommend", "Top items for a query from the latest published embeddings and query tower") { model, query, k, compact };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
             var ctx = Context();
@@ -151,15 +152,30 @@ public static class PipelineCommands
             var manifest = await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, latest.Manifest, cancel)
                            ?? throw new InvalidDataException($"{latest.Manifest} is missing");
             var local = Path.Combine(Path.GetTempPath(), "sslrec-recommend", name, latest.Version);
-            foreach (var file in manifest.Files.Keys.Where(f => f is "items.f32" or "ids.txt" || f.StartsWith("query_tower/", StringComparison.Ordinal)))
+            var useCompact = parse.GetValue(compact);
+            if (useCompact && !manifest.Files.ContainsKey(EmbeddingFiles.CodesFile))
+                throw new ArgumentException($"--compact: version {latest.Version} of {name} was published without {EmbeddingFiles.CodesFile}");
+            string[] wanted = useCompact ? [EmbeddingFiles.IdsFile, EmbeddingFiles.CodesFile, EmbeddingFiles.CodebookFile, EmbeddingFiles.CompactInfoFile] : [EmbeddingFiles.IdsFile, EmbeddingFiles.VectorsFile];
+            foreach (var file in manifest.Files.Keys.Where(f => wanted.Contains(f) || f.StartsWith("query_tower/", StringComparison.Ordinal)))
                 if (!File.Exists(Path.Combine(local, file)))
                     await ctx.Blobs.DownloadToFileAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(name, latest.Version) + file, Path.Combine(local, file), cancel);
             var encoder = QueryEncoder.Load(Path.Combine(local, "query_tower"));
             var vector = encoder.Encode(encoder.Parse(parse.GetValue(query)!));
-            var (vectors, dim, keys) = EmbeddingFiles.Read(local);
-            Console.WriteLine($"{name} version {latest.Version} ({keys.Length:N0} items)");
+            string[] keys;
+            List<(int Index, float Score)> top;
+            if (useCompact)
+            {
+                (var pq, var codes, keys) = EmbeddingFiles.ReadCompact(local);
+                top = pq.TopK(codes, vector, parse.GetValue(k));
+            }
+            else
+            {
+                (var vectors, var dim, keys) = EmbeddingFiles.Read(local);
+                top = QueryEncoder.TopK(vectors, dim, vector, parse.GetValue(k));
+            }
+            Console.WriteLine($"{name} version {latest.Version} ({keys.Length:N0} items{(useCompact ? ", product-quantized" : "")})");
             var rank = 0;
-            foreach (var (index, score) in QueryEncoder.TopK(vectors, dim, vector, parse.GetValue(k)))
+            foreach (var (index, score) in top)
                 Console.WriteLine($"{++rank,3}. {keys[index],-20} {score:F4}");
         }));
         return command;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using SslRec.Core.Metrics;
 using SslRec.Training;
+using SslRec.Training.Model;
 
 namespace SslRec.Cli.Commands;
 
@@ -34,12 +35,20 @@ public static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint every N steps (0: only at the end)", DefaultValueFactory = _ => d.CheckpointEvery };
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in OUT/checkpoints" };
         var maxBad = new Option<long>("--max-bad-rows") { Description = "Skip and count up to N unusable rows instead of failing", DefaultValueFactory = _ => 0 };
+        var embedding = new Option<EmbeddingKind>("--embedding") { Description = "Embedding tables: full, dpq or mgqe (quantized; features whose vocabulary exceeds the codebook)", DefaultValueFactory = _ => d.Embedding };
+        var dpqGroups = new Option<int>("--dpq-groups") { Description = "DPQ/MGQE: code groups per embedding (must divide --embedding-dim)", DefaultValueFactory = _ => d.DpqGroups };
+        var dpqCentroids = new Option<int>("--dpq-centroids") { Description = "DPQ: centroids per group", DefaultValueFactory = _ => d.DpqCentroids };
+        var mgqeCentroids = new Option<string>("--mgqe-centroids") { Description = "MGQE: centroids per frequency tier, head first", DefaultValueFactory = _ => string.Join(',', d.MgqeCentroids) };
+        var mgqeShares = new Option<string>("--mgqe-tier-shares") { Description = "MGQE: share of the vocabulary (by frequency) in each tier but the last", DefaultValueFactory = _ => string.Join(',', d.MgqeTierShares.Select(x => x.ToString(CultureInfo.InvariantCulture))) };
+        var relaxation = new Option<DpqRelaxation>("--dpq-relaxation") { Description = "How gradients pass the code choice: straightthrough or softmax", DefaultValueFactory = _ => d.DpqRelaxation };
+        var dpqTemperature = new Option<double>("--dpq-temperature") { Description = "Temperature of the softmax over −distance", DefaultValueFactory = _ => d.DpqTemperature };
         var maxSteps = new Option<int>("--max-steps") { Description = "Stop after this many steps in total (0: all epochs)", DefaultValueFactory = _ => 0 };
 
         var command = new Command("train", "Train and evaluate a two-tower model on a local dataset")
         {
             data, output, ssl, alpha, tau, sslTau, epochs, batch, sslBatch, lr, optimizer, dim, hidden, outDim,
             dropout, spread, sampling, mix, fraction, seed, device, checkpointEvery, resume, maxBad, maxSteps,
+            embedding, dpqGroups, dpqCentroids, mgqeCentroids, mgqeShares, relaxation, dpqTemperature,
         };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(() =>
         {
@@ -48,9 +57,12 @@ public static class TrainCommand
                 Ssl = parse.GetValue(ssl), Alpha = parse.GetValue(alpha), Tau = parse.GetValue(tau), SslTau = parse.GetValue(sslTau),
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), SslBatchSize = parse.GetValue(sslBatch),
                 LearningRate = parse.GetValue(lr), Optimizer = parse.GetValue(optimizer), EmbeddingDim = parse.GetValue(dim),
-                Hidden = ParseSizes(parse.GetValue(hidden)!), OutputDim = parse.GetValue(outDim), DropoutRate = parse.GetValue(dropout),
+                Hidden = ParseSizes("--hidden", parse.GetValue(hidden)!), OutputDim = parse.GetValue(outDim), DropoutRate = parse.GetValue(dropout),
                 SpreadOut = parse.GetValue(spread), SslSampling = parse.GetValue(sampling), SslMix = parse.GetValue(mix),
                 Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(checkpointEvery), MaxSteps = parse.GetValue(maxSteps),
+                Embedding = parse.GetValue(embedding), DpqGroups = parse.GetValue(dpqGroups), DpqCentroids = parse.GetValue(dpqCentroids),
+                MgqeCentroids = ParseSizes("--mgqe-centroids", parse.GetValue(mgqeCentroids)!), MgqeTierShares = ParseShares(parse.GetValue(mgqeShares)!),
+                DpqRelaxation = parse.GetValue(relaxation), DpqTemperature = parse.GetValue(dpqTemperature),
             };
             using var progress = new ConsoleProgress();
             var outDir = parse.GetValue(output)!;
@@ -67,9 +79,14 @@ public static class TrainCommand
         return command;
     }
 
-    private static int[] ParseSizes(string text) =>
+    private static int[] ParseSizes(string option, string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"--hidden: '{s}' is not a positive integer"))
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{option}: '{s}' is not a positive integer"))
+            .ToArray();
+
+    private static double[] ParseShares(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--mgqe-tier-shares: '{s}' is not a number"))
             .ToArray();
 
     public static void PrintMetrics(MetricsReport m, string outDir)
@@ -79,6 +96,10 @@ public static class TrainCommand
         foreach (var slice in new[] { "all", "head", "tail" })
             Console.WriteLine($"{slice,-6} {m.RecallAt(slice, 10),8:F4} {m.RecallAt(slice, 50),8:F4} {m.RecallAt(slice, 100),8:F4}");
         Console.WriteLine($"trained {m.Examples.Train:N0} examples × {m.Config["epochs"]} epochs in {m.TrainSeconds:F1}s ({m.ExamplesPerSecond:N0} examples/s); evaluated in {m.EvalSeconds:F1}s");
+        if (m.EmbeddingBytes is { } size)
+            Console.WriteLine($"embedding tables as served: {size.Total / 1e6:F2} MB ({size.ShareOfFull:P0} of full float32 tables, {(size.FullQueryTower + size.FullItemTower) / 1e6:F2} MB)");
+        if (m.CompactItems is { } pq && pq.RecallAll.Count > 0)
+            Console.WriteLine($"compact item embeddings (product-quantized): {pq.Bytes / 1e6:F2} MB vs {pq.Float32Bytes / 1e6:F2} MB float32; R@10 {pq.RecallAll["10"]:F4}, R@50 {pq.RecallAll["50"]:F4} scored against them");
         Console.WriteLine($"wrote {Path.Combine(outDir, "metrics.json")}");
     }
 }

@@ -16,6 +16,27 @@ public sealed class MetricsReport
     [JsonPropertyName("data_fraction")] public double DataFraction { get; set; } = 1.0;
     [JsonPropertyName("eval_seconds")] public double EvalSeconds { get; set; }
     [JsonPropertyName("final_loss")] public LossSnapshot? FinalLoss { get; set; }
+    /// <summary>Embedding parameters as stored for serving (quantized tables as codes + codebooks).</summary>
+    [JsonPropertyName("embedding_bytes")] public EmbeddingSize? EmbeddingBytes { get; set; }
+
+    /// <summary>The product-quantized published item embeddings: their size and the recall their scores give.</summary>
+    [JsonPropertyName("compact_items")] public CompactItemsInfo? CompactItems { get; set; }
+
+    public sealed record CompactItemsInfo(
+        [property: JsonPropertyName("bytes")] long Bytes,
+        [property: JsonPropertyName("float32_bytes")] long Float32Bytes,
+        [property: JsonPropertyName("recall_all")] Dictionary<string, double> RecallAll);
+
+    public sealed record EmbeddingSize(
+        [property: JsonPropertyName("query_tower")] long QueryTower,
+        [property: JsonPropertyName("item_tower")] long ItemTower,
+        [property: JsonPropertyName("full_query_tower")] long FullQueryTower,
+        [property: JsonPropertyName("full_item_tower")] long FullItemTower)
+    {
+        [JsonIgnore] public long Total => QueryTower + ItemTower;
+        /// <summary>Size relative to the same model with full float32 tables.</summary>
+        [JsonIgnore] public double ShareOfFull => (double)Total / Math.Max(1, FullQueryTower + FullItemTower);
+    }
 
     public sealed class SliceInfo
     {

@@ -1,13 +1,53 @@
 using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
 namespace SslRec.Training.Export;
 
-/// <summary>Published item embeddings: items.f32 (row-major float32, little-endian) and ids.txt (one key per row).</summary>
+/// <summary>
+/// Published item embeddings: items.f32 (row-major float32, little-endian) and ids.txt (one key per row);
+/// compact ones beside them: items.pq (row-major one-byte product-quantization codes, G per item),
+/// items.pq.codebook.f32 (G × K × D/G float32 centroids) and items.pq.json (the shapes).
+/// </summary>
 public static class EmbeddingFiles
 {
     public const string VectorsFile = "items.f32";
     public const string IdsFile = "ids.txt";
+    public const string CodesFile = "items.pq";
+    public const string CodebookFile = "items.pq.codebook.f32";
+    public const string CompactInfoFile = "items.pq.json";
+    /// <summary>Every file a published version may hold, in the order a reader needs them.</summary>
+    public static readonly string[] All = [VectorsFile, IdsFile, CodesFile, CodebookFile, CompactInfoFile];
+
+    private sealed record CompactInfo(
+        [property: JsonPropertyName("items")] int Items,
+        [property: JsonPropertyName("dim")] int Dim,
+        [property: JsonPropertyName("groups")] int Groups,
+        [property: JsonPropertyName("centroids")] int Centroids,
+        [property: JsonPropertyName("codes")] string Codes,
+        [property: JsonPropertyName("codebook")] string Codebook);
+
+    public static void WriteCompact(string directory, ProductQuantizer pq, byte[] codes)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, CodesFile), codes);
+        File.WriteAllBytes(Path.Combine(directory, CodebookFile), MemoryMarshal.AsBytes(pq.Codebook.AsSpan()).ToArray());
+        File.WriteAllText(Path.Combine(directory, CompactInfoFile), JsonSerializer.Serialize(
+            new CompactInfo(codes.Length / pq.Groups, pq.Dim, pq.Groups, pq.Centroids, CodesFile, CodebookFile), new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    public static (ProductQuantizer Quantizer, byte[] Codes, string[] Keys) ReadCompact(string directory)
+    {
+        var info = JsonSerializer.Deserialize<CompactInfo>(File.ReadAllText(Path.Combine(directory, CompactInfoFile)))
+                   ?? throw new InvalidDataException($"{CompactInfoFile} is empty");
+        var keys = File.ReadAllLines(Path.Combine(directory, IdsFile));
+        var codes = File.ReadAllBytes(Path.Combine(directory, CodesFile));
+        if (codes.Length != (long)info.Items * info.Groups || keys.Length != info.Items)
+            throw new InvalidDataException($"{CodesFile} holds {codes.Length} bytes and {IdsFile} {keys.Length} keys; {CompactInfoFile} says {info.Items} items × {info.Groups} codes");
+        var codebook = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(directory, CodebookFile))).ToArray();
+        return (new ProductQuantizer(info.Groups, info.Centroids, info.Dim, codebook), codes, keys);
+    }
 
     public static void Write(string directory, Tensor embeddings, IReadOnlyList<string> keys)
     {

@@ -20,8 +20,8 @@ public sealed class QuantizedEmbedding : Module
     private readonly Parameter query;
     private readonly Parameter keys;
     private readonly Parameter values;
-    private Tensor _limits;                // (V) int64: how many centroids each id may use (moved to the ids' device on use)
-    private readonly bool _limited;        // false when every id may use all K (plain DPQ)
+    private readonly int[] _tiers;         // distinct centroid counts, largest first (one for DPQ)
+    private Tensor _tierById;              // (V) int64 index into _tiers (moved to the ids' device on use)
     private readonly DpqRelaxation _relaxation;
     private readonly double _temperature;
 
@@ -46,30 +46,59 @@ public sealed class QuantizedEmbedding : Module
         query = Parameter(randn(plan.Size, dim));
         keys = Parameter(randn(groups, Centroids, d));
         values = Parameter(randn(groups, Centroids, d).div_(Math.Sqrt(dim)));
-        _limits = tensor(CentroidsById.Select(k => (long)k).ToArray());
-        _limited = CentroidsById.Any(k => k < Centroids);
+        _tiers = CentroidsById.Distinct().OrderDescending().ToArray();
+        _tierById = tensor(CentroidsById.Select(k => (long)Array.IndexOf(_tiers, k)).ToArray());
         RegisterComponents();
     }
 
     /// <summary>The per-id query vectors (V × D), the trained table that warm starts match by value.</summary>
     public Parameter QueryTable => query;
 
-    /// <summary>Embeddings of ids (N) → (N × D).</summary>
+    /// <summary>Embeddings of ids (N) → (N × D). Each distinct id is quantized once per call.</summary>
     public Tensor Embed(Tensor ids)
     {
+        var (unique, inverse, _) = torch.unique(ids, sorted: false, return_inverse: true);
+        return EmbedDistinct(unique).index_select(0, inverse!);
+    }
+
+    private Tensor EmbedDistinct(Tensor ids)
+    {
+        if (_tiers.Length == 1) return EmbedTier(ids, Centroids);
+        // MGQE: each tier is coded against only its first K_t centroids (cheaper than masking the rest)
+        var tierOfId = TierOf(ids);
+        var output = zeros(ids.shape[0], Dim, dtype: values.dtype, device: ids.device);
+        for (var t = 0; t < _tiers.Length; t++)
+        {
+            var rows = tierOfId.eq(t).nonzero().squeeze(1);
+            if (rows.shape[0] > 0) output = output.index_copy(0, rows, EmbedTier(ids.index_select(0, rows), _tiers[t]));
+        }
+        return output;
+    }
+
+    /// <summary>Embeddings of ids that may all use the first k centroids.</summary>
+    private Tensor EmbedTier(Tensor ids, int k)
+    {
         var n = ids.shape[0];
-        var distances = Distances(ids);                               // (G, N, K)
-        var codes = distances.argmin(-1);                             // (G, N)
+        var tierKeys = k == Centroids ? keys : keys.narrow(1, 0, k);
+        var tierValues = k == Centroids ? values : values.narrow(1, 0, k);
+        var q = query.index_select(0, ids).view(n, Groups, -1).transpose(0, 1);                 // (G, N, d)
+        // |q − key|² without |q|², which is the same for every centroid of a row
+        // in place on the product (its backward needs only q and the keys): no extra (G, N, k) temporaries
+        var distances = q.bmm(tierKeys.transpose(1, 2)).mul_(-2).add_(tierKeys.pow(2).sum(-1).unsqueeze(1)); // (G, N, k)
+        var hard = Gather(tierValues, distances.argmin(-1));                                   // (G, N, d)
         Tensor chosen;
-        if (!training)
-            chosen = Gather(codes);
+        if (!training) chosen = hard;
         else
         {
             var soft = functional.softmax(distances.neg().div(_temperature), -1);
-            var weights = _relaxation == DpqRelaxation.Softmax
-                ? soft
-                : functional.one_hot(codes, Centroids).to(soft.dtype).sub(soft.detach()).add(soft);
-            chosen = weights.bmm(values);                             // (G, N, d)
+            if (_relaxation == DpqRelaxation.Softmax) chosen = soft.bmm(tierValues);
+            else
+            {
+                // Straight-through: the value is the hard choice; the gradient reaches the queries and
+                // keys through the softmax, and each value centroid only from the ids that chose it.
+                var relaxed = soft.bmm(tierValues.detach());
+                chosen = hard.add(relaxed).sub(relaxed.detach());
+            }
         }
         return chosen.transpose(0, 1).reshape(n, Dim);
     }
@@ -100,7 +129,20 @@ public sealed class QuantizedEmbedding : Module
     public Tensor Codes()
     {
         using var _ = no_grad();
-        return Distances(arange(query.shape[0], dtype: ScalarType.Int64, device: query.device)).argmin(-1).t().contiguous();
+        var ids = arange(query.shape[0], dtype: ScalarType.Int64, device: query.device);
+        var tierOfId = TierOf(ids);
+        var codes = zeros(query.shape[0], Groups, dtype: ScalarType.Int64, device: query.device);
+        for (var t = 0; t < _tiers.Length; t++)
+        {
+            var rows = tierOfId.eq(t).nonzero().squeeze(1);
+            if (rows.shape[0] == 0) continue;
+            var k = _tiers[t];
+            var tierKeys = keys.narrow(1, 0, k);
+            var q = query.index_select(0, rows).view(rows.shape[0], Groups, -1).transpose(0, 1);
+            var distances = q.bmm(tierKeys.transpose(1, 2)).mul_(-2).add_(tierKeys.pow(2).sum(-1).unsqueeze(1));
+            codes.index_copy_(0, rows, distances.argmin(-1).t());
+        }
+        return codes;
     }
 
     /// <summary>The value centroids (G × K × d): with <see cref="Codes"/>, all that serving needs.</summary>
@@ -125,23 +167,19 @@ public sealed class QuantizedEmbedding : Module
 
     public static int CodeBits(int centroids) => centroids <= 1 ? 0 : (int)Math.Ceiling(Math.Log2(centroids));
 
-    private Tensor Distances(Tensor ids)
+    /// <summary>The tier index (into the distinct centroid counts, largest first) of each id.</summary>
+    private Tensor TierOf(Tensor ids)
     {
-        var n = ids.shape[0];
-        var q = query.index_select(0, ids).view(n, Groups, -1).transpose(0, 1);      // (G, N, d)
-        // |q − k|² without |q|², which is the same for every centroid of a row
-        var distances = keys.pow(2).sum(-1).unsqueeze(1).sub(q.bmm(keys.transpose(1, 2)).mul(2)); // (G, N, K)
-        if (!_limited) return distances;
-        if (_limits.device != ids.device) _limits = _limits.to(ids.device).DetachFromDisposeScope();
-        var limits = _limits.index_select(0, ids);
-        var outside = arange(Centroids, dtype: ScalarType.Int64, device: ids.device).unsqueeze(0).ge(limits.unsqueeze(1)); // (N, K)
-        return distances.masked_fill(outside.unsqueeze(0), 1e9f);
+        if (_tierById.device_type != ids.device_type || _tierById.device_index != ids.device_index)
+            _tierById = _tierById.to(ids.device).DetachFromDisposeScope();
+        return _tierById.index_select(0, ids);
     }
 
-    private Tensor Gather(Tensor codes)
+    private static Tensor Gather(Tensor codebook, Tensor codes)
     {
-        var parts = new Tensor[Groups];
-        for (var g = 0; g < Groups; g++) parts[g] = values[g].index_select(0, codes[g]).unsqueeze(0);
+        var groups = codebook.shape[0];
+        var parts = new Tensor[groups];
+        for (var g = 0; g < groups; g++) parts[g] = codebook[g].index_select(0, codes[g]).unsqueeze(0);
         return cat(parts, 0);                                          // (G, N, d)
     }
 }
