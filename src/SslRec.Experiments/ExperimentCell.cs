@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using SslRec.Training;
+using SslRec.Training.Model;
 
 namespace SslRec.Experiments;
 
@@ -14,7 +15,10 @@ public sealed record ExperimentCell(string Method, TrainingOptions Options, doub
     /// <summary>Everything that defines the run, in a fixed order; equal keys mean the same run.</summary>
     public string Key => string.Create(CultureInfo.InvariantCulture,
         $"method={Method};ssl={Options.Ssl};alpha={Options.Alpha};ssl_tau={Options.SslTau};ssl_batch={Options.SslBatchSize};" +
-        $"sampling={Options.SslSampling};spread={Options.SpreadOut};dropout={Options.DropoutRate};epochs={Options.Epochs};fraction={DataFraction};seed={Options.Seed}");
+        $"sampling={Options.SslSampling};spread={Options.SpreadOut};dropout={Options.DropoutRate};epochs={Options.Epochs};fraction={DataFraction}{EmbeddingPart};seed={Options.Seed}");
+
+    // only when not the default, so cells measured before compact embeddings existed keep their keys
+    private string EmbeddingPart => Options.Embedding == EmbeddingKind.Full ? "" : $";embedding={Options.Embedding}";
 
     /// <summary>The cell's key without the seed: cells with equal configs are averaged over seeds.</summary>
     public string Config => Key[..Key.LastIndexOf(";seed=", StringComparison.Ordinal)];

@@ -1,4 +1,5 @@
 using SslRec.Training;
+using SslRec.Training.Model;
 
 namespace SslRec.Experiments;
 
@@ -15,6 +16,7 @@ public static class ExperimentGrid
     public const string Rq3Tau = "RQ3 SSL temperature τ_ssl";
     public const string Rq3Batch = "RQ3 SSL batch size";
     public const string Rq4 = "RQ4 masking and SSL item sampling";
+    public const string Compact = "Compact embeddings (DPQ / MGQE)";
 
     public static List<StudyEntry> Build(string grid, int seeds, TrainingOptions baseOptions)
     {
@@ -61,6 +63,16 @@ public static class ExperimentGrid
         foreach (var s in all) entries.Add(new StudyEntry(Rq4, "cfm, uniform items", Cell("cfm", cfm, 1, s)));
         foreach (var (sampling, label) in new[] { (SslSampling.Train, "cfm, training distribution"), (SslSampling.Mix, "cfm, 50/50 mix") })
             foreach (var s in sweepSeeds) entries.Add(new StudyEntry(Rq4, label, Cell("cfm", cfm with { SslSampling = sampling }, 1, s)));
+
+        // Kang et al. 2020 with and without SSL: full float tables vs DPQ vs MGQE (sizes in the report)
+        foreach (var kind in new[] { EmbeddingKind.Full, EmbeddingKind.Dpq, EmbeddingKind.Mgqe })
+            foreach (var (ssl, suffix) in new[] { (SslMode.None, ""), (SslMode.Cfm, "+cfm") })
+            {
+                var options = (ssl == SslMode.None ? methods[0].Options : cfm) with { Embedding = kind };
+                var method = kind == EmbeddingKind.Full ? (ssl == SslMode.None ? "baseline" : "cfm") : kind.ToString().ToLowerInvariant() + suffix;
+                var label = $"{kind.ToString().ToLowerInvariant()}, {(ssl == SslMode.None ? "no SSL" : "cfm")}";
+                foreach (var s in all) entries.Add(new StudyEntry(Compact, label, Cell(method, options, 1, s)));
+            }
         return entries;
     }
 }

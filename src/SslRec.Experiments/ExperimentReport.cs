@@ -15,15 +15,15 @@ public static class ExperimentReport
 
     public static void WriteCsv(string path, IReadOnlyList<CellResult> results)
     {
-        var sb = new StringBuilder("method,ssl,alpha,ssl_tau,ssl_batch,ssl_sampling,spread_out,data_fraction,seed,");
+        var sb = new StringBuilder("method,ssl,alpha,ssl_tau,ssl_batch,ssl_sampling,spread_out,embedding,data_fraction,seed,");
         sb.Append(string.Join(',', Slices.SelectMany(s => Ks.Select(k => $"recall_{s}_{k}"))));
-        sb.Append(",train_seconds,examples_per_second\n");
+        sb.Append(",train_seconds,examples_per_second,embedding_bytes\n");
         foreach (var r in results.OrderBy(r => r.Cell.Key, StringComparer.Ordinal))
         {
             var o = r.Cell.Options;
-            sb.Append(CultureInfo.InvariantCulture, $"{r.Cell.Method},{o.Ssl.ToString().ToLowerInvariant()},{o.Alpha},{o.SslTau},{o.SslBatchSize},{o.SslSampling.ToString().ToLowerInvariant()},{o.SpreadOut},{r.Cell.DataFraction},{o.Seed},");
+            sb.Append(CultureInfo.InvariantCulture, $"{r.Cell.Method},{o.Ssl.ToString().ToLowerInvariant()},{o.Alpha},{o.SslTau},{o.SslBatchSize},{o.SslSampling.ToString().ToLowerInvariant()},{o.SpreadOut},{o.Embedding.ToString().ToLowerInvariant()},{r.Cell.DataFraction},{o.Seed},");
             sb.Append(string.Join(',', Slices.SelectMany(s => Ks.Select(k => r.Metrics.RecallAt(s, k).ToString("F6", CultureInfo.InvariantCulture)))));
-            sb.Append(CultureInfo.InvariantCulture, $",{r.Metrics.TrainSeconds:F2},{r.Metrics.ExamplesPerSecond:F0}\n");
+            sb.Append(CultureInfo.InvariantCulture, $",{r.Metrics.TrainSeconds:F2},{r.Metrics.ExamplesPerSecond:F0},{r.Metrics.EmbeddingBytes?.Total}\n");
         }
         File.WriteAllText(path, sb.ToString());
     }
@@ -60,6 +60,7 @@ public static class ExperimentReport
                 sb.AppendLine("|");
             }
             sb.AppendLine();
+            if (study == ExperimentGrid.Compact) AppendSizes(sb, entries.Where(e => e.Study == study), byKey);
         }
 
         sb.AppendLine("## Winning configuration").AppendLine();
@@ -87,6 +88,22 @@ public static class ExperimentReport
         sb.AppendLine().AppendLine("Plots: `rq1_recall.png` (Recall@50 by method and slice, error bars = std over seeds), `rq2_gain.png` (relative gain of CFM over the baseline by data fraction), `rq3_alpha.png` (α sweep), `loss_curves.png` (main and SSL loss, seed 1).");
         File.WriteAllText(path, sb.ToString());
         return sb.ToString();
+    }
+
+    /// <summary>Serving size of the embedding tables per configuration (the same for every seed) and training speed.</summary>
+    private static void AppendSizes(StringBuilder sb, IEnumerable<StudyEntry> entries, IReadOnlyDictionary<string, CellResult> byKey)
+    {
+        sb.AppendLine("| configuration | embedding tables as served | share of full float32 | train seconds (mean) |");
+        sb.AppendLine("|---|---|---|---|");
+        foreach (var group in entries.GroupBy(e => e.Label))
+        {
+            var runs = group.Select(e => byKey[e.Cell.Key]).ToList();
+            var size = runs.Select(r => r.Metrics.EmbeddingBytes).FirstOrDefault(b => b is not null);
+            var bytes = size is null ? "—" : $"{size.Total / 1e6:F3} MB";
+            var share = size is null ? "—" : (size.ShareOfFull * 100).ToString("F0", CultureInfo.InvariantCulture) + "%";
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key} | {bytes} | {share} | {runs.Average(r => r.Metrics.TrainSeconds):F1} |");
+        }
+        sb.AppendLine();
     }
 
     private static string Delta(Summary candidate, Summary baseline, bool isBaseline)

@@ -97,7 +97,7 @@ public static class TrainCommand
             Console.WriteLine($"{slice,-6} {m.RecallAt(slice, 10),8:F4} {m.RecallAt(slice, 50),8:F4} {m.RecallAt(slice, 100),8:F4}");
         Console.WriteLine($"trained {m.Examples.Train:N0} examples × {m.Config["epochs"]} epochs in {m.TrainSeconds:F1}s ({m.ExamplesPerSecond:N0} examples/s); evaluated in {m.EvalSeconds:F1}s");
         if (m.EmbeddingBytes is { } size)
-            Console.WriteLine($"embedding tables as served: {size.Total / 1e6:F2} MB ({size.ShareOfFull:P0} of full float32 tables, {(size.FullQueryTower + size.FullItemTower) / 1e6:F2} MB)");
+            Console.WriteLine($"embedding tables as served: {size.Total / 1e6:F2} MB ({size.ShareOfFull * 100:F0}% of full float32 tables, {(size.FullQueryTower + size.FullItemTower) / 1e6:F2} MB)");
         if (m.CompactItems is { } pq && pq.RecallAll.Count > 0)
             Console.WriteLine($"compact item embeddings (product-quantized): {pq.Bytes / 1e6:F2} MB vs {pq.Float32Bytes / 1e6:F2} MB float32; R@10 {pq.RecallAll["10"]:F4}, R@50 {pq.RecallAll["50"]:F4} scored against them");
         Console.WriteLine($"wrote {Path.Combine(outDir, "metrics.json")}");

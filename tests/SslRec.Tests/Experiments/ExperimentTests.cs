@@ -11,7 +11,7 @@ public class ExperimentTests
     public void The_grid_covers_the_four_studies_and_shares_identical_runs()
     {
         var entries = ExperimentGrid.Build("quick", 3, new TrainingOptions());
-        Assert.Equal([ExperimentGrid.Rq1, ExperimentGrid.Rq2, ExperimentGrid.Rq3Alpha, ExperimentGrid.Rq3Tau, ExperimentGrid.Rq3Batch, ExperimentGrid.Rq4],
+        Assert.Equal([ExperimentGrid.Rq1, ExperimentGrid.Rq2, ExperimentGrid.Rq3Alpha, ExperimentGrid.Rq3Tau, ExperimentGrid.Rq3Batch, ExperimentGrid.Rq4, ExperimentGrid.Compact],
             entries.Select(e => e.Study).Distinct());
         Assert.Equal(["baseline", "spread-out", "fd", "rfm", "cfm"], entries.Where(e => e.Study == ExperimentGrid.Rq1).Select(e => e.Label).Distinct());
         Assert.Equal(15, entries.Count(e => e.Study == ExperimentGrid.Rq1));
@@ -19,7 +19,10 @@ public class ExperimentTests
         var cfm = entries.First(e => e.Study == ExperimentGrid.Rq1 && e.Label == "cfm").Cell;
         Assert.Contains(entries, e => e.Study == ExperimentGrid.Rq3Alpha && e.Cell.Key == cfm.Key);
         Assert.Contains(entries, e => e.Study == ExperimentGrid.Rq4 && e.Cell.Key == cfm.Key);
-        Assert.Equal(44, entries.Select(e => e.Cell.Key).Distinct().Count());
+        // the compact study reuses the full-table baseline and CFM runs and adds DPQ/MGQE × SSL on/off
+        Assert.Equal(["full, no SSL", "full, cfm", "dpq, no SSL", "dpq, cfm", "mgqe, no SSL", "mgqe, cfm"], entries.Where(e => e.Study == ExperimentGrid.Compact).Select(e => e.Label).Distinct());
+        Assert.Contains(entries, e => e.Study == ExperimentGrid.Compact && e.Cell.Key == cfm.Key);
+        Assert.Equal(44 + 12, entries.Select(e => e.Cell.Key).Distinct().Count());
         // less data, same budget: 10% of the data trains 10× the epochs
         Assert.Equal(80, entries.First(e => e.Study == ExperimentGrid.Rq2 && e.Cell.DataFraction == 0.1).Cell.Options.Epochs);
         Assert.Throws<ArgumentException>(() => ExperimentGrid.Build("huge", 3, new TrainingOptions()));
@@ -44,7 +47,7 @@ public class ExperimentTests
         using var dir = new TempDirectory();
         var data = dir.Sub("data");
         SyntheticGenerator.Generate(data, new SyntheticOptions { Interactions = 1500, Items = 60, Seed = 2 });
-        var options = new TrainingOptions { Epochs = 1, BatchSize = 256, SslBatchSize = 64, EmbeddingDim = 4, Hidden = [8], OutputDim = 8 };
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 256, SslBatchSize = 64, EmbeddingDim = 4, Hidden = [8], OutputDim = 8, DpqGroups = 2, DpqCentroids = 16, MgqeCentroids = [16, 4] , MgqeTierShares = [0.2] };
         var entries = ExperimentGrid.Build("quick", 2, options);
         var outDir = dir.Sub("out");
         var log = new List<string>();
@@ -55,9 +58,11 @@ public class ExperimentTests
         ExperimentPlots.Write(outDir, entries, results);
 
         Assert.Equal(results.Count + 1, File.ReadAllLines(Path.Combine(outDir, "results.csv")).Length);
-        foreach (var heading in new[] { "## RQ1 methods", "## RQ2 data sparsity", "## RQ3 SSL weight α", "## RQ4 masking", "## Winning configuration" })
+        foreach (var heading in new[] { "## RQ1 methods", "## RQ2 data sparsity", "## RQ3 SSL weight α", "## RQ4 masking", "## Compact embeddings", "## Winning configuration" })
             Assert.Contains(heading, report);
         Assert.Contains("| cfm @ 10 % | 2 |", report);
+        Assert.Contains("| embedding tables as served |", report);
+        Assert.Matches(@"\| mgqe, cfm \| [0-9.]+ MB \| [0-9]+% \|", report);
         foreach (var png in new[] { "rq1_recall.png", "rq2_gain.png", "rq3_alpha.png", "loss_curves.png" })
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(outDir, png))[..4]);
 
