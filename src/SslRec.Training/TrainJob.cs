@@ -176,8 +176,9 @@ public static class TrainJob
             ExamplesPerSecond = o.TrainSeconds > 0 ? o.ExamplesSeen / o.TrainSeconds : 0,
             FinalLoss = last is null ? null : new MetricsReport.LossSnapshot(last.Total, last.Main, last.Ssl),
             EmbeddingBytes = new MetricsReport.EmbeddingSize(
-                trainer.Model.QueryTower.EmbeddingServingBytes(), trainer.Model.ItemTower.EmbeddingServingBytes(),
-                FullTableBytes(data.QueryVocabularies, options), FullTableBytes(data.ItemVocabularies, options)),
+                // a tied table counts once, with the item tower that owns it
+                trainer.Model.QueryTower.EmbeddingServingBytes(includeShared: false), trainer.Model.ItemTower.EmbeddingServingBytes(),
+                FullTableBytes(data.QueryVocabularies.Where((_, f) => data.Schema.Query[f].Shares is null), options), FullTableBytes(data.ItemVocabularies, options)),
         };
     }
 

@@ -76,7 +76,17 @@ public static class ShardMerger
                     if (id != 0) counters[q + f].Add(shard.Dictionaries[q + f][id]);
             }
         }
-        var vocabularies = schema.All.Select((f, i) => Vocabulary.Build(f.Name, counters[i], f.MinCount, f.OovBuckets)).ToList();
+        // A tied query feature and its item feature get one vocabulary over the union of their values
+        // (counts added) with the item feature's settings; both slots hold the same object.
+        for (var f = 0; f < q; f++)
+            if (schema.TableOwner(f) is var owner && owner != f) counters[owner].Merge(counters[f]);
+        var vocabularies = new Vocabulary[schema.All.Count];
+        for (var i = q; i < schema.All.Count; i++)
+            vocabularies[i] = Vocabulary.Build(schema.All[i].Name, counters[i], schema.All[i].MinCount, schema.All[i].OovBuckets);
+        for (var f = 0; f < q; f++)
+            vocabularies[f] = schema.TableOwner(f) is var owner && owner != f
+                ? vocabularies[owner]
+                : Vocabulary.Build(schema.All[f].Name, counters[f], schema.All[f].MinCount, schema.All[f].OovBuckets);
 
         // 3. remap and concatenate
         var itemColumns = schema.Item.Select((spec, f) =>

@@ -48,11 +48,37 @@ public sealed class DatasetSchema
             if (f.Key && f.Side != FeatureSide.Item) throw new SchemaException(source, $"feature '{f.Name}': only an item feature can be the key");
             if (f.Key && f.IsMulti) throw new SchemaException(source, $"feature '{f.Name}': the item key must be categorical");
         }
+        var tiedItems = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in All.Where(f => f.Shares is not null))
+        {
+            if (f.Side != FeatureSide.Query) throw new SchemaException(source, $"feature '{f.Name}': only a query feature can share an item feature's embeddings");
+            var target = Item.FirstOrDefault(i => i.Name == f.Shares)
+                         ?? throw new SchemaException(source, $"feature '{f.Name}': shares '{f.Shares}', which is not an item feature (item features: {string.Join(", ", Item.Select(i => i.Name))})");
+            if (target.Type != f.Type)
+                throw new SchemaException(source, $"feature '{f.Name}' ({Describe(f.Type)}) cannot share '{target.Name}' ({Describe(target.Type)}): tied features must have the same type");
+            if (!tiedItems.TryAdd(target.Name, f.Name))
+                throw new SchemaException(source, $"feature '{f.Name}': item feature '{target.Name}' is already shared by '{tiedItems[target.Name]}' (each item feature can be tied once)");
+        }
         var keys = Item.Count(f => f.Key);
         if (keys != 1) throw new SchemaException(source, $"exactly one item feature must have \"key\": true (found {keys})");
         if (Split.HoldoutFraction is < 0 or >= 1 || double.IsNaN(Split.HoldoutFraction))
             throw new SchemaException(source, $"split.holdout_fraction must be in [0, 1) (got {Split.HoldoutFraction})");
     }
+
+    private static string Describe(FeatureType t) => t == FeatureType.Multi ? "multi" : "categorical";
+
+    /// <summary>
+    /// For each feature (index into <see cref="All"/>), the index of the feature whose vocabulary and
+    /// embedding table it uses: itself, or for a tied query feature, its item feature.
+    /// </summary>
+    public int TableOwner(int feature) => All[feature].Shares is { } shared ? IndexOf(shared) : feature;
+
+    /// <summary>The same schema with every tie removed (the untied comparison of an experiment).</summary>
+    public DatasetSchema Untied() => Query.Any(f => f.Shares is not null)
+        ? new DatasetSchema(Query.Select(f => f with { Shares = null }).ToList(), Item, Split, Ignore)
+        : this;
+
+    public bool HasTies => Query.Any(f => f.Shares is not null);
 
     public int IndexOf(string name)
     {
@@ -118,6 +144,7 @@ public sealed class DatasetSchema
             if (f.ValueKind != JsonValueKind.Object) throw new SchemaException(source, $"{where} must be an object");
             string? name = null, type = null, separator = null;
             bool key = false;
+            string? shares = null;
             int minCount = FeatureSpec.DefaultMinCount, oov = FeatureSpec.DefaultOovBuckets;
             foreach (var p in f.EnumerateObject())
             {
@@ -127,6 +154,7 @@ public sealed class DatasetSchema
                     case "type": type = ReadString(p.Value, source, $"{where}.type"); break;
                     case "separator": separator = ReadString(p.Value, source, $"{where}.separator"); break;
                     case "key": key = p.Value.ValueKind == JsonValueKind.True || (p.Value.ValueKind == JsonValueKind.False ? false : throw new SchemaException(source, $"{where}.key must be true or false")); break;
+                    case "shares": shares = ReadString(p.Value, source, $"{where}.shares"); break;
                     case "min_count": minCount = (int)ReadInt(p.Value, source, $"{where}.min_count"); break;
                     case "oov_buckets": oov = (int)ReadInt(p.Value, source, $"{where}.oov_buckets"); break;
                     default: throw new SchemaException(source, $"{where}: unknown field '{p.Name}'");
@@ -144,7 +172,7 @@ public sealed class DatasetSchema
             list.Add(new FeatureSpec
             {
                 Name = name, Type = featureType, Side = featureSide, Key = key,
-                Separator = separator?[0] ?? '|', MinCount = minCount, OovBuckets = oov,
+                Separator = separator?[0] ?? '|', MinCount = minCount, OovBuckets = oov, Shares = shares,
             });
         }
         return list;
@@ -166,6 +194,7 @@ public sealed class DatasetSchema
         {
             var d = new Dictionary<string, object> { ["name"] = f.Name, ["type"] = f.IsMulti ? "multi" : "categorical" };
             if (f.Key) d["key"] = true;
+            if (f.Shares is not null) d["shares"] = f.Shares;
             if (f.IsMulti) d["separator"] = f.Separator.ToString();
             if (f.MinCount != FeatureSpec.DefaultMinCount) d["min_count"] = f.MinCount;
             if (f.OovBuckets != FeatureSpec.DefaultOovBuckets) d["oov_buckets"] = f.OovBuckets;

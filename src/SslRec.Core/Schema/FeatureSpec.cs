@@ -34,6 +34,13 @@ public sealed record FeatureSpec
     /// <summary>How many hashed ids rare and unseen values are spread over (trained like any other id).</summary>
     public int OovBuckets { get; init; } = DefaultOovBuckets;
 
+    /// <summary>
+    /// For a query feature: the item feature whose vocabulary and embedding table it shares (same entity on
+    /// both sides, e.g. a source page and a linked page). The tied pair uses the item feature's min_count
+    /// and oov_buckets.
+    /// </summary>
+    public string? Shares { get; init; }
+
     [JsonIgnore]
     public bool IsMulti => Type == FeatureType.Multi;
 }

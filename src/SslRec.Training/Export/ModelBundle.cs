@@ -37,7 +37,7 @@ public static class ModelBundle
         // the embedding plans (which features are quantized, MGQE tiers) follow from the vocabularies and options
         var q = FeatureEmbeddingPlan.For(vocabularies.Take(schema.Query.Count), options);
         var it = FeatureEmbeddingPlan.For(vocabularies.Skip(schema.Query.Count), options);
-        var model = new TwoTowerModel(q, it, options);
+        var model = new TwoTowerModel(q, it, options, TwoTowerModel.Ties(schema));
         model.load(Path.Combine(directory, "weights.bin"));
         return (schema, options, vocabularies, model);
     }
@@ -56,7 +56,10 @@ public static class ModelBundle
             using var f = File.Create(VocabPath(directory, i, data.Schema.All[i].Name));
             data.Vocabularies[i].Write(f);
         }
-        model.QueryTower.save(Path.Combine(directory, "weights.bin"));
+        // A self-contained copy: tables the query tower shares with the item tower are stored in it too.
+        using var standalone = new Tower("query", FeatureEmbeddingPlan.For(data.QueryVocabularies, options), options);
+        standalone.CopyFrom(model.QueryTower);
+        standalone.save(Path.Combine(directory, "weights.bin"));
     }
 
     public static (DatasetSchema Schema, IReadOnlyList<Vocabulary> Vocabularies, Tower Tower) LoadQueryTower(string directory)

@@ -12,25 +12,28 @@ namespace SslRec.Training.Model;
 /// </summary>
 public sealed class Tower : Module<FeatureBatch, Tensor>
 {
-    // EmbeddingBag or QuantizedEmbedding per feature; full tables keep the parameter name
-    // "embeddings.{f}.weight" that earlier bundles and checkpoints use.
-    private readonly ModuleList<Module> embeddings;
+    // EmbeddingBag or QuantizedEmbedding per feature that this tower owns, keyed by feature index, so
+    // full tables keep the parameter name "embeddings.{f}.weight" that earlier bundles use. A table
+    // shared with the other tower (tied features) is owned there and only referenced here.
+    private readonly ModuleDict<Module> embeddings;
     private readonly Sequential mlp;
+    private readonly Module[] _byFeature;   // every feature's embedding module, owned or shared (not registered)
 
-    public Tower(string name, IReadOnlyList<FeatureEmbeddingPlan> plans, TrainingOptions o) : base(name)
+    /// <param name="shared">per feature, a module owned by the other tower to use instead of a new table (null = own)</param>
+    public Tower(string name, IReadOnlyList<FeatureEmbeddingPlan> plans, TrainingOptions o, IReadOnlyList<Module?>? shared = null) : base(name)
     {
         var embeddingDim = o.EmbeddingDim;
-        embeddings = new ModuleList<Module>();
+        embeddings = new ModuleDict<Module>();
+        _byFeature = new Module[plans.Count];
         for (var f = 0; f < plans.Count; f++)
         {
-            if (plans[f].Quantized)
+            if (shared?[f] is { } module)
             {
-                embeddings.Add(new QuantizedEmbedding($"dpq{f}", plans[f], embeddingDim, o.DpqGroups, o.DpqRelaxation, o.DpqTemperature));
+                _byFeature[f] = module;
                 continue;
             }
-            var bag = EmbeddingBag(plans[f].Size, embeddingDim, mode: EmbeddingBagMode.Sum);
-            using (no_grad()) init.normal_(bag.weight!, 0, 1.0 / Math.Sqrt(embeddingDim));
-            embeddings.Add(bag);
+            _byFeature[f] = CreateEmbedding(f, plans[f], o);
+            embeddings.Add(f.ToString(System.Globalization.CultureInfo.InvariantCulture), _byFeature[f]);
         }
         var layers = new List<Module<Tensor, Tensor>>();
         var width = plans.Count * embeddingDim;
@@ -45,13 +48,36 @@ public sealed class Tower : Module<FeatureBatch, Tensor>
         RegisterComponents();
     }
 
-    public int FeatureCount => embeddings.Count;
+    private static Module CreateEmbedding(int f, FeatureEmbeddingPlan plan, TrainingOptions o)
+    {
+        if (plan.Quantized) return new QuantizedEmbedding($"dpq{f}", plan, o.EmbeddingDim, o.DpqGroups, o.DpqRelaxation, o.DpqTemperature);
+        var bag = EmbeddingBag(plan.Size, o.EmbeddingDim, mode: EmbeddingBagMode.Sum);
+        using (no_grad()) init.normal_(bag.weight!, 0, 1.0 / Math.Sqrt(o.EmbeddingDim));
+        return bag;
+    }
+
+    public int FeatureCount => _byFeature.Length;
+
+    /// <summary>The embedding module of a feature (to share it with the other tower).</summary>
+    public Module EmbeddingModule(int feature) => _byFeature[feature];
+
+    /// <summary>Whether the feature's table is owned by the other tower.</summary>
+    public bool IsShared(int feature) => !embeddings.ContainsKey(feature.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Copies every weight of another tower with the same layout, shared tables included.</summary>
+    public void CopyFrom(Tower other)
+    {
+        using var _ = no_grad();
+        for (var f = 0; f < FeatureCount; f++)
+            foreach (var (to, from) in _byFeature[f].parameters().Zip(other._byFeature[f].parameters())) to.copy_(from);
+        foreach (var (to, from) in mlp.parameters().Zip(other.mlp.parameters())) to.copy_(from);
+    }
 
     /// <summary>
     /// The per-id trained table of one feature (row 0 is the "missing / masked" id): the embeddings of a
     /// full table, the query vectors of a quantized one.
     /// </summary>
-    public Parameter EmbeddingTable(int feature) => embeddings[feature] switch
+    public Parameter EmbeddingTable(int feature) => _byFeature[feature] switch
     {
         EmbeddingBag bag => bag.weight!,
         QuantizedEmbedding q => q.QueryTable,
@@ -59,18 +85,20 @@ public sealed class Tower : Module<FeatureBatch, Tensor>
     };
 
     /// <summary>The quantized embedding of a feature, or null for a full table.</summary>
-    public QuantizedEmbedding? Quantized(int feature) => embeddings[feature] as QuantizedEmbedding;
+    public QuantizedEmbedding? Quantized(int feature) => _byFeature[feature] as QuantizedEmbedding;
 
     /// <summary>Bytes of embedding parameters as stored for serving (float32 tables; codes + codebooks when quantized).</summary>
-    public long EmbeddingServingBytes() => Enumerable.Range(0, FeatureCount)
+    /// <param name="includeShared">false: leave out tables owned by the other tower (to count a model's tables once)</param>
+    public long EmbeddingServingBytes(bool includeShared = true) => Enumerable.Range(0, FeatureCount)
+        .Where(f => includeShared || !IsShared(f))
         .Sum(f => Quantized(f)?.ServingBytes() ?? EmbeddingTable(f).numel() * sizeof(float));
 
     public override Tensor forward(FeatureBatch batch)
     {
-        var pooled = new Tensor[embeddings.Count];
-        for (var f = 0; f < embeddings.Count; f++)
+        var pooled = new Tensor[_byFeature.Length];
+        for (var f = 0; f < _byFeature.Length; f++)
         {
-            var module = embeddings[f];
+            var module = _byFeature[f];
             if (batch.IsMasked(f))
                 pooled[f] = (module is QuantizedEmbedding mq ? mq.MissingEmbedding() : EmbeddingTable(f)[0].unsqueeze(0)).expand(batch.Rows, -1);
             else if (module is QuantizedEmbedding q)

@@ -37,6 +37,7 @@ public static class WarmStart
                 {
                     var o = oldSpecs.ToList().FindIndex(s => s.Name == specs[f].Name && s.Type == specs[f].Type);
                     if (o < 0 || (tower.Quantized(f) is null) != (oldTower.Quantized(o) is null)) continue;
+                    if (tower.IsShared(f)) continue; // a tied table is carried over once, from the item side
                     if (tower.Quantized(f) is { } quantized && !quantized.CopyCodebooksFrom(oldTower.Quantized(o)!)) continue;
                     var copied = CopyRows(tower.EmbeddingTable(f), data.Vocabularies[offset + f], oldTower.EmbeddingTable(o), oldVocabularies[oldOffset + o]);
                     if (copied < 0) continue;

@@ -26,6 +26,21 @@ public class SchemaTests
     }
 
     [Fact]
+    public void Ties_parse_round_trip_and_untie()
+    {
+        var s = DatasetSchema.Parse("""
+            { "query": [ {"name": "src", "type": "categorical", "shares": "page"}, {"name": "q", "type": "categorical"} ],
+              "item":  [ {"name": "page", "type": "categorical", "key": true} ] }
+            """);
+        Assert.Equal("page", s.Query[0].Shares);
+        Assert.Equal(2, s.TableOwner(0));   // the item feature's index in All
+        Assert.Equal(1, s.TableOwner(1));
+        Assert.True(s.HasTies);
+        Assert.Equal(s.All, DatasetSchema.Parse(s.ToJson()).All);
+        Assert.False(s.Untied().HasTies);
+    }
+
+    [Fact]
     public void Round_trips_through_json()
     {
         var s = DatasetSchema.Parse(Valid);
@@ -43,6 +58,10 @@ public class SchemaTests
     [InlineData("""{"query": [{"name":"u","type":"categorical"}], "item": [{"name":"i","type":"categorical","key":true}], "split": {"holdout_fraction": 1.5}}""", "split.holdout_fraction must be in [0, 1)")]
     [InlineData("""{"query": [], "item": [{"name":"i","type":"categorical","key":true}]}""", "no query features")]
     [InlineData("""{"query": [ """, "invalid JSON")]
+    [InlineData("""{"query": [{"name":"u","type":"categorical","shares":"nope"}], "item": [{"name":"i","type":"categorical","key":true}]}""", "feature 'u': shares 'nope', which is not an item feature")]
+    [InlineData("""{"query": [{"name":"u","type":"multi","shares":"i"}], "item": [{"name":"i","type":"categorical","key":true}]}""", "feature 'u' (multi) cannot share 'i' (categorical)")]
+    [InlineData("""{"query": [{"name":"u","type":"categorical","shares":"i"}, {"name":"v","type":"categorical","shares":"i"}], "item": [{"name":"i","type":"categorical","key":true}]}""", "feature 'v': item feature 'i' is already shared by 'u'")]
+    [InlineData("""{"query": [{"name":"u","type":"categorical"}], "item": [{"name":"i","type":"categorical","key":true}, {"name":"j","type":"categorical","shares":"i"}]}""", "feature 'j': only a query feature can share")]
     public void Rejects_bad_schemas_naming_file_and_feature(string json, string expected)
     {
         var e = Assert.Throws<SchemaException>(() => DatasetSchema.Parse(json, "data/schema.json"));
