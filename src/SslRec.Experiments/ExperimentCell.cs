@@ -12,10 +12,13 @@ namespace SslRec.Experiments;
 /// </summary>
 public sealed record ExperimentCell(string Method, TrainingOptions Options, double DataFraction)
 {
+    /// <summary>Train on the schema without its ties ("shares"): the untied side of the tie study.</summary>
+    public bool Untied { get; init; }
+
     /// <summary>Everything that defines the run, in a fixed order; equal keys mean the same run.</summary>
     public string Key => string.Create(CultureInfo.InvariantCulture,
         $"method={Method};ssl={Options.Ssl};alpha={Options.Alpha};ssl_tau={Options.SslTau};ssl_batch={Options.SslBatchSize};" +
-        $"sampling={Options.SslSampling};spread={Options.SpreadOut};dropout={Options.DropoutRate};epochs={Options.Epochs};fraction={DataFraction}{EmbeddingPart};seed={Options.Seed}");
+        $"sampling={Options.SslSampling};spread={Options.SpreadOut};dropout={Options.DropoutRate};epochs={Options.Epochs};fraction={DataFraction}{EmbeddingPart}{(Untied ? ";untied" : "")};seed={Options.Seed}");
 
     // only when not the default, so cells measured before compact embeddings existed keep their keys
     private string EmbeddingPart => Options.Embedding == EmbeddingKind.Full ? "" : $";embedding={Options.Embedding}";

@@ -17,8 +17,10 @@ public static class ExperimentGrid
     public const string Rq3Batch = "RQ3 SSL batch size";
     public const string Rq4 = "RQ4 masking and SSL item sampling";
     public const string Compact = "Compact embeddings (DPQ / MGQE)";
+    public const string Ties = "Tied embeddings (shared query/item tables)";
 
-    public static List<StudyEntry> Build(string grid, int seeds, TrainingOptions baseOptions)
+    /// <param name="hasTies">the schema ties query features to item features: add the tied-vs-untied study</param>
+    public static List<StudyEntry> Build(string grid, int seeds, TrainingOptions baseOptions, bool hasTies = false)
     {
         if (grid is not ("quick" or "paper")) throw new ArgumentException($"--grid must be quick or paper (got '{grid}')");
         if (seeds < 1) throw new ArgumentException("--seeds must be at least 1");
@@ -73,6 +75,17 @@ public static class ExperimentGrid
                 var label = $"{kind.ToString().ToLowerInvariant()}, {(ssl == SslMode.None ? "no SSL" : "cfm")}";
                 foreach (var s in all) entries.Add(new StudyEntry(Compact, label, Cell(method, options, 1, s)));
             }
+
+        // Same-entity data: the schema's ties (as given) against the same data with every tie removed
+        if (hasTies)
+            foreach (var untied in new[] { false, true })
+                foreach (var ssl in new[] { SslMode.None, SslMode.Cfm })
+                {
+                    var options = ssl == SslMode.None ? methods[0].Options : cfm;
+                    var method = (untied, ssl) switch { (false, SslMode.None) => "baseline", (false, _) => "cfm", (true, SslMode.None) => "untied", _ => "untied+cfm" };
+                    var label = $"{(untied ? "untied" : "tied")}, {(ssl == SslMode.None ? "no SSL" : "cfm")}";
+                    foreach (var s in all) entries.Add(new StudyEntry(Ties, label, Cell(method, options, 1, s) with { Untied = untied }));
+                }
         return entries;
     }
 }

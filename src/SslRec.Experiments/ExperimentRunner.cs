@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using SslRec.Core.Data;
+using SslRec.Core.Reading;
+using SslRec.Core.Schema;
 using SslRec.Core.Metrics;
 using SslRec.Core.Statistics;
 using SslRec.Training;
@@ -24,11 +26,11 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
     public List<CellResult> Run(IReadOnlyList<StudyEntry> entries, CancellationToken cancel = default)
     {
         CheckSameData();
-        var cells = entries.Select(e => e.Cell).DistinctBy(c => c.Key).OrderByDescending(c => c.DataFraction).ToList();
+        var cells = entries.Select(e => e.Cell).DistinctBy(c => c.Key).OrderByDescending(c => c.DataFraction).ThenBy(c => c.Untied).ToList();
         var results = new List<CellResult>();
         EncodedDataset? data = null;
         double[,]? mi = null;
-        var loadedFraction = double.NaN;
+        (double Fraction, bool Untied)? loaded = null;
         var clock = Stopwatch.StartNew();
         var done = 0;
         var trainedHere = 0;
@@ -47,11 +49,11 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
             }
             else
             {
-                if (cell.DataFraction != loadedFraction)
+                if (loaded != (cell.DataFraction, cell.Untied))
                 {
-                    data = DatasetEncoder.Read(dataDirectory, new DatasetReadOptions { DataFraction = cell.DataFraction });
+                    data = Read(cell);
                     mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
-                    loadedFraction = cell.DataFraction;
+                    loaded = (cell.DataFraction, cell.Untied);
                 }
                 result = Train(cell, data!, mi!, dir, cancel);
                 done++;
@@ -63,6 +65,15 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
             results.Add(result);
         }
         return results;
+    }
+
+    private EncodedDataset Read(ExperimentCell cell)
+    {
+        var options = new DatasetReadOptions { DataFraction = cell.DataFraction };
+        if (!cell.Untied) return DatasetEncoder.Read(dataDirectory, options);
+        var schema = DatasetSchema.Load(Path.Combine(dataDirectory, DatasetSchema.FileName)).Untied();
+        var (files, catalog) = DataFiles.Discover(dataDirectory);
+        return DatasetEncoder.Read(schema, files, catalog, options);
     }
 
     private CellResult Train(ExperimentCell cell, EncodedDataset data, double[,] mi, string dir, CancellationToken cancel)

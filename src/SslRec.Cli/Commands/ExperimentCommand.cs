@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SslRec.Core.Schema;
 using SslRec.Experiments;
 using SslRec.Training;
 
@@ -22,7 +23,8 @@ public static class ExperimentCommand
         {
             var outDir = parse.GetValue(output)!;
             Directory.CreateDirectory(outDir);
-            var entries = ExperimentGrid.Build(parse.GetValue(grid)!, parse.GetValue(seeds), new TrainingOptions { Epochs = parse.GetValue(epochs) });
+            var schema = DatasetSchema.Load(Path.Combine(parse.GetValue(data)!, DatasetSchema.FileName));
+            var entries = ExperimentGrid.Build(parse.GetValue(grid)!, parse.GetValue(seeds), new TrainingOptions { Epochs = parse.GetValue(epochs) }, schema.HasTies);
             var cells = entries.Select(e => e.Cell.Key).Distinct().Count();
             Console.Error.WriteLine($"experiment: {cells} runs ({entries.Count} study entries); finished runs in {Path.Combine(outDir, "cells")} are reused");
             var runner = new ExperimentRunner(parse.GetValue(data)!, outDir, TorchSetup.ResolveDevice(parse.GetValue(device)!), Console.Error.WriteLine);

@@ -29,6 +29,26 @@ public class ExperimentTests
     }
 
     [Fact]
+    public void Same_entity_data_adds_a_tied_versus_untied_study_that_trains_both()
+    {
+        Assert.DoesNotContain(ExperimentGrid.Build("quick", 1, new TrainingOptions()), e => e.Study == ExperimentGrid.Ties);
+        using var dir = new TempDirectory();
+        var data = dir.Sub("links");
+        LinkPredictionGenerator.Generate(data, new SyntheticOptions { Interactions = 1500, Items = 100, Seed = 2 });
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 256, SslBatchSize = 64, EmbeddingDim = 4, Hidden = [8], OutputDim = 8 };
+        var entries = ExperimentGrid.Build("quick", 1, options, hasTies: true).Where(e => e.Study == ExperimentGrid.Ties).ToList();
+        Assert.Equal(["tied, no SSL", "tied, cfm", "untied, no SSL", "untied, cfm"], entries.Select(e => e.Label));
+        Assert.Equal([false, false, true, true], entries.Select(e => e.Cell.Untied));
+
+        var results = new ExperimentRunner(data, dir.Sub("out"), CPU, _ => { }).Run(entries);
+        // the tied model counts the shared tables once: its embedding tables are smaller than the untied model's
+        long Bytes(string label) => results.Single(r => r.Cell.Key == entries.Single(e => e.Label == label).Cell.Key).Metrics.EmbeddingBytes!.Total;
+        Assert.True(Bytes("tied, no SSL") < Bytes("untied, no SSL"));
+        var report = ExperimentReport.Write(dir.Sub("out") + "/report.md", "quick", entries, results, "links");
+        Assert.Contains("## Tied embeddings", report);
+    }
+
+    [Fact]
     public void Noise_judgement_uses_two_standard_errors()
     {
         var a = Summary.Of([0.50, 0.52, 0.51]);
