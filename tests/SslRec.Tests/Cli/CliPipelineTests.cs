@@ -50,6 +50,15 @@ public class CliPipelineTests(AzuriteFixture azurite)
             Assert.Equal(5, ranked.Count);
             Assert.All(ranked, l => Assert.Matches(@"^\s*\d+\. i\d{5}\s+-?\d\.\d{4}$", l.TrimEnd()));
 
+            // the product-quantized vectors were published too; with 60 items and 256 centroids per group
+            // they are nearly exact, so the compact ranking agrees with the float32 one at the top
+            var compact = Run("recommend", "--model", "cli", "--query", "user_id=u00001,history=b001|b002", "-k", "5", "--compact");
+            Assert.True(compact.Code == 0, compact.Err);
+            Assert.Contains("product-quantized", compact.Out);
+            var compactRanked = compact.Out.Split('\n').Where(l => l.TrimStart().Length > 2 && char.IsDigit(l.TrimStart()[0])).ToList();
+            Assert.Equal(5, compactRanked.Count);
+            Assert.Equal(ranked[0].Split('.')[1].Trim().Split(' ')[0], compactRanked[0].Split('.')[1].Trim().Split(' ')[0]);
+
             var bad = Run("recommend", "--model", "cli", "--query", "colour=red");
             Assert.Equal(2, bad.Code);
             Assert.Contains("unknown field 'colour'", bad.Err);
