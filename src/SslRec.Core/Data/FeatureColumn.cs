@@ -38,24 +38,42 @@ public sealed class FeatureColumn
         Values = values;
     }
 
-    /// <summary>The same rows with every id replaced by map[id] (the arrays are copied).</summary>
-    public FeatureColumn Remap(int[] map) => Ids is not null
-        ? new FeatureColumn(Spec, Array.ConvertAll(Ids, id => map[id]))
-        : new FeatureColumn(Spec, Offsets!, Array.ConvertAll(Values!, id => map[id]));
+    /// <summary>
+    /// Replaces every id by map[id] in this column's own arrays (no copy): for the merge, which owns the
+    /// shards it remaps and holding a remapped copy beside each shard would double its peak memory.
+    /// </summary>
+    public FeatureColumn RemapInPlace(int[] map)
+    {
+        var ids = Ids ?? Values!;
+        for (var i = 0; i < ids.Length; i++) ids[i] = map[ids[i]];
+        return this;
+    }
 
-    /// <summary>The rows of several columns of the same feature, one after another.</summary>
+    /// <summary>The rows of several columns of the same feature, one after another (arrays sized once).</summary>
     public static FeatureColumn Concat(FeatureSpec spec, IReadOnlyList<FeatureColumn> parts)
     {
-        if (!spec.IsMulti) return new FeatureColumn(spec, parts.SelectMany(p => p.Ids!).ToArray());
-        var offsets = new IntList(parts.Sum(p => p.RowCount) + 1);
-        offsets.Add(0);
-        var shift = 0;
+        if (parts.Count == 1) return parts[0];
+        if (!spec.IsMulti) return new FeatureColumn(spec, Join(parts.Select(p => p.Ids!).ToList()));
+        var offsets = new int[parts.Sum(p => p.RowCount) + 1];
+        int row = 0, shift = 0;
         foreach (var p in parts)
         {
-            for (var r = 1; r < p.Offsets!.Length; r++) offsets.Add(p.Offsets[r] + shift);
+            for (var r = 1; r < p.Offsets!.Length; r++) offsets[++row] = p.Offsets[r] + shift;
             shift += p.Values!.Length;
         }
-        return new FeatureColumn(spec, offsets.ToArray(), parts.SelectMany(p => p.Values!).ToArray());
+        return new FeatureColumn(spec, offsets, Join(parts.Select(p => p.Values!).ToList()));
+    }
+
+    private static int[] Join(IReadOnlyList<int[]> arrays)
+    {
+        var result = new int[arrays.Sum(a => (long)a.Length)];
+        var at = 0;
+        foreach (var a in arrays)
+        {
+            a.CopyTo(result, at);
+            at += a.Length;
+        }
+        return result;
     }
 
     /// <summary>The rows whose keep flag is set, in order.</summary>

@@ -10,7 +10,8 @@ namespace SslRec.Core.Data;
 /// 2. vocabularies: query features and the item key from summed training counts, other item features
 ///    counted over the corpus (each item once);
 /// 3. every shard's local ids are mapped to global ids and the shards are concatenated.
-/// The result does not depend on how the inputs were split into shards.
+/// The result does not depend on how the inputs were split into shards. The interaction shards are
+/// consumed: their query columns are remapped in place and become parts of the result.
 /// </summary>
 public static class ShardMerger
 {
@@ -98,7 +99,7 @@ public static class ShardMerger
                 var shard = corpusSources[g.Key];
                 var keep = new bool[shard.Items.RowCount];
                 foreach (var (_, row) in g) keep[row] = true;
-                return shard.Items.Columns[f].Filter(keep).Remap(maps[g.Key]);
+                return shard.Items.Columns[f].Filter(keep).RemapInPlace(maps[g.Key]);
             }).ToList();
             return FeatureColumn.Concat(spec, parts);
         }).ToList();
@@ -154,7 +155,7 @@ public static class ShardMerger
     private static int[] GlobalIds(LocalDictionary local, Vocabulary global)
     {
         var map = new int[local.Count];
-        for (var i = 1; i < map.Length; i++) map[i] = global.IdOf(local[i]);
+        for (var i = 1; i < map.Length; i++) map[i] = global.IdOf(local.Text(i));
         return map;
     }
 
@@ -164,6 +165,7 @@ public static class ShardMerger
         var table = keep.All(k => k) ? queries : queries.Filter(keep);
         foreach (var k in keys)
             if (keyMap[k] >= 0) items.Add(keyMap[k]);
-        return new EncodedTable(table.Columns.Select((c, f) => c.Remap(maps[f])).ToList(), table.RowCount);
+        // in place: the shard's own arrays (or the filtered copy) become the remapped part
+        return new EncodedTable(table.Columns.Select((c, f) => c.RemapInPlace(maps[f])).ToList(), table.RowCount);
     }
 }

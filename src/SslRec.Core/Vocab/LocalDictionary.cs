@@ -29,6 +29,9 @@ public sealed class LocalDictionary : IIdMapper
 
     public string this[int id] => _table[id].ToString();
 
+    /// <summary>The text of an id without allocating a string (valid until the next <see cref="IdOf"/>).</summary>
+    public ReadOnlySpan<char> Text(int id) => _table[id];
+
     public int IdOf(ReadOnlySpan<char> value)
     {
         if (value.IsEmpty) return 0;
