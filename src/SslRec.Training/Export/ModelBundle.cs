@@ -26,6 +26,7 @@ public static class ModelBundle
             data.Vocabularies[i].Write(f);
         }
         model.save(Path.Combine(directory, "weights.bin"));
+        CompactTables.Write(directory, model.ItemTower, data.Schema.Item);
     }
 
     public static (DatasetSchema Schema, TrainingOptions Options, IReadOnlyList<Vocabulary> Vocabularies, TwoTowerModel Model) Load(string directory)
@@ -60,6 +61,7 @@ public static class ModelBundle
         using var standalone = new Tower("query", FeatureEmbeddingPlan.For(data.QueryVocabularies, options), options);
         standalone.CopyFrom(model.QueryTower);
         standalone.save(Path.Combine(directory, "weights.bin"));
+        CompactTables.Write(directory, standalone, data.Schema.Query);
     }
 
     public static (DatasetSchema Schema, IReadOnlyList<Vocabulary> Vocabularies, Tower Tower) LoadQueryTower(string directory)

@@ -117,6 +117,16 @@ public class CompactEmbeddingTests
         Assert.NotNull(trainer.Model.ItemTower.Quantized(data.Schema.ItemKeyIndex));       // item ids: quantized
         Assert.True(trainer.Model.ItemTower.EmbeddingServingBytes() < FullBytes(trainer.Model.ItemTower));
         ModelBundle.Save(dir.Path, data, options, trainer.Model);
+        // the compact item-tower table alone rebuilds what the tower computes for every item id
+        var key = data.Schema.ItemKeyIndex;
+        using var table = CompactTables.Read(dir.Path, data.Schema.ItemKey.Name);
+        trainer.Model.eval();
+        var quantized = trainer.Model.ItemTower.Quantized(key)!;
+        using (no_grad())
+        using (var served = quantized.Embed(arange(table.shape[0], dtype: ScalarType.Int64)))
+            Assert.True(served.allclose(table));
+        // one byte per id and group (4 groups) instead of 8 float32s per id
+        Assert.Equal(table.shape[0] * 4, new FileInfo(Path.Combine(dir.Path, CompactTables.Folder, data.Schema.ItemKey.Name + ".codes")).Length);
         var (_, _, _, reloaded) = ModelBundle.Load(dir.Path);
         using (reloaded)
         {
