@@ -83,14 +83,24 @@ public class TiedEmbeddingTests
         Assert.True(resumed.Model.QueryTower.EmbeddingTable(0).allclose(first.Model.ItemTower.EmbeddingTable(0)));
     }
 
-    [Fact]
-    public void The_published_query_tower_carries_the_shared_tables()
+    [Theory]
+    [InlineData(EmbeddingKind.Full)]
+    [InlineData(EmbeddingKind.Mgqe)]   // a tied quantized table: compressed once, shared, and copied into the query tower
+    public void The_published_query_tower_carries_the_shared_tables(EmbeddingKind kind)
     {
         var data = Links.Value.Tied;
-        using var trainer = new Trainer(data, Options, CPU, MutualInformation.Compute(data.Items, data.ItemTrainCounts));
+        var options = Options with { Embedding = kind, DpqGroups = 4, MgqeCentroids = [16, 4], MgqeTierShares = [0.2] };
+        using var trainer = new Trainer(data, options, CPU, MutualInformation.Compute(data.Items, data.ItemTrainCounts));
         trainer.Train();
         using var dir = new TempDirectory();
         ModelBundle.SaveQueryTower(dir.Path, data, trainer.Options, trainer.Model);
+        if (kind == EmbeddingKind.Mgqe)
+        {
+            Assert.Same(trainer.Model.QueryTower.Quantized(0), trainer.Model.ItemTower.Quantized(0));
+            // counted once for the model, but the published query tower holds its own compact copy
+            Assert.Equal(0, trainer.Model.QueryTower.EmbeddingServingBytes(includeShared: false));
+            Assert.True(File.Exists(Path.Combine(dir.Path, CompactTables.Folder, "src_page.codes")));
+        }
         var encoder = QueryEncoder.Load(dir.Path);
         var vector = encoder.Encode(encoder.Parse("src_page=p00007,src_category=c000,src_words=w0_1|v0_3"));
 
