@@ -38,20 +38,25 @@ public static class DatasetEncoder
     }
 
     /// <summary>
-    /// The map step over local files: each file, or each byte range of a large uncompressed one, becomes
-    /// a shard; <see cref="DatasetReadOptions.Threads"/> of them are encoded at once. Each shard may use
+    /// The map step over local files: each file, each byte range of a large uncompressed one, or each
+    /// block of lines of a gzip file (<see cref="CompressedBlocks"/>) becomes a shard;
+    /// <see cref="DatasetReadOptions.Threads"/> of them are encoded at once. Each shard may use
     /// the whole bad-row allowance; the merge enforces it over all of them.
     /// </summary>
     public static IReadOnlyList<PartialShard> EncodeInteractions(DatasetSchema schema, IReadOnlyList<string> files, bool withCatalog, DatasetReadOptions options)
     {
         var parts = files.SelectMany(f => Parts(f, options.RangeBytes)).ToArray();
-        var shards = new PartialShard[parts.Length];
+        var shards = new List<PartialShard>[parts.Length];
         var errors = new Exception?[parts.Length];
         Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads) }, (i, loop) =>
         {
             try
             {
-                shards[i] = EncodeInteractions(schema, parts[i].File, parts[i].Start, parts[i].End, withCatalog, options);
+                var (file, start, end) = parts[i];
+                // a gzip file is one stream: decompress on one thread, encode its blocks on the others
+                shards[i] = DataFiles.IsCompressed(file) && options.Threads > 1 && options.RangeBytes > 0
+                    ? CompressedBlocks.Encode(schema, file, withCatalog, options)
+                    : [EncodeInteractions(schema, file, start, end, withCatalog, options)];
             }
             catch (Exception e)
             {
@@ -61,7 +66,7 @@ public static class DatasetEncoder
         });
         if (errors.FirstOrDefault(e => e is not null) is { } first)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-        return shards;
+        return shards.SelectMany(s => s).ToList();
     }
 
     /// <summary>The parts one file is encoded in: the whole file (End −1), or byte ranges of about rangeBytes.</summary>
