@@ -10,7 +10,8 @@ public sealed record DatasetReadOptions
     public ulong FractionSeed { get; init; } = 7;
     /// <summary>
     /// Uncompressed files larger than this are encoded as byte ranges of about this size (the pipeline's
-    /// map fan-out), <see cref="Threads"/> at a time. Errors then count rows from the range's start.
+    /// map fan-out), <see cref="Threads"/> at a time; gzip files as blocks of lines of about this size,
+    /// decompressed on one thread. Errors then count rows from the range's or block's start.
     /// </summary>
     public long RangeBytes { get; init; } = 64L << 20;
     /// <summary>How many files or ranges to encode at once (default: one per core).</summary>
