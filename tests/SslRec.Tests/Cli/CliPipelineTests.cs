@@ -68,4 +68,37 @@ public class CliPipelineTests(AzuriteFixture azurite)
             Environment.SetEnvironmentVariable("AzureWebJobsStorage", null);
         }
     }
+
+    [Fact]
+    public async Task Same_entity_data_with_tied_quantized_tables_goes_through_the_pipeline_and_serves_queries()
+    {
+        using var dir = new TempDirectory();
+        await azurite.FreshContextAsync();
+        Environment.SetEnvironmentVariable("AzureWebJobsStorage", azurite.Azurite.ConnectionString);
+        try
+        {
+            var data = dir.Sub("links");
+            LinkPredictionGenerator.Generate(data, new SyntheticOptions { Interactions = 2000, Items = 100, Seed = 7 });
+            Assert.Equal(0, Run("drop", data, "--dataset", "links", "--version", "v1").Code);
+            var options = TinyData.Options with { Epochs = 1, Embedding = SslRec.Training.Model.EmbeddingKind.Mgqe, DpqGroups = 4, MgqeCentroids = [16, 4], MgqeTierShares = [0.2] };
+            var ctx = PipelineContext.Create(azurite.Storage);
+            using (var host = LocalPipelineHost.Build(azurite.Storage, ctx.Options, new TorchModelTrainer(options, "cpu"), AzuriteFixture.FastHostJson(dir)))
+            {
+                await host.StartAsync();
+                Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "links.v1", TimeSpan.FromMinutes(3))).State);
+                await host.StopAsync();
+            }
+            // the published query tower encodes a source page with the tables it shares with the item tower
+            foreach (var extra in new[] { Array.Empty<string>(), ["--compact"] })
+            {
+                var rec = Run(["recommend", "--model", "links", "--query", "src_page=p00003,src_category=c000,src_words=w0_1", "-k", "3", .. extra]);
+                Assert.True(rec.Code == 0, rec.Err);
+                Assert.Equal(3, rec.Out.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*\d+\. p\d{5}\s")));
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AzureWebJobsStorage", null);
+        }
+    }
 }
