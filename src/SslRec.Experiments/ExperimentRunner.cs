@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using SslRec.Core.Data;
-using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 using SslRec.Core.Metrics;
 using SslRec.Core.Statistics;
@@ -71,9 +70,7 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
     {
         var options = new DatasetReadOptions { DataFraction = cell.DataFraction };
         if (!cell.Untied) return DatasetEncoder.Read(dataDirectory, options);
-        var schema = DatasetSchema.Load(Path.Combine(dataDirectory, DatasetSchema.FileName)).Untied();
-        var (files, catalog) = DataFiles.Discover(dataDirectory);
-        return DatasetEncoder.Read(schema, files, catalog, options);
+        return DatasetEncoder.Read(dataDirectory, DatasetSchema.Load(Path.Combine(dataDirectory, DatasetSchema.FileName)).Untied(), options);
     }
 
     private CellResult Train(ExperimentCell cell, EncodedDataset data, double[,] mi, string dir, CancellationToken cancel)

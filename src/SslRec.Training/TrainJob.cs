@@ -83,9 +83,11 @@ public static class TrainJob
 
         var evalClock = Stopwatch.StartNew();
         using var itemEmbeddings = Embeddings.Encode(trainer.Model.ItemTower, data.Items, device);
-        var metrics = Evaluate(trainer, data, itemEmbeddings, device);
+        // the held-out queries are encoded once, for the float32 and the product-quantized evaluation
+        using var queryEmbeddings = data.Eval.Count > 0 ? Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device) : null;
+        var metrics = Evaluate(trainer, data, itemEmbeddings, device, queryEmbeddings);
         var embeddingsDirectory = Path.Combine(outputDirectory, "embeddings");
-        metrics.CompactItems = WriteCompactItems(trainer, data, itemEmbeddings, device, embeddingsDirectory);
+        metrics.CompactItems = WriteCompactItems(trainer, data, itemEmbeddings, queryEmbeddings, device, embeddingsDirectory);
         metrics.EvalSeconds = evalClock.Elapsed.TotalSeconds;
         metrics.DataFraction = dataFraction;
         File.WriteAllText(Path.Combine(outputDirectory, "metrics.json"), metrics.ToJson());
@@ -99,33 +101,34 @@ public static class TrainJob
     /// Product-quantizes the item embeddings (4 dimensions per one-byte code, 256 centroids), writes the
     /// compact files and measures the Recall@K that scoring against them gives over all held-out pairs.
     /// </summary>
-    private static MetricsReport.CompactItemsInfo WriteCompactItems(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Device device, string directory)
+    private static MetricsReport.CompactItemsInfo WriteCompactItems(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Tensor? queryEmbeddings,
+        Device device, string directory)
     {
         var dim = (int)itemEmbeddings.shape[1];
         var pq = ProductQuantizer.Fit(itemEmbeddings, groups: dim % 4 == 0 ? dim / 4 : dim, seed: trainer.Options.Seed);
         var codes = pq.Encode(itemEmbeddings);
         EmbeddingFiles.WriteCompact(directory, pq, codes);
         var recall = new Dictionary<string, double>();
-        if (data.Eval.Count > 0)
+        if (queryEmbeddings is not null)
         {
             using var scope = NewDisposeScope();
-            var queries = Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device);
-            var ranks = ExactRanker.Ranks(queries, pq.Decode(codes).to(device), data.Eval.ItemIndex);
+            var ranks = ExactRanker.Ranks(queryEmbeddings, pq.Decode(codes).to(device), data.Eval.ItemIndex);
             foreach (var (k, r) in RecallAtK.Compute(ranks, RecallAtK.DefaultKs, null)) recall[k.ToString(CultureInfo.InvariantCulture)] = r;
         }
         return new MetricsReport.CompactItemsInfo(codes.Length + pq.Codebook.Length * sizeof(float), itemEmbeddings.numel() * sizeof(float), recall);
     }
 
     /// <summary>Recall@10/50/100 over all held-out pairs and over those whose item is head or tail.</summary>
-    public static MetricsReport Evaluate(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Device device)
+    /// <param name="queryEmbeddings">the held-out queries already encoded (null: encoded here)</param>
+    public static MetricsReport Evaluate(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Device device, Tensor? queryEmbeddings = null)
     {
         var o = trainer.State;
         var slices = new FrequencySlices(data.ItemTrainCounts);
         var ranks = Array.Empty<int>();
         if (data.Eval.Count > 0)
         {
-            using var queries = Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device);
-            ranks = ExactRanker.Ranks(queries, itemEmbeddings, data.Eval.ItemIndex);
+            using var encoded = queryEmbeddings is null ? Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device) : null;
+            ranks = ExactRanker.Ranks(queryEmbeddings ?? encoded!, itemEmbeddings, data.Eval.ItemIndex);
         }
         var ks = RecallAtK.DefaultKs;
         var targets = data.Eval.ItemIndex;

@@ -31,7 +31,7 @@ internal static class CompressedBlocks
             {
                 try
                 {
-                    var name = $"{file} (block {block.Index + 1}, uncompressed bytes {block.Offset}–{block.Offset + block.Length}; rows counted from the block start)";
+                    var name = $"{file} (block {block.Index + 1}, uncompressed bytes {block.Start}–{block.End}; rows counted from the block start)";
                     using var reader = DataFiles.Open(new MemoryStream(block.Text, 0, block.Length, writable: false), name, columns, schema.Ignore,
                         decompress: false, fileName: file);
                     shards[block.Index] = ShardEncoder.EncodeInteractions(reader, schema, withCatalog, options);
@@ -61,7 +61,8 @@ internal static class CompressedBlocks
         return shards.OrderBy(s => s.Key).Select(s => s.Value).ToList();
     }
 
-    private sealed record Block(int Index, long Offset, byte[] Text, int Length);
+    /// <summary>Text[..Length] is the header line (if any) and the lines at uncompressed offsets [Start, End) of the data.</summary>
+    private sealed record Block(int Index, long Start, long End, byte[] Text, int Length);
 
     /// <summary>Decompresses and hands out blocks of whole lines, each prefixed by the header line when the format has one.</summary>
     private static void Produce(string file, int blockBytes, BlockingCollection<Block> blocks, CancellationToken stop)
@@ -70,7 +71,8 @@ internal static class CompressedBlocks
         var header = DataFiles.HasHeader(file) ? LineRange.ReadHeader(input) : [];
         var carry = Array.Empty<byte>();
         long offset = header.Length;
-        for (var index = 0; ; index++)
+        var index = 0;
+        while (true)
         {
             var buffer = new byte[header.Length + carry.Length + blockBytes];
             header.CopyTo(buffer, 0);
@@ -84,14 +86,14 @@ internal static class CompressedBlocks
             {
                 // one line longer than a block: read on into a larger block
                 carry = buffer[header.Length..filled];
-                index--;
                 blockBytes *= 2;
                 continue;
             }
             var cut = atEnd ? filled : lastNewline + 1;
             carry = buffer[cut..filled];
-            if (cut > header.Length) blocks.Add(new Block(index, offset, buffer, cut), stop);
-            offset += cut - header.Length;
+            var end = offset + cut - header.Length;
+            if (cut > header.Length) blocks.Add(new Block(index++, offset, end, buffer, cut), stop);
+            offset = end;
             if (atEnd) return;
         }
     }

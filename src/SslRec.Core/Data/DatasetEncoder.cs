@@ -13,9 +13,12 @@ namespace SslRec.Core.Data;
 /// </summary>
 public static class DatasetEncoder
 {
-    public static EncodedDataset Read(string directory, DatasetReadOptions? options = null)
+    public static EncodedDataset Read(string directory, DatasetReadOptions? options = null) =>
+        Read(directory, DatasetSchema.Load(Path.Combine(directory, DatasetSchema.FileName)), options);
+
+    /// <summary>A dataset folder's files read with another schema than its own (e.g. its ties removed).</summary>
+    public static EncodedDataset Read(string directory, DatasetSchema schema, DatasetReadOptions? options = null)
     {
-        var schema = DatasetSchema.Load(Path.Combine(directory, DatasetSchema.FileName));
         var (files, catalog) = DataFiles.Discover(directory);
         return Read(schema, files, catalog, options);
     }
@@ -92,7 +95,6 @@ public static class DatasetEncoder
             using (var head = File.OpenRead(file)) header = LineRange.ReadHeader(head);
         var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         stream.Position = Math.Max(0, start - 1);
-        var name = $"{file} (bytes {start}–{end}; rows counted from the range start)";
-        return DataFiles.Open(LineRange.Open(stream, start, end, header), name, columns, schema.Ignore, decompress: false, fileName: file);
+        return DataFiles.Open(LineRange.Open(stream, start, end, header), LineRange.Describe(file, start, end), columns, schema.Ignore, decompress: false, fileName: file);
     }
 }

@@ -16,6 +16,9 @@ public static class LineRange
         return ranges;
     }
 
+    /// <summary>How errors name a range of a file: its rows are counted from the range's start.</summary>
+    public static string Describe(string file, long start, long end) => $"{file} (bytes {start}–{end}; rows counted from the range start)";
+
     /// <summary>The first line of a stream, newline included (every range of a CSV/TSV file needs it).</summary>
     public static byte[] ReadHeader(Stream stream)
     {

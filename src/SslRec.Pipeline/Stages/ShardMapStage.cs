@@ -60,7 +60,7 @@ public sealed class ShardMapStage(PipelineContext ctx)
         var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
         var blob = ctx.Blobs.Blob(BlobLayout.Datasets, m.Blob);
         var ranged = m.End >= 0;
-        var name = ranged ? $"{BlobLayout.Datasets}/{m.Blob} (bytes {m.Start}–{m.End}; rows counted from the range start)" : $"{BlobLayout.Datasets}/{m.Blob}";
+        var name = ranged ? LineRange.Describe($"{BlobLayout.Datasets}/{m.Blob}", m.Start, m.End) : $"{BlobLayout.Datasets}/{m.Blob}";
         var options = new DatasetReadOptions { MaxBadRows = ctx.Options.MaxBadRows };
 
         Stream stream;

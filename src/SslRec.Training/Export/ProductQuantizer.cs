@@ -1,4 +1,5 @@
 using SslRec.Core.Util;
+using SslRec.Training.Model;
 using static TorchSharp.torch;
 
 namespace SslRec.Training.Export;
@@ -77,16 +78,8 @@ public sealed class ProductQuantizer
     }
 
     /// <summary>Vectors rebuilt from codes (N × D), what asymmetric-distance scoring sees.</summary>
-    public Tensor Decode(byte[] codes)
-    {
-        var n = codes.Length / Groups;
-        var d = Dim / Groups;
-        var result = new float[(long)n * Dim];
-        for (var i = 0; i < n; i++)
-            for (var g = 0; g < Groups; g++)
-                Array.Copy(Codebook, (g * Centroids + codes[i * Groups + g]) * d, result, (long)i * Dim + g * d, d);
-        return tensor(result, [n, Dim]);
-    }
+    public Tensor Decode(byte[] codes) =>
+        QuantizedEmbedding.Decode(tensor(codes, [codes.Length / Groups, Groups]).to(ScalarType.Int64), CodebookTensor());
 
     /// <summary>
     /// The k best items for one query by asymmetric distance: a G × K table of partial inner products,
@@ -126,16 +119,13 @@ public sealed class ProductQuantizer
     /// <summary>Nearest centroid per group (G × N), a few thousand rows at a time so the distances stay small.</summary>
     private static Tensor AssignChunked(Tensor x, Tensor codebook)
     {
-        var norms = codebook.pow(2).sum(-1).unsqueeze(1);
-        var transposed = codebook.transpose(1, 2).contiguous();
         var parts = new List<Tensor>();
         for (long start = 0; start < x.shape[1]; start += Chunk)
         {
-            // In place and freed per chunk: each fresh (G × rows × K) temporary costs page faults on
-            // these machines (norms.sub(… .mul(2)) spiked to 60–130 ms per call, in place runs at 7–8).
+            // freed per chunk: a fresh (G × rows × K) buffer per chunk costs page faults on these machines
             using var scope = NewDisposeScope();
             var rows = x.narrow(1, start, Math.Min(Chunk, x.shape[1] - start));
-            parts.Add(rows.bmm(transposed).mul_(-2).add_(norms).argmin(-1).MoveToOuterDisposeScope());
+            parts.Add(QuantizedEmbedding.SquaredDistances(rows, codebook).argmin(-1).MoveToOuterDisposeScope());
         }
         return cat(parts, 1);
     }

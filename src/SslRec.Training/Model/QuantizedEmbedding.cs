@@ -64,14 +64,8 @@ public sealed class QuantizedEmbedding : Module
     private Tensor EmbedDistinct(Tensor ids)
     {
         if (_tiers.Length == 1) return EmbedTier(ids, Centroids);
-        // MGQE: each tier is coded against only its first K_t centroids (cheaper than masking the rest)
-        var tierOfId = TierOf(ids);
         var output = zeros(ids.shape[0], Dim, dtype: values.dtype, device: ids.device);
-        for (var t = 0; t < _tiers.Length; t++)
-        {
-            var rows = tierOfId.eq(t).nonzero().squeeze(1);
-            if (rows.shape[0] > 0) output = output.index_copy(0, rows, EmbedTier(ids.index_select(0, rows), _tiers[t]));
-        }
+        foreach (var (rows, k) in Tiers(ids)) output = output.index_copy(0, rows, EmbedTier(ids.index_select(0, rows), k));
         return output;
     }
 
@@ -79,12 +73,8 @@ public sealed class QuantizedEmbedding : Module
     private Tensor EmbedTier(Tensor ids, int k)
     {
         var n = ids.shape[0];
-        var tierKeys = k == Centroids ? keys : keys.narrow(1, 0, k);
         var tierValues = k == Centroids ? values : values.narrow(1, 0, k);
-        var q = query.index_select(0, ids).view(n, Groups, -1).transpose(0, 1);                 // (G, N, d)
-        // |q − key|² without |q|², which is the same for every centroid of a row
-        // in place on the product (its backward needs only q and the keys): no extra (G, N, k) temporaries
-        var distances = q.bmm(tierKeys.transpose(1, 2)).mul_(-2).add_(tierKeys.pow(2).sum(-1).unsqueeze(1)); // (G, N, k)
+        var distances = Distances(ids, k);                                                     // (G, N, k)
         var hard = Gather(tierValues, distances.argmin(-1));                                   // (G, N, d)
         Tensor chosen;
         if (!training) chosen = hard;
@@ -101,6 +91,33 @@ public sealed class QuantizedEmbedding : Module
             }
         }
         return chosen.transpose(0, 1).reshape(n, Dim);
+    }
+
+    /// <summary>(G, N, k) distances of the ids' query vectors to the first k keys of each group.</summary>
+    private Tensor Distances(Tensor ids, int k)
+    {
+        var q = query.index_select(0, ids).view(ids.shape[0], Groups, -1).transpose(0, 1);    // (G, N, d)
+        return SquaredDistances(q, k == Centroids ? keys : keys.narrow(1, 0, k));
+    }
+
+    /// <summary>
+    /// |x − c|² up to |x|² (the same for every centroid of a row, so rankings and softmaxes over
+    /// centroids are unchanged) between x (G, N, d) and centroids (G, K, d): (G, N, K). Computed in
+    /// place on the product (whose backward needs only x and c): no extra (G, N, K) temporaries, which
+    /// cost page faults on fresh buffers here.
+    /// </summary>
+    public static Tensor SquaredDistances(Tensor x, Tensor centroids) =>
+        x.bmm(centroids.transpose(1, 2)).mul_(-2).add_(centroids.pow(2).sum(-1).unsqueeze(1));
+
+    /// <summary>MGQE: the positions of the ids in each non-empty tier, with that tier's centroid count.</summary>
+    private IEnumerable<(Tensor Rows, int K)> Tiers(Tensor ids)
+    {
+        var tierOfId = TierOf(ids);
+        for (var t = 0; t < _tiers.Length; t++)
+        {
+            var rows = tierOfId.eq(t).nonzero().squeeze(1);
+            if (rows.shape[0] > 0) yield return (rows, _tiers[t]);
+        }
     }
 
     /// <summary>The embedding of id 0, "missing / masked" (1 × D).</summary>
@@ -130,32 +147,17 @@ public sealed class QuantizedEmbedding : Module
     {
         using var _ = no_grad();
         var ids = arange(query.shape[0], dtype: ScalarType.Int64, device: query.device);
-        var tierOfId = TierOf(ids);
         var codes = zeros(query.shape[0], Groups, dtype: ScalarType.Int64, device: query.device);
-        for (var t = 0; t < _tiers.Length; t++)
-        {
-            var rows = tierOfId.eq(t).nonzero().squeeze(1);
-            if (rows.shape[0] == 0) continue;
-            var k = _tiers[t];
-            var tierKeys = keys.narrow(1, 0, k);
-            var q = query.index_select(0, rows).view(rows.shape[0], Groups, -1).transpose(0, 1);
-            var distances = q.bmm(tierKeys.transpose(1, 2)).mul_(-2).add_(tierKeys.pow(2).sum(-1).unsqueeze(1));
-            codes.index_copy_(0, rows, distances.argmin(-1).t());
-        }
+        foreach (var (rows, k) in Tiers(ids)) codes.index_copy_(0, rows, Distances(rows, k).argmin(-1).t());
         return codes;
     }
 
     /// <summary>The value centroids (G × K × d): with <see cref="Codes"/>, all that serving needs.</summary>
     public Tensor Codebook() => values.detach();
 
-    /// <summary>Embeddings rebuilt from codes and codebook alone (what a server holding only those computes).</summary>
-    public static Tensor Decode(Tensor codes, Tensor codebook)
-    {
-        var (groups, d) = (codebook.shape[0], codebook.shape[2]);
-        var parts = new Tensor[groups];
-        for (var g = 0; g < groups; g++) parts[g] = codebook[g].index_select(0, codes[.., g]);
-        return cat(parts, 1).reshape(codes.shape[0], groups * d);
-    }
+    /// <summary>Embeddings (N × G·d) rebuilt from codes (N × G) and a codebook (G × K × d) alone: what a server holding only those computes.</summary>
+    public static Tensor Decode(Tensor codes, Tensor codebook) =>
+        Gather(codebook, codes.t()).transpose(0, 1).reshape(codes.shape[0], codebook.shape[0] * codebook.shape[2]);
 
     /// <summary>Bytes as stored for serving: G codes of ceil(log2 limit) bits per id, plus the value codebooks.</summary>
     public long ServingBytes()

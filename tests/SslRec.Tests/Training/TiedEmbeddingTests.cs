@@ -1,5 +1,4 @@
 using SslRec.Core.Data;
-using SslRec.Core.Reading;
 using SslRec.Core.Statistics;
 using SslRec.Core.Synthetic;
 using SslRec.Training;
@@ -18,8 +17,7 @@ public class TiedEmbeddingTests
         var dir = new TempDirectory();
         LinkPredictionGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Items = 200, Seed = 3 });
         var tied = DatasetEncoder.Read(dir.Path);
-        var schema = tied.Schema.Untied();
-        var untied = DatasetEncoder.Read(schema, DataFiles.Discover(dir.Path).Interactions, Path.Combine(dir.Path, "items.csv"));
+        var untied = DatasetEncoder.Read(dir.Path, tied.Schema.Untied());
         return (dir, tied, untied);
     });
 
