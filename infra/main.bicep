@@ -19,11 +19,19 @@ param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
 @description('Trainer image, e.g. myregistry.azurecr.io/sslrec-trainer:1 (built from infra/trainer.Dockerfile).')
 param trainerImage string
 
+@description('Object id of the user or group that uploads datasets and runs `sslrec drop/status/retrain/recommend` (az ad signed-in-user show --query id -o tsv). Empty: no data-plane roles for people.')
+param deployerPrincipalId string = ''
+
+@description('Kind of deployerPrincipalId.')
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param deployerPrincipalType string = 'User'
+
 var suffix = uniqueString(resourceGroup().id)
 var storageName = toLower('${prefix}${suffix}')
 // The pipeline's queues (QueueNames in src/SslRec.Pipeline; a test keeps this list in step).
 var queues = ['sslrec-drop', 'sslrec-shard-map', 'sslrec-shard-reduce', 'sslrec-train', 'sslrec-publish', 'sslrec-retrain', 'sslrec-embeddings-published']
 var deploymentContainer = 'function-deployment'
+var deadLetterContainer = 'eventgrid-deadletter'
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
@@ -32,6 +40,7 @@ module storage 'modules/storage.bicep' = {
     name: take(storageName, 24)
     queues: queues
     deploymentContainer: deploymentContainer
+    deadLetterContainer: deadLetterContainer
   }
 }
 
@@ -81,6 +90,7 @@ module eventGrid 'modules/eventgrid.bicep' = {
     name: '${prefix}-storage-events-${suffix}'
     storageAccountName: storage.outputs.name
     dropQueueName: 'sslrec-drop'
+    deadLetterContainerName: deadLetterContainer
   }
 }
 
@@ -95,7 +105,19 @@ module trainer 'modules/trainerjob.bicep' = {
     registryName: registry.outputs.name
     trainerImage: trainerImage
     trainQueueName: 'sslrec-train'
+    publishQueueName: 'sslrec-publish'
     gpuProfileType: gpuProfileType
+  }
+}
+
+module deployer 'modules/deployer.bicep' = if (!empty(deployerPrincipalId)) {
+  name: 'deployer'
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+    dropQueueName: 'sslrec-drop'
+    retrainQueueName: 'sslrec-retrain'
   }
 }
 

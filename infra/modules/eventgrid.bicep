@@ -7,6 +7,8 @@ param location string
 param name string
 param storageAccountName string
 param dropQueueName string
+@description('Blob container that receives events Event Grid could not deliver (after retries, or expired).')
+param deadLetterContainerName string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -22,12 +24,43 @@ resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   }
 }
 
-// With shared keys disabled, Event Grid writes to the queue with its own identity.
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource dropQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' existing = {
+  parent: queueService
+  name: dropQueueName
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: deadLetterContainerName
+}
+
+// With shared keys disabled, Event Grid writes with its own identity: events to the drop queue only, and
+// undeliverable events to the dead-letter container only.
 resource senderAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, topic.id, roles.storageQueueDataMessageSender)
-  scope: storage
+  name: guid(dropQueue.id, topic.id, roles.storageQueueDataMessageSender)
+  scope: dropQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+    principalId: topic.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource deadLetterAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deadLetterContainer.id, topic.id, roles.storageBlobDataContributor)
+  scope: deadLetterContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
     principalId: topic.identity.principalId
     principalType: 'ServicePrincipal'
   }
@@ -36,7 +69,7 @@ resource senderAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 resource readyToDropQueue 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
   parent: topic
   name: 'dataset-ready'
-  dependsOn: [senderAccess]
+  dependsOn: [senderAccess, deadLetterAccess]
   properties: {
     eventDeliverySchema: 'EventGridSchema'
     filter: {
@@ -52,6 +85,17 @@ resource readyToDropQueue 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2
           resourceId: storage.id
           queueName: dropQueueName
           queueMessageTimeToLiveInSeconds: 604800
+        }
+      }
+    }
+    // Events that still fail after the retries (e.g. while role assignments propagate) are kept, not dropped.
+    deadLetterWithResourceIdentity: {
+      identity: { type: 'SystemAssigned' }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: storage.id
+          blobContainerName: deadLetterContainerName
         }
       }
     }

@@ -64,23 +64,36 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
         { name: 'SSLREC_NOTIFY', value: 'servicebus' }
         { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: serviceBusFullyQualifiedNamespace }
+        { name: 'ServiceBusConnection__credential', value: 'managedidentity' }
       ]
     }
   }
 }
 
-// The host keeps its own state in blob storage and the triggers read, delete and send queue messages.
-var storageRoles = [roles.storageBlobDataOwner, roles.storageQueueDataContributor]
-
-resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {
-  name: guid(storage.id, app.id, role)
+// What the app does with storage (tests/SslRec.Tests/Infra/RoleCoverageTests.cs checks the roles against it):
+// the Functions host keeps its state in blobs (Microsoft documents Storage Blob Data Owner for an
+// identity-based AzureWebJobsStorage), the stages read datasets, write artifacts and embeddings and lease
+// blobs; the queue triggers receive, update, delete and send messages and create the -poison queues
+// (Storage Queue Data Contributor).
+resource blobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, app.id, roles.storageBlobDataOwner)
   scope: storage
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
     principalId: app.identity.principalId
     principalType: 'ServicePrincipal'
   }
-}]
+}
+
+resource queueAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, app.id, roles.storageQueueDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
 
 resource notifyAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(serviceBus.id, app.id, roles.serviceBusDataSender)

@@ -5,6 +5,8 @@ param name string
 @description('Queues of the pipeline (QueueNames in src/SslRec.Pipeline); each also gets its -poison queue.')
 param queues array
 param deploymentContainer string
+@description('Container for Event Grid events that could not be delivered.')
+param deadLetterContainer string
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -25,7 +27,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   name: 'default'
 }
 
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for c in ['datasets', 'artifacts', 'embeddings', deploymentContainer]: {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for c in ['datasets', 'artifacts', 'embeddings', deploymentContainer, deadLetterContainer]: {
   parent: blobService
   name: c
   properties: { publicAccess: 'None' }

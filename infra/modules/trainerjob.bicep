@@ -11,12 +11,19 @@ param storageAccountName string
 param registryName string
 param trainerImage string
 param trainQueueName string
+param publishQueueName string
 @allowed(['Consumption-GPU-NC8as-T4', 'Consumption-GPU-NC24-A100'])
 param gpuProfileType string
 @description('Longest a training execution may run, in seconds (checkpoints make a retry resume).')
 param replicaTimeoutSeconds int = 14400
 param replicaRetryLimit int = 2
 param maxExecutions int = 2
+
+// A replica takes the whole GPU node of its profile (Container Apps serverless GPU sizes).
+var containerSize = {
+  'Consumption-GPU-NC8as-T4': { cpu: json('8'), memory: '56Gi' }
+  'Consumption-GPU-NC24-A100': { cpu: json('24'), memory: '220Gi' }
+}
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -35,19 +42,73 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
   location: location
 }
 
-// Blobs: read datasets, write checkpoints, candidates and run records. Queues: take and delete training
-// messages, send publish messages, and let the scaler read the queue length.
-var storageRoles = [roles.storageBlobDataContributor, roles.storageQueueDataMessageProcessor, roles.storageQueueDataMessageSender, roles.storageQueueDataReader]
-
-resource storageAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {
-  name: guid(storage.id, identity.id, role)
+// What `sslrec train-worker` does, and the least each needs (tests/SslRec.Tests/Infra/RoleCoverageTests.cs
+// checks the roles against this list):
+// - blobs: read datasets, write and delete checkpoints, write candidates and run records, lease the run's
+//   train lock → Storage Blob Data Contributor on the account;
+// - the training queue: receive, keep invisible (UpdateMessage), delete; KEDA reads its length →
+//   Storage Queue Data Contributor on that queue only (the only built-in role with messages/write);
+// - the publish queue and the training poison queue: send → Storage Queue Data Message Sender on each.
+// It never creates queues or containers: the storage module does.
+resource blobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identity.id, roles.storageBlobDataContributor)
   scope: storage
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
-}]
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource trainQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' existing = {
+  parent: queueService
+  name: trainQueueName
+}
+
+resource publishQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' existing = {
+  parent: queueService
+  name: publishQueueName
+}
+
+resource trainPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' existing = {
+  parent: queueService
+  name: '${trainQueueName}-poison'
+}
+
+resource trainQueueAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(trainQueue.id, identity.id, roles.storageQueueDataContributor)
+  scope: trainQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource publishQueueAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(publishQueue.id, identity.id, roles.storageQueueDataMessageSender)
+  scope: publishQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource trainPoisonQueueAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(trainPoisonQueue.id, identity.id, roles.storageQueueDataMessageSender)
+  scope: trainPoisonQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
 
 resource pullAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(registry.id, identity.id, roles.acrPull)
@@ -84,7 +145,7 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
     type: 'UserAssigned'
     userAssignedIdentities: { '${identity.id}': {} }
   }
-  dependsOn: [storageAccess, pullAccess]
+  dependsOn: [blobAccess, trainQueueAccess, publishQueueAccess, trainPoisonQueueAccess, pullAccess]
   properties: {
     environmentId: environment.id
     workloadProfileName: 'gpu'
@@ -122,10 +183,12 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
           image: trainerImage
           args: ['train-worker', '--device', 'cuda']
           env: [
+            // Read by `sslrec train-worker` exactly as the function app reads its app settings.
             { name: 'AzureWebJobsStorage__accountName', value: storage.name }
-            { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
+            { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+            { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
           ]
-          resources: { cpu: json('8'), memory: '56Gi' }
+          resources: containerSize[gpuProfileType]
         }
       ]
     }

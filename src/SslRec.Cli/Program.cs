@@ -5,9 +5,11 @@ namespace SslRec.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
-    {
-        var root = new RootCommand("SslRec: self-supervised two-tower retrieval models (Yao et al., CIKM 2021)")
+    public static int Main(string[] args) => Commands().Parse(args).Invoke();
+
+    /// <summary>Every command (the GPU job's container args are checked against this parser in the tests).</summary>
+    public static RootCommand Commands() =>
+        new RootCommand("SslRec: self-supervised two-tower retrieval models (Yao et al., CIKM 2021)")
         {
             GenerateCommand.Create(),
             TrainCommand.Create(),
@@ -21,6 +23,4 @@ public static class Program
             PipelineCommands.TrainWorkerCommand(),
             PipelineCommands.Recommend(),
         };
-        return root.Parse(args).Invoke();
-    }
 }

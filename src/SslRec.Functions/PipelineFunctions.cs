@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Stages;
 

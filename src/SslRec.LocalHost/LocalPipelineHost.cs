@@ -4,26 +4,27 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Storage;
+using SslRec.Pipeline.Configuration;
 
 namespace SslRec.LocalHost;
 
 /// <summary>
-/// Builds the WebJobs host that runs every stage in one process: AzureWebJobsStorage points at Azurite
-/// (or a real account), queue options come from host.json, and the only functions are
-/// <see cref="PipelineFunctions"/>.
+/// Builds the WebJobs host that runs the stages in one process: AzureWebJobsStorage points at Azurite
+/// (or a real account), queue options come from host.json, and the functions are
+/// <see cref="PipelineFunctions"/> plus, only when this host trains, <see cref="TrainFunction"/> — a host
+/// without a trainer must not take training messages that a `sslrec train-worker` is waiting for.
 /// </summary>
 public static class LocalPipelineHost
 {
-    public static IHost Build(StorageSettings storage, PipelineOptions options, IModelTrainer? trainer,
+    public static IHost Build(PipelineSettings settings, IModelTrainer? trainer,
         string? hostJsonPath = null, LogLevel minimumLevel = LogLevel.Warning, Action<IServiceCollection>? configure = null)
     {
         var queueSettings = HostJsonSettings.QueueConfiguration(hostJsonPath ?? HostJsonSettings.Locate());
         return new HostBuilder()
             .ConfigureAppConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>(queueSettings)
             {
-                ["AzureWebJobsStorage"] = storage.HostConnectionString
-                    ?? throw new NotSupportedException("the local host needs a storage connection string (AzureWebJobsStorage)"),
+                ["AzureWebJobsStorage"] = settings.Storage.HostConnectionString
+                    ?? throw new NotSupportedException("the local host needs a storage connection string (AzureWebJobsStorage); identity-based storage is for the Azure Functions app"),
             }))
             .ConfigureWebJobs(b =>
             {
@@ -36,10 +37,10 @@ public static class LocalPipelineHost
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }))
             .ConfigureServices(s =>
             {
-                s.AddSingleton<ITypeLocator>(new FunctionTypes(typeof(PipelineFunctions)));
-                s.AddSingleton(sp => PipelineContext.Create(storage, options: options, logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger("sslrec")));
+                if (settings.Storage.IsEmulator) EmulatorServiceVersion.Register(s);
+                s.AddSingleton<ITypeLocator>(new FunctionTypes(trainer is null ? [typeof(PipelineFunctions)] : [typeof(PipelineFunctions), typeof(TrainFunction)]));
+                s.AddSslRecPipeline(settings, HostJsonSettings.MaxDequeueCount(queueSettings));
                 if (trainer is not null) s.AddSingleton(trainer);
-                s.AddSingleton(new FunctionSettings(HostJsonSettings.MaxDequeueCount(queueSettings)));
                 configure?.Invoke(s);
             })
             .Build();

@@ -1,5 +1,6 @@
 using Microsoft.Azure.WebJobs;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Stages;
 
@@ -11,12 +12,9 @@ namespace SslRec.LocalHost;
 /// WebJobs queue extension's own.
 /// </summary>
 /// <param name="settings">the host's queue settings that the functions need to know (from host.json)</param>
-public sealed class PipelineFunctions(PipelineContext ctx, FunctionSettings settings, IModelTrainer? trainer = null)
+public sealed class PipelineFunctions(PipelineContext ctx, FunctionSettings settings)
 {
     private readonly int maxDequeueCount = settings.MaxDequeueCount;
-
-    // Training runs one at a time locally (in Azure each container job replica takes one message).
-    private static readonly SemaphoreSlim TrainingSlot = new(1, 1);
 
     [FunctionName("drop")]
     public Task Drop([QueueTrigger(QueueNames.Drop)] string message, string id, long dequeueCount, CancellationToken ct) =>
@@ -30,16 +28,6 @@ public sealed class PipelineFunctions(PipelineContext ctx, FunctionSettings sett
     public Task ShardReduce([QueueTrigger(QueueNames.ShardReduce)] string message, string id, long dequeueCount, CancellationToken ct) =>
         Guard(QueueNames.ShardReduce, message, id, dequeueCount, () => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(message), ct));
 
-    [FunctionName("train")]
-    public Task Train([QueueTrigger(QueueNames.Train)] string message, string id, long dequeueCount, CancellationToken ct) =>
-        Guard(QueueNames.Train, message, id, dequeueCount, async () =>
-        {
-            if (trainer is null) throw new InvalidOperationException("this host was started without a trainer; run `sslrec train-worker` for the training queue");
-            await TrainingSlot.WaitAsync(ct);
-            try { await new TrainStage(ctx, trainer).HandleAsync(JobMessage.Parse<TrainMessage>(message), ct); }
-            finally { TrainingSlot.Release(); }
-        });
-
     [FunctionName("publish")]
     public Task Publish([QueueTrigger(QueueNames.Publish)] string message, string id, long dequeueCount, CancellationToken ct) =>
         Guard(QueueNames.Publish, message, id, dequeueCount, () => new PublishStage(ctx).HandleAsync(JobMessage.Parse<PublishMessage>(message), ct));
@@ -51,9 +39,3 @@ public sealed class PipelineFunctions(PipelineContext ctx, FunctionSettings sett
     private Task Guard(string queue, string message, string id, long dequeueCount, Func<Task> run) =>
         PoisonRecorder.RunAsync(ctx, queue, message, id, dequeueCount, maxDequeueCount, run);
 }
-
-/// <summary>
-/// Settings the functions read. Registered in DI because the WebJobs job activator constructs function
-/// classes itself (ActivatorUtilities), so constructor defaults would silently win over a registration.
-/// </summary>
-public sealed record FunctionSettings(int MaxDequeueCount);

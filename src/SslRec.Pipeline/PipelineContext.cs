@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Notifications;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -26,33 +27,36 @@ public sealed class PipelineContext
         Logger = logger ?? NullLogger.Instance;
     }
 
-    public static PipelineContext Create(StorageSettings storage, INotifier? notifier = null, PipelineOptions? options = null, ILogger? logger = null)
+    /// <summary>
+    /// False for identity-based storage: in Azure the template creates every queue and container, and no
+    /// identity is granted the right to create them (only the data actions its code performs).
+    /// </summary>
+    public bool CreatesInfrastructure { get; init; } = true;
+
+    /// <summary>The context a host builds from its configuration (see <see cref="PipelineSettings"/>).</summary>
+    public static PipelineContext Create(PipelineSettings settings, ILogger? logger = null)
     {
-        var bus = new MessageBus(storage.CreateQueueServiceClient());
-        return new PipelineContext(new BlobStore(storage.CreateBlobServiceClient()), bus, notifier ?? NotifierFromEnvironment(), options, logger);
+        var bus = new MessageBus(settings.Storage.CreateQueueServiceClient());
+        return new PipelineContext(new BlobStore(settings.Storage.CreateBlobServiceClient()), bus, settings.Notifications.CreateNotifier(bus), settings.Options, logger)
+        {
+            CreatesInfrastructure = !settings.Storage.UsesIdentity,
+        };
     }
 
-    /// <summary>
-    /// The Service Bus topic when a namespace is configured (ServiceBusConnection: a connection string, or
-    /// ServiceBusConnection__fullyQualifiedNamespace with DefaultAzureCredential; topic name from
-    /// SSLREC_PUBLISHED_TOPIC, default "embeddings-published"); otherwise null, meaning the local queue.
-    /// </summary>
-    public static INotifier? NotifierFromEnvironment(Func<string, string?>? get = null)
+    /// <summary>A context on the given storage that notifies through the local queue (tests, the demo).</summary>
+    public static PipelineContext Create(StorageSettings storage, PipelineOptions? options = null, ILogger? logger = null)
     {
-        get ??= Environment.GetEnvironmentVariable;
-        var topic = get("SSLREC_PUBLISHED_TOPIC") ?? ServiceBusNotifier.Topic;
-        var connection = get("ServiceBusConnection");
-        if (!string.IsNullOrWhiteSpace(connection))
-            return new ServiceBusNotifier(new Azure.Messaging.ServiceBus.ServiceBusClient(connection).CreateSender(topic));
-        var ns = get("ServiceBusConnection__fullyQualifiedNamespace");
-        if (!string.IsNullOrWhiteSpace(ns))
-            return new ServiceBusNotifier(new Azure.Messaging.ServiceBus.ServiceBusClient(ns, new Azure.Identity.DefaultAzureCredential()).CreateSender(topic));
-        return null;
+        var bus = new MessageBus(storage.CreateQueueServiceClient());
+        return new PipelineContext(new BlobStore(storage.CreateBlobServiceClient()), bus, new QueueNotifier(bus), options, logger)
+        {
+            CreatesInfrastructure = !storage.UsesIdentity,
+        };
     }
 
     /// <summary>Creates containers and queues (idempotent).</summary>
     public async Task EnsureInfrastructureAsync(CancellationToken ct = default)
     {
+        if (!CreatesInfrastructure) return;
         await Blobs.EnsureContainersAsync(ct);
         await Bus.EnsureQueuesAsync(ct);
     }

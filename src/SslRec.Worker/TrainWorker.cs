@@ -1,7 +1,9 @@
 using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Stages;
 
@@ -20,6 +22,23 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
 
     public enum Outcome { NoMessage, Completed, Failed, Poisoned }
 
+    /// <summary>
+    /// The worker as `sslrec train-worker` starts it: settings from <paramref name="configuration"/> (the
+    /// container's environment variables), the same reading as the Functions app's.
+    /// </summary>
+    public static (PipelineContext Context, TrainWorker Worker) Create(IConfiguration configuration, IModelTrainer trainer)
+    {
+        var ctx = PipelineContext.Create(PipelineSettings.From(configuration), ConsoleLogger());
+        return (ctx, new TrainWorker(ctx, trainer));
+    }
+
+    // One line per event on stderr (the container's log stream); the SDK's expected 404/409 warnings are muted.
+    private static ILogger ConsoleLogger() => LoggerFactory.Create(b => b
+            .AddFilter("Azure.Core", LogLevel.Error)
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace))
+        .CreateLogger("train-worker");
+
     public async Task<Outcome> RunOnceAsync(CancellationToken ct = default)
     {
         var queue = ctx.Bus.Queue(QueueNames.Train);
@@ -35,27 +54,41 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         }
 
         var popReceipt = message.PopReceipt;
-        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Training stops when the message can no longer be kept invisible: otherwise it reappears, a second
+        // execution trains the same run, and this one's delete fails on a stale pop receipt.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Exception? renewalFailure = null;
         var renewing = Task.Run(async () =>
         {
-            while (!renewal.IsCancellationRequested)
+            while (!work.IsCancellationRequested)
             {
-                await Task.Delay(_visibility / 2, renewal.Token);
-                var receipt = await queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _visibility, cancellationToken: renewal.Token);
-                popReceipt = receipt.Value.PopReceipt;
+                await Task.Delay(_visibility / 2, work.Token);
+                try
+                {
+                    var receipt = await queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _visibility, cancellationToken: work.Token);
+                    popReceipt = receipt.Value.PopReceipt;
+                }
+                catch (RequestFailedException e)
+                {
+                    renewalFailure = e;
+                    await work.CancelAsync();
+                    return;
+                }
             }
-        }, renewal.Token);
+        }, work.Token);
         try
         {
             await PoisonRecorder.RunAsync(ctx, QueueNames.Train, text, message.MessageId, message.DequeueCount, maxDequeueCount,
-                () => new TrainStage(ctx, trainer).HandleAsync(JobMessage.Parse<TrainMessage>(text), ct));
-            await StopAsync(renewal, renewing);
+                () => new TrainStage(ctx, trainer).HandleAsync(JobMessage.Parse<TrainMessage>(text), work.Token));
+            await StopAsync(work, renewing);
+            ThrowIfRenewalFailed(renewalFailure, message.MessageId);
             await queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None);
             return Outcome.Completed;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not RenewalFailedException)
         {
-            await StopAsync(renewal, renewing);
+            await StopAsync(work, renewing);
+            ThrowIfRenewalFailed(renewalFailure, message.MessageId);
             // The message stays in the queue: it becomes visible again when its timeout runs out.
             ctx.Logger.LogError(e, "train-worker: attempt {Count} of message {Id} failed; it will be retried", message.DequeueCount, message.MessageId);
             if (e is OperationCanceledException) throw;
@@ -63,11 +96,23 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         }
     }
 
-    private static async Task StopAsync(CancellationTokenSource renewal, Task renewing)
+    private static void ThrowIfRenewalFailed(Exception? failure, string messageId)
     {
-        renewal.Cancel();
+        if (failure is RequestFailedException r)
+            throw new RenewalFailedException(
+                $"train-worker: could not keep training message {messageId} invisible (UpdateMessage answered {r.Status} {r.ErrorCode}); " +
+                "training stopped so that no second execution trains the same run. " +
+                (r.Status == 403 ? "The identity needs 'Microsoft.Storage/storageAccounts/queueServices/queues/messages/write' on the training queue (Storage Queue Data Contributor)." : "The message reappears after its visibility timeout."),
+                r);
+    }
+
+    private static async Task StopAsync(CancellationTokenSource work, Task renewing)
+    {
+        await work.CancelAsync();
         try { await renewing; }
         catch (OperationCanceledException) { }
-        catch (RequestFailedException) { }
     }
 }
+
+/// <summary>The worker lost its hold on the message; the exception ends the execution with a non-zero exit.</summary>
+public sealed class RenewalFailedException(string message, Exception inner) : Exception(message, inner);

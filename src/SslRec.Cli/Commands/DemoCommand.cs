@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
 using SslRec.Training;
@@ -47,7 +48,7 @@ public static class DemoCommand
                 Say($"dropped {BlobLayout.Datasets}/{name}/{version}/ and its _READY event");
 
                 var trainer = new TorchModelTrainer(new TrainingOptions { Epochs = parse.GetValue(epochs), Ssl = parse.GetValue(ssl) }, parse.GetValue(device)!);
-                using var host = LocalPipelineHost.Build(storage, ctx.Options, trainer);
+                using var host = LocalPipelineHost.Build(PipelineSettings.Local(storage, ctx.Options), trainer);
                 await host.StartAsync(cancel);
                 Say("WebJobs host started (queue settings from host.json)");
                 var lastState = (RunState)(-1);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -13,13 +14,14 @@ using SslRec.Worker;
 namespace SslRec.Cli.Commands;
 
 /// <summary>
-/// host, drop, status, retrain, train-worker, recommend. Storage follows the Functions conventions:
-/// AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName with DefaultAzureCredential;
-/// with neither, the local emulator (UseDevelopmentStorage=true: Azurite on 127.0.0.1:10000/10001).
+/// host, drop, status, retrain, train-worker, recommend. Settings come from environment variables, read
+/// as the Functions host reads its app settings (<see cref="PipelineSettings"/>): AzureWebJobsStorage as a
+/// connection string, or AzureWebJobsStorage__accountName with `az login` / a managed identity; with
+/// neither, the local emulator (UseDevelopmentStorage=true: Azurite on 127.0.0.1:10000/10001).
 /// </summary>
 public static class PipelineCommands
 {
-    public static PipelineContext Context(PipelineOptions? options = null) => PipelineContext.Create(StorageSettings.FromEnvironment(), options: options);
+    public static PipelineContext Context() => PipelineContext.Create(PipelineSettings.FromEnvironment());
 
     private static readonly Option<string> Device = new("--device") { Description = "Training device: auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
 
@@ -30,11 +32,11 @@ public static class PipelineCommands
         var command = new Command("host", "Run every pipeline stage under the WebJobs queue-trigger engine until Ctrl+C") { noTrain, scan, Device };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
-            var storage = StorageSettings.FromEnvironment();
-            var ctx = PipelineContext.Create(storage);
+            var settings = PipelineSettings.FromEnvironment();
+            var ctx = PipelineContext.Create(settings);
             await ctx.EnsureInfrastructureAsync(cancel);
             IModelTrainer? trainer = parse.GetValue(noTrain) ? null : new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine);
-            using var host = LocalPipelineHost.Build(storage, ctx.Options, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information);
+            using var host = LocalPipelineHost.Build(settings, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information);
             await host.StartAsync(cancel);
             Console.Error.WriteLine("sslrec host: running (Ctrl+C stops; running work finishes or its message becomes visible again)");
             var every = parse.GetValue(scan);
@@ -120,9 +122,8 @@ public static class PipelineCommands
         var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints), evaluate, delete it, exit") { loop, Device };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async Task<int> () =>
         {
-            var ctx = Context();
-            await ctx.EnsureInfrastructureAsync(cancel);
-            var worker = new TrainWorker(ctx, new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine));
+            var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine));
+            await ctx.EnsureInfrastructureAsync(cancel); // locally only: with an identity (the GPU job) queues exist and may not be created
             var failed = false;
             do
             {

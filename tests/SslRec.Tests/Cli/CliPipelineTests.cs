@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Runs;
 using SslRec.Tests.Pipeline;
 using SslRec.Tests.Training;
@@ -30,7 +31,7 @@ public class CliPipelineTests(AzuriteFixture azurite)
             Assert.Equal(2, Run("drop", data, "--dataset", "cli", "--version", "v1").Code); // a complete version is never overwritten
 
             var ctx = PipelineContext.Create(azurite.Storage);
-            using (var host = LocalPipelineHost.Build(azurite.Storage, ctx.Options, new TorchModelTrainer(TinyData.Options with { Epochs = 1 }, "cpu"), AzuriteFixture.FastHostJson(dir)))
+            using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, ctx.Options), new TorchModelTrainer(TinyData.Options with { Epochs = 1 }, "cpu"), AzuriteFixture.FastHostJson(dir)))
             {
                 await host.StartAsync();
                 Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "cli.v1", TimeSpan.FromMinutes(3))).State);
@@ -82,7 +83,7 @@ public class CliPipelineTests(AzuriteFixture azurite)
             Assert.Equal(0, Run("drop", data, "--dataset", "links", "--version", "v1").Code);
             var options = TinyData.Options with { Epochs = 1, Embedding = SslRec.Training.Model.EmbeddingKind.Mgqe, DpqGroups = 4, MgqeCentroids = [16, 4], MgqeTierShares = [0.2] };
             var ctx = PipelineContext.Create(azurite.Storage);
-            using (var host = LocalPipelineHost.Build(azurite.Storage, ctx.Options, new TorchModelTrainer(options, "cpu"), AzuriteFixture.FastHostJson(dir)))
+            using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, ctx.Options), new TorchModelTrainer(options, "cpu"), AzuriteFixture.FastHostJson(dir)))
             {
                 await host.StartAsync();
                 Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "links.v1", TimeSpan.FromMinutes(3))).State);

@@ -1,9 +1,9 @@
 using System.Reflection;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SslRec.Functions;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Runs;
 using SslRec.Tests.Pipeline;
 
@@ -12,7 +12,7 @@ namespace SslRec.Tests.Functions;
 public class FunctionsAppTests
 {
     /// <summary>The Functions app's build output (same configuration as this test assembly).</summary>
-    private static string FunctionsOutput()
+    public static string FunctionsOutput()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);           // tests/SslRec.Tests/bin/{Config}/net10.0/
         var configuration = here.Parent!.Name;
@@ -22,7 +22,7 @@ public class FunctionsAppTests
     }
 
     private static Dictionary<string, string> LocalHostTriggers() =>
-        typeof(SslRec.LocalHost.PipelineFunctions).GetMethods()
+        typeof(SslRec.LocalHost.PipelineFunctions).GetMethods().Concat(typeof(SslRec.LocalHost.TrainFunction).GetMethods())
             .Where(m => m.GetCustomAttribute<Microsoft.Azure.WebJobs.FunctionNameAttribute>() is not null)
             .ToDictionary(m => m.GetCustomAttribute<Microsoft.Azure.WebJobs.FunctionNameAttribute>()!.Name,
                 m => m.GetParameters().Select(p => p.GetCustomAttribute<Microsoft.Azure.WebJobs.QueueTriggerAttribute>()).Single(a => a is not null)!.QueueName);
@@ -58,31 +58,6 @@ public class FunctionsAppTests
         Assert.True(Directory.Exists(Path.Combine(output, ".azurefunctions")));
         Assert.Empty(Directory.EnumerateFiles(output, "*orch*", SearchOption.AllDirectories));
     }
-
-    [Theory]
-    [InlineData(new string[0], "missing setting AzureWebJobsStorage")]
-    [InlineData(new[] { "AzureWebJobsStorage__accountName=acct", "SSLREC_NOTIFY=servicebus" }, "needs the setting ServiceBusConnection__fullyQualifiedNamespace")]
-    [InlineData(new[] { "AzureWebJobsStorage=UseDevelopmentStorage=true", "SSLREC_NOTIFY=email" }, "SSLREC_NOTIFY must be 'queue' or 'servicebus'")]
-    public void Missing_or_wrong_settings_fail_at_start_up_naming_the_setting(string[] settings, string expected)
-    {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1])).Build();
-        var e = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddSslRecPipeline(config));
-        Assert.Contains(expected, e.Message);
-    }
-
-    [Fact]
-    public void Identity_based_settings_register_clients_without_keys()
-    {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage__accountName"] = "acct", ["SSLREC_NOTIFY"] = "servicebus",
-            ["ServiceBusConnection__fullyQualifiedNamespace"] = "ns.servicebus.windows.net",
-        }).Build();
-        var services = new ServiceCollection().AddLogging().AddSslRecPipeline(config).BuildServiceProvider();
-        var ctx = services.GetRequiredService<PipelineContext>();
-        Assert.Equal("https://acct.blob.core.windows.net/", ctx.Blobs.Service.Uri.ToString());
-        Assert.IsType<SslRec.Pipeline.Notifications.ServiceBusNotifier>(ctx.Notifier);
-    }
 }
 
 [Collection("azurite")]
@@ -92,8 +67,7 @@ public class FunctionsAgainstAzuriteTests(AzuriteFixture azurite)
     public async Task A_function_handles_the_host_delivered_message_like_the_local_host()
     {
         var ctx = await azurite.FreshContextAsync();
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.Azurite.ConnectionString }).Build();
-        var services = new ServiceCollection().AddLogging().AddSslRecPipeline(config).BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging().AddSslRecPipeline(PipelineSettings.Local(azurite.Storage), maxDequeueCount: 5).BuildServiceProvider();
         var functions = ActivatorUtilities.CreateInstance<SslRec.Functions.PipelineFunctions>(services);
 
         using var dir = new TempDirectory();

@@ -40,26 +40,4 @@ public class MessageTests
         Assert.Contains("missing run id", Assert.Throws<InvalidMessageException>(() => JobMessage.Parse<TrainMessage>("{\"v\":1}")).Message);
         Assert.Contains("not valid JSON", Assert.Throws<InvalidMessageException>(() => JobMessage.Parse<TrainMessage>("{")).Message);
     }
-
-    [Fact]
-    public void The_service_bus_topic_is_used_when_a_namespace_is_configured()
-    {
-        Assert.Null(PipelineContext.NotifierFromEnvironment(_ => null));
-        var env = new Dictionary<string, string> { ["ServiceBusConnection"] = "Endpoint=sb://example.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=a2V5" };
-        Assert.IsType<ServiceBusNotifier>(PipelineContext.NotifierFromEnvironment(k => env.GetValueOrDefault(k)));
-        var identity = new Dictionary<string, string> { ["ServiceBusConnection__fullyQualifiedNamespace"] = "example.servicebus.windows.net" };
-        Assert.IsType<ServiceBusNotifier>(PipelineContext.NotifierFromEnvironment(k => identity.GetValueOrDefault(k)));
-        Assert.Equal("shop/v3", new PublishedNotification { Model = "shop", Version = "v3" }.MessageId); // the topic's duplicate-detection key
-    }
-
-    [Fact]
-    public void Storage_settings_follow_the_functions_conventions()
-    {
-        Assert.Equal("cs", StorageSettings.From(k => k == "AzureWebJobsStorage" ? "cs" : null).ConnectionString);
-        var identity = StorageSettings.From(k => k == "AzureWebJobsStorage__accountName" ? "acct" : null);
-        Assert.Null(identity.ConnectionString);
-        Assert.Equal(new Uri("https://acct.blob.core.windows.net"), identity.BlobServiceUri);
-        Assert.Equal(new Uri("https://acct.queue.core.windows.net"), identity.QueueServiceUri);
-        Assert.Equal(StorageSettings.DevelopmentStorage, StorageSettings.From(_ => null).ConnectionString);
-    }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;
@@ -22,7 +23,7 @@ public class PipelineFaultTests(AzuriteFixture azurite)
         using var dir = new TempDirectory();
         var ctx = await azurite.FreshContextAsync(Options);
         await ctx.Bus.SendTextAsync(QueueNames.ShardMap, "{not json");
-        using var host = LocalPipelineHost.Build(azurite.Storage, Options, trainer: null, AzuriteFixture.FastHostJson(dir));
+        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), trainer: null, AzuriteFixture.FastHostJson(dir));
         await host.StartAsync();
         var poison = ctx.Bus.Queue(QueueNames.Poison(QueueNames.ShardMap));
         var deadline = DateTime.UtcNow.AddSeconds(60);

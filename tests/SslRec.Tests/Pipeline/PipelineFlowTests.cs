@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;
@@ -29,7 +30,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
     {
         var ctx = await azurite.FreshContextAsync(Options);
         var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, Dataset(dir), dataset);
-        using var host = LocalPipelineHost.Build(azurite.Storage, Options, Trainer(), AzuriteFixture.FastHostJson(dir));
+        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), Trainer(), AzuriteFixture.FastHostJson(dir));
         using var stopReader = new CancellationTokenSource();
         var violations = new List<string>();
         var reader = WatchLatestAsync(ctx, dataset, violations, stopReader.Token);
@@ -121,7 +122,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         await ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = run.RunId });
         await ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = run.RunId });
 
-        using (var host = LocalPipelineHost.Build(azurite.Storage, Options, Trainer(), AzuriteFixture.FastHostJson(dir)))
+        using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), Trainer(), AzuriteFixture.FastHostJson(dir)))
         {
             await host.StartAsync();
             await WaitForEmptyQueuesAsync(ctx);
@@ -148,7 +149,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         {
             RunId = "r1", Dataset = "again", WarmStart = true, Overrides = new System.Text.Json.Nodes.JsonObject { ["alpha"] = 0.2 },
         });
-        using var host = LocalPipelineHost.Build(azurite.Storage, Options, Trainer(), AzuriteFixture.FastHostJson(dir));
+        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), Trainer(), AzuriteFixture.FastHostJson(dir));
         await host.StartAsync();
         var retrain = await RunWatcher.WaitAsync(ctx.Runs, $"again.{first.DatasetVersion}.retrain-r1", TimeSpan.FromMinutes(4));
         await host.StopAsync();
