@@ -70,7 +70,7 @@ public sealed class AzuriteProcess : IDisposable
                  {
                      "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
                      "--blobPort", blobPort.ToString(), "--queuePort", queuePort.ToString(), "--tablePort", tablePort.ToString(),
-                     "--disableTelemetry", "--skipApiVersionCheck", "--silent",
+                     "--disableTelemetry", "--silent", // no --skipApiVersionCheck: users start Azurite without it, so SslRec must not need it
                  })
             psi.ArgumentList.Add(a);
         // Azurite refuses --location together with --inMemoryPersistence.

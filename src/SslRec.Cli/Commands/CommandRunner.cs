@@ -22,7 +22,7 @@ public static class CommandRunner
                                       or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException
                                       or InvalidMessageException or TimeoutException or Azure.RequestFailedException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {(e is Azure.RequestFailedException r ? StorageError(r) : e.Message)}");
             return 2;
         }
         catch (OperationCanceledException)
@@ -30,5 +30,22 @@ public static class CommandRunner
             Console.Error.WriteLine("cancelled");
             return 130;
         }
+    }
+
+    /// <summary>
+    /// One line for a storage error instead of the SDK's multi-line dump (status, headers, XML body), with
+    /// what to do for the two a user meets first: missing data roles, and an emulator too old for SslRec.
+    /// </summary>
+    public static string StorageError(Azure.RequestFailedException e)
+    {
+        var first = e.Message.Split('\n', 2)[0].Trim();
+        var hint = e.Status switch
+        {
+            403 => " — the signed-in identity has no data role for this operation; see docs/deploy.md (deployerPrincipalId)",
+            400 when first.Contains("API version", StringComparison.OrdinalIgnoreCase) && first.Contains("Azurite", StringComparison.Ordinal) =>
+                $" — SslRec talks to the emulator with service version {Pipeline.Storage.StorageSettings.EmulatorBlobVersion}; upgrade Azurite to 3.35 or newer (npm install -g azurite)",
+            _ => "",
+        };
+        return $"storage answered {e.Status} {e.ErrorCode}: {first}{hint}";
     }
 }

@@ -122,7 +122,7 @@ public static class CompiledBicep
                 "parameters" => Accessors(module.Parameter(args[0])),
                 "variables" => Accessors(module.Variable(args[0])),
                 "format" => string.Format(args[0], args.Skip(1).ToArray<object>()),
-                "resourceId" => $"{args[0]}/{string.Join('/', args.Skip(1))}",
+                "resourceId" or "subscriptionResourceId" => $"{args[0]}/{string.Join('/', args.Skip(1))}",
                 "reference" => DeploymentTime(),
                 _ => throw Unsupported(),
             };

@@ -15,7 +15,7 @@ public class QueueEncodingTests(AzuriteFixture azurite)
         var message = new TrainMessage { RunId = "shop.v1" };
         await ctx.Bus.SendAsync(QueueNames.Train, message);
         // A client without the base64 setting sees the raw queue text, as the Functions host does.
-        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train);
+        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Storage.StorageSettings.EmulatorQueueVersion));
         var text = (await raw.ReceiveMessageAsync()).Value.Body.ToString();
         Assert.Equal(message.ToJson(), Encoding.UTF8.GetString(Convert.FromBase64String(text)));
     }
