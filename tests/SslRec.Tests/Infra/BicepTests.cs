@@ -72,6 +72,7 @@ public class BicepTests
             "Microsoft.EventGrid/systemTopics", "\"subjectEndsWith\":\"/_READY\"", "/blobServices/default/containers/datasets/blobs/",
             "\"endpointType\":\"StorageQueue\"", "\"triggerType\":\"Event\"", "\"type\":\"azure-queue\"", "\"parallelism\":1",
             "Consumption-GPU-NC8as-T4", "train-worker", "Microsoft.Insights/components", "Microsoft.OperationalInsights/workspaces",
+            "deadLetterWithResourceIdentity", "\"endpointType\":\"StorageBlob\"", "eventgrid-deadletter", "deployerPrincipalId",
         ];
         foreach (var e in expected) Assert.Contains(e, arm);
         // App settings carry no keys or connection strings (Application Insights' string holds no secret and uses AAD).
@@ -80,6 +81,20 @@ public class BicepTests
         // The one key read is Log Analytics' shared key, which the Container Apps environment's log
         // configuration requires; it never reaches an app setting or a container.
         Assert.Single(Regex.Matches(arm, @"listKeys\("));
+    }
+
+    [Fact]
+    public void The_job_container_takes_the_size_of_each_gpu_profile_it_allows()
+    {
+        var trainer = CompiledBicep.ModuleNamed("trainer");
+        var allowed = trainer.Template["parameters"]!["gpuProfileType"]!["allowedValues"]!.AsArray().Select(v => (string)v!).ToList();
+        var sizes = trainer.Template["variables"]!["containerSize"]!.AsObject();
+        Assert.Equal(allowed.Order(), sizes.Select(p => p.Key).Order());
+        // Container Apps serverless GPU profiles: NC8as-T4 = 8 vCPU / 56 GiB, NC24-A100 = 24 vCPU / 220 GiB.
+        Assert.Equal(("8", "56Gi"), (trainer.Evaluate(sizes["Consumption-GPU-NC8as-T4"]!["cpu"]), (string)sizes["Consumption-GPU-NC8as-T4"]!["memory"]!));
+        Assert.Equal(("24", "220Gi"), (trainer.Evaluate(sizes["Consumption-GPU-NC24-A100"]!["cpu"]), (string)sizes["Consumption-GPU-NC24-A100"]!["memory"]!));
+        var container = trainer.Resources("Microsoft.App/jobs").Single()["properties"]!["template"]!["containers"]![0]!;
+        Assert.Equal("[variables('containerSize')[parameters('gpuProfileType')]]", (string)container["resources"]!);
     }
 
     [Fact]

@@ -124,6 +124,7 @@ public static class CompiledBicep
                 "format" => string.Format(args[0], args.Skip(1).ToArray<object>()),
                 "resourceId" or "subscriptionResourceId" => $"{args[0]}/{string.Join('/', args.Skip(1))}",
                 "reference" => DeploymentTime(),
+                "json" => args[0],
                 _ => throw Unsupported(),
             };
         }
