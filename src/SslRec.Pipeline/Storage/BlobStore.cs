@@ -73,10 +73,18 @@ public sealed class BlobStore(BlobServiceClient service)
     public Task WriteJsonAsync<T>(string container, string name, T value, CancellationToken ct = default) =>
         UploadAsync(container, name, BinaryData.FromObjectAsJson(value, Json), ct);
 
+    /// <summary>The blobs under a prefix; none when the container does not exist yet (fresh storage, nothing dropped).</summary>
     public async Task<List<BlobItem>> ListAsync(string container, string prefix, CancellationToken ct = default)
     {
         var items = new List<BlobItem>();
-        await foreach (var b in Container(container).GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct)) items.Add(b);
+        try
+        {
+            await foreach (var b in Container(container).GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct)) items.Add(b);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return [];
+        }
         return items;
     }
 

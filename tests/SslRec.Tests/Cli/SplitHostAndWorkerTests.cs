@@ -61,4 +61,21 @@ public class SplitHostAndWorkerTests(AzuriteFixture azurite)
             Environment.SetEnvironmentVariable("SslRec__Pipeline__CheckpointEvery", null);
         }
     }
+
+    [Fact]
+    public async Task Status_on_fresh_storage_says_there_are_no_runs()
+    {
+        using var fresh = await AzuriteProcess.StartAsync(); // nothing created yet: no containers, no queues
+        Environment.SetEnvironmentVariable("AzureWebJobsStorage", fresh.ConnectionString);
+        try
+        {
+            var status = CliRunner.Run("status");
+            Assert.True(status.Code == 0, status.Err);
+            Assert.Equal("no runs yet", status.Out.Trim());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AzureWebJobsStorage", null);
+        }
+    }
 }
