@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SslRec.Pipeline;
@@ -11,33 +10,9 @@ namespace SslRec.Tests.Infra;
 /// </summary>
 public class BicepTests
 {
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(dir!.FullName, "SslRec.Functions.sln"))) dir = dir.Parent;
-        return dir.FullName;
-    }
+    private static string Root() => CompiledBicep.Root();
 
-    private static string Bicep()
-    {
-        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                       ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var bicep = Path.Combine(packages, "azure.bicep.commandline.linux-x64", "0.49.2", "tools", "bicep");
-        Assert.True(File.Exists(bicep), $"the Bicep CLI is restored with the test project: {bicep}");
-        return bicep;
-    }
-
-    private static (int Code, string Output) RunBicep(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Bicep()) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["BICEP_TRACING_ENABLED"] = "false";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stderr + stdout.Result);
-    }
+    private static (int Code, string Output) RunBicep(params string[] args) => CompiledBicep.Run(args);
 
     public static IEnumerable<object[]> BicepFiles() =>
         Directory.GetFiles(Path.Combine(Root(), "infra"), "*.bicep", SearchOption.AllDirectories)

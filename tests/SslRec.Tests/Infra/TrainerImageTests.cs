@@ -10,12 +10,7 @@ namespace SslRec.Tests.Infra;
 /// </summary>
 public class TrainerImageTests
 {
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(dir!.FullName, "SslRec.Functions.sln"))) dir = dir.Parent;
-        return dir.FullName;
-    }
+    private static string Root() => CompiledBicep.Root();
 
     private record Instruction(string Keyword, string[] Args);
 
