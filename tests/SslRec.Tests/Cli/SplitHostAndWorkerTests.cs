@@ -38,7 +38,8 @@ public class SplitHostAndWorkerTests(AzuriteFixture azurite)
                 Assert.Equal(RunState.Training, (await ctx.Runs.RequireAsync("split.v1")).State);
                 // Long enough for a listening host to have failed it 3 times (fast host.json: 200 ms polls, 1 s visibility): the message stays.
                 await Task.Delay(TimeSpan.FromSeconds(5));
-                Assert.Equal(1, (await ctx.Bus.Queue(QueueNames.Train).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+                // (Two concurrent reduces may each enqueue training; the train stage runs a run once either way.)
+                Assert.True((await ctx.Bus.Queue(QueueNames.Train).GetPropertiesAsync()).Value.ApproximateMessagesCount >= 1);
 
                 var worker = CliRunner.Run("train-worker", "--device", "cpu");
                 Assert.True(worker.Code == 0, worker.Err);
