@@ -44,10 +44,10 @@ public static class ExactRanker
                 var scores = q.mm(items.narrow(0, i0, bn).t());
                 var above = scores.gt(targetScore);
                 // The target's own column can come out a hair above its separately computed score; never count it.
-                var inBlock = t.ge(i0).logical_and(t.lt(i0 + bn));
-                var local = (t - i0).clamp(0, bn - 1).unsqueeze(1);
+                var inBlock = t.ge(TorchScalars.Of(i0)).logical_and(t.lt(TorchScalars.Of(i0 + bn)));
+                var local = t.sub(TorchScalars.Of(i0)).clamp(TorchScalars.Zero, TorchScalars.Of(bn - 1)).unsqueeze(1);
                 var self = above.gather(1, local).squeeze(1).logical_and(inBlock);
-                higher.add_(above.sum(1) - self.to(ScalarType.Int64));
+                higher.add_(above.sum(1).sub(self.to(ScalarType.Int64)), TorchScalars.One);
             }
             var chunk = higher.cpu().data<long>().ToArray();
             for (var i = 0; i < qn; i++) ranks[q0 + i] = (int)chunk[i];
@@ -99,7 +99,7 @@ public static class ExactRanker
                 }
                 var (top, at) = BlockTopK(block, k);
                 candidateScores.Add(top);
-                candidateIndices.Add(at + i0);
+                candidateIndices.Add(at.add(TorchScalars.Of(i0), TorchScalars.One));
             }
             if (onCpu)
             {
@@ -217,12 +217,12 @@ public static class ExactRanker
         var grouped = scores.narrow(1, 0, groups * Group).view(rows, groups, Group);
         var (_, best) = grouped.amax(2).topk(k, dim: 1);                                            // [rows, k] group ids
         var candidates = grouped.gather(1, best.unsqueeze(2).expand(rows, k, Group)).reshape(rows, k * Group);
-        var candidateIndices = (best.unsqueeze(2) * Group + arange(Group, dtype: ScalarType.Int64, device: scores.device)).reshape(rows, k * Group);
+        var candidateIndices = best.unsqueeze(2).mul(TorchScalars.Of(Group)).add(arange(TorchScalars.Of(Group), dtype: ScalarType.Int64, device: scores.device), TorchScalars.One).reshape(rows, k * Group);
         var rest = n - groups * Group;
         if (rest > 0)
         {
             candidates = cat([candidates, scores.narrow(1, groups * Group, rest)], 1);
-            candidateIndices = cat([candidateIndices, arange(groups * Group, n, dtype: ScalarType.Int64, device: scores.device).expand(rows, rest)], 1);
+            candidateIndices = cat([candidateIndices, arange(TorchScalars.Of(groups * Group), TorchScalars.Of(n), dtype: ScalarType.Int64, device: scores.device).expand(rows, rest)], 1);
         }
         var (top, at) = candidates.topk(k, dim: 1);
         return (top, candidateIndices.gather(1, at));

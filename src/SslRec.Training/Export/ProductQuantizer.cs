@@ -50,11 +50,11 @@ public sealed class ProductQuantizer
             var one = ones(assign.shape[1]);
             for (var g = 0; g < groups; g++)
             {
-                sums[g].index_add_(0, assign[g], sample[g], 1);
-                counts[g].index_add_(0, assign[g], one, 1);
+                sums[g].index_add_(0, assign[g], sample[g], TorchScalars.One);
+                counts[g].index_add_(0, assign[g], one, TorchScalars.One);
             }
-            var filled = counts.gt(0).unsqueeze(-1);
-            codebook = where(filled, sums.div(counts.clamp_min(1).unsqueeze(-1)), codebook); // an empty cluster keeps its centroid
+            var filled = counts.gt(TorchScalars.Zero).unsqueeze(-1);
+            codebook = where(filled, sums.div(counts.clamp_min(TorchScalars.One).unsqueeze(-1)), codebook); // an empty cluster keeps its centroid
         }
         if (k < centroids) codebook = cat([codebook, codebook.narrow(1, 0, 1).expand(groups, centroids - k, -1)], 1); // tiny corpora
         return new ProductQuantizer(groups, centroids, dim, codebook.contiguous().data<float>().ToArray());

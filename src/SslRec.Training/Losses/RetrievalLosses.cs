@@ -17,9 +17,9 @@ public static class RetrievalLosses
     /// <param name="itemIds">[B] item identities for accidental-hit removal (null to skip)</param>
     public static Tensor BatchSoftmax(Tensor q, Tensor x, Tensor logQ, Tensor? itemIds, double tau)
     {
-        var logits = q.mm(x.t()).div(tau).sub(logQ.unsqueeze(0));
+        var logits = q.mm(x.t()).div(TorchScalars.Of(tau)).sub(logQ.unsqueeze(0));
         logits = MaskAccidentalHits(logits, itemIds);
-        return nn.functional.cross_entropy(logits, arange(q.shape[0], dtype: ScalarType.Int64, device: q.device));
+        return nn.functional.cross_entropy(logits, arange(TorchScalars.Of(q.shape[0]), dtype: ScalarType.Int64, device: q.device));
     }
 
     /// <summary>
@@ -28,8 +28,8 @@ public static class RetrievalLosses
     /// </summary>
     public static Tensor InfoNce(Tensor z1, Tensor z2, double tau, Tensor? itemIds = null)
     {
-        var logits = MaskAccidentalHits(z1.mm(z2.t()).div(tau), itemIds);
-        return nn.functional.cross_entropy(logits, arange(z1.shape[0], dtype: ScalarType.Int64, device: z1.device));
+        var logits = MaskAccidentalHits(z1.mm(z2.t()).div(TorchScalars.Of(tau)), itemIds);
+        return nn.functional.cross_entropy(logits, arange(TorchScalars.Of(z1.shape[0]), dtype: ScalarType.Int64, device: z1.device));
     }
 
     /// <summary>
@@ -45,8 +45,8 @@ public static class RetrievalLosses
         var offDiagonal = ones(n, n, dtype: ScalarType.Bool, device: x.device).logical_xor(eye(n, dtype: ScalarType.Bool, device: x.device));
         var pairs = gram.masked_select(offDiagonal);
         var m1 = pairs.mean();
-        var m2 = pairs.square().mean();
-        return m1.square() + nn.functional.relu(m2 - 1.0 / d);
+        var m2 = pairs.mul(pairs).mean(); // not square(): TorchSharp's square() is pow(2) with a temporary Scalar
+        return m1.mul(m1).add(nn.functional.relu(m2.sub(TorchScalars.Of(1.0 / d))), TorchScalars.One);
     }
 
     private static Tensor MaskAccidentalHits(Tensor logits, Tensor? ids)
@@ -54,6 +54,6 @@ public static class RetrievalLosses
         if (ids is null) return logits;
         var n = ids.shape[0];
         var same = ids.unsqueeze(1).eq(ids.unsqueeze(0)).logical_and(eye(n, dtype: ScalarType.Bool, device: ids.device).logical_not());
-        return logits.masked_fill(same, double.NegativeInfinity);
+        return logits.masked_fill(same, TorchScalars.NegativeInfinity);
     }
 }

@@ -41,7 +41,7 @@ public static class FeatureBatchBuilder
                 var values = new long[rows.Length];
                 for (var i = 0; i < rows.Length; i++) values[i] = categorical[rows[i]];
                 ids[f] = tensor(values, device: device);
-                offsets[f] = arange(rows.Length, dtype: ScalarType.Int64, device: device);
+                offsets[f] = arange(TorchScalars.Of(rows.Length), dtype: ScalarType.Int64, device: device);
             }
             else
             {

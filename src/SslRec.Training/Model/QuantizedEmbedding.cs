@@ -45,7 +45,7 @@ public sealed class QuantizedEmbedding : Module
         // near-uniform softmax would starve the queries of gradient); values at the scale of a full table.
         query = Parameter(randn(plan.Size, dim));
         keys = Parameter(randn(groups, Centroids, d));
-        values = Parameter(randn(groups, Centroids, d).div_(Math.Sqrt(dim)));
+        values = Parameter(randn(groups, Centroids, d).div_(TorchScalars.Of(Math.Sqrt(dim))));
         _tiers = CentroidsById.Distinct().OrderDescending().ToArray();
         _tierById = tensor(CentroidsById.Select(k => (long)Array.IndexOf(_tiers, k)).ToArray());
         RegisterComponents();
@@ -80,14 +80,14 @@ public sealed class QuantizedEmbedding : Module
         if (!training) chosen = hard;
         else
         {
-            var soft = functional.softmax(distances.neg().div(_temperature), -1);
+            var soft = functional.softmax(distances.neg().div(TorchScalars.Of(_temperature)), -1);
             if (_relaxation == DpqRelaxation.Softmax) chosen = soft.bmm(tierValues);
             else
             {
                 // Straight-through: the value is the hard choice; the gradient reaches the queries and
                 // keys through the softmax, and each value centroid only from the ids that chose it.
                 var relaxed = soft.bmm(tierValues.detach());
-                chosen = hard.add(relaxed).sub(relaxed.detach());
+                chosen = hard.add(relaxed, TorchScalars.One).sub(relaxed.detach());
             }
         }
         return chosen.transpose(0, 1).reshape(n, Dim);
@@ -107,7 +107,7 @@ public sealed class QuantizedEmbedding : Module
     /// cost page faults on fresh buffers here.
     /// </summary>
     public static Tensor SquaredDistances(Tensor x, Tensor centroids) =>
-        x.bmm(centroids.transpose(1, 2)).mul_(-2).add_(centroids.pow(2).sum(-1).unsqueeze(1));
+        x.bmm(centroids.transpose(1, 2)).mul_(TorchScalars.Of(-2L)).add_(centroids.mul(centroids).sum(-1).unsqueeze(1), TorchScalars.One);
 
     /// <summary>MGQE: the positions of the ids in each non-empty tier, with that tier's centroid count.</summary>
     private IEnumerable<(Tensor Rows, int K)> Tiers(Tensor ids)
@@ -115,7 +115,7 @@ public sealed class QuantizedEmbedding : Module
         var tierOfId = TierOf(ids);
         for (var t = 0; t < _tiers.Length; t++)
         {
-            var rows = tierOfId.eq(t).nonzero().squeeze(1);
+            var rows = tierOfId.eq(TorchScalars.Of(t)).nonzero().squeeze(1);
             if (rows.shape[0] > 0) yield return (rows, _tiers[t]);
         }
     }
@@ -128,8 +128,8 @@ public sealed class QuantizedEmbedding : Module
     {
         var e = Embed(ids);
         if (weights is null) return e;
-        var bag = bucketize(arange(ids.shape[0], dtype: ScalarType.Int64, device: ids.device), offsets, right: true).sub_(1);
-        return zeros(offsets.shape[0], Dim, dtype: e.dtype, device: e.device).index_add_(0, bag, e.mul(weights.unsqueeze(1)), 1);
+        var bag = bucketize(arange(TorchScalars.Of(ids.shape[0]), dtype: ScalarType.Int64, device: ids.device), offsets, right: true).sub_(TorchScalars.One);
+        return zeros(offsets.shape[0], Dim, dtype: e.dtype, device: e.device).index_add_(0, bag, e.mul(weights.unsqueeze(1)), TorchScalars.One);
     }
 
     /// <summary>Copies another table's keys and value centroids when their shapes agree (warm starts).</summary>
@@ -146,7 +146,7 @@ public sealed class QuantizedEmbedding : Module
     public Tensor Codes()
     {
         using var _ = no_grad();
-        var ids = arange(query.shape[0], dtype: ScalarType.Int64, device: query.device);
+        var ids = arange(TorchScalars.Of(query.shape[0]), dtype: ScalarType.Int64, device: query.device);
         var codes = zeros(query.shape[0], Groups, dtype: ScalarType.Int64, device: query.device);
         foreach (var (rows, k) in Tiers(ids)) codes.index_copy_(0, rows, Distances(rows, k).argmin(-1).t());
         return codes;

@@ -175,13 +175,13 @@ public sealed class Trainer : IDisposable
         if (view1 is not null)
         {
             ssl = RetrievalLosses.InfoNce(Model.ItemTower.call(view1), Model.ItemTower.call(view2!), _o.SslTau, sslIds);
-            loss = loss + _o.Alpha * ssl;
+            loss = loss.add(ssl, TorchScalars.Of(_o.Alpha));
         }
         Tensor? spread = null;
         if (spreadBatch is not null)
         {
             spread = RetrievalLosses.SpreadOut(Model.ItemTower.call(spreadBatch));
-            loss = loss + _o.SpreadOut * spread;
+            loss = loss.add(spread, TorchScalars.Of(_o.SpreadOut));
         }
         if (timings is not null) Lap(clock!, ref timings.Forward);
 
@@ -189,7 +189,7 @@ public sealed class Trainer : IDisposable
         _optimizer.zero_grad();
         loss.backward();
         if (timings is not null) Lap(clock!, ref timings.Backward);
-        _optimizer.step();
+        OwnedScalarSteps.Step(_optimizer); // not _optimizer.step(): see OwnedScalarSteps
         if (timings is not null) Lap(clock!, ref timings.Optimizer);
         return new LossRecord(step, epoch, loss.item<float>(), main.item<float>(),
             ssl is null ? 0 : ssl.item<float>(), spread is null ? 0 : spread.item<float>());
