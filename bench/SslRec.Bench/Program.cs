@@ -16,6 +16,7 @@ using static TorchSharp.torch;
 //   train  --data DIR [--steps 60] [--warmup 10] [--threads 2] [--ssl cfm] --json OUT
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
+//   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] --json OUT  (training under forced GCs vs without)
 //   encode --data DIR --file F --json OUT [--threads N --range-mb 64 --range-index I]  (map-stage throughput over one file, or one of its map tasks)
 var a = Args.Parse(args);
 var threads = a.Int("threads", Environment.ProcessorCount);
@@ -29,6 +30,7 @@ switch (args.FirstOrDefault())
     case "topk-profile": TopKProfile(a); break;
     case "encode-profile": EncodeProfile(a); break;
     case "pq-profile": PqProfile(a); break;
+    case "gc-stress": return GcStress(a);
     default:
         Console.Error.WriteLine("usage: SslRec.Bench train|export|topk|encode [options] (see bench/README.md)");
         return 2;
@@ -62,6 +64,48 @@ void Train(Args a)
         },
     };
     Write(a, result);
+}
+
+// Trains each configuration twice, with and without a thread forcing gen-0 GCs every millisecond:
+// counts native errors and checks that both runs give the very same losses.
+int GcStress(Args a)
+{
+    var data = DatasetEncoder.Read(a.Str("data"));
+    var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+    var steps = a.Int("steps", 3000);
+    var small = new TrainingOptions { BatchSize = 256, SslBatchSize = 128, EmbeddingDim = 16, Hidden = [64], OutputDim = 32, Epochs = 100000, CheckpointEvery = 0 };
+    var configs = new Dictionary<string, TrainingOptions>
+    {
+        ["cfm"] = small,
+        ["none"] = small with { Ssl = SslMode.None },
+        ["dpq"] = small with { Embedding = SslRec.Training.Model.EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 64 },
+        ["mgqe-adagrad"] = small with { Embedding = SslRec.Training.Model.EmbeddingKind.Mgqe, DpqGroups = 4, DpqCentroids = 64, Optimizer = OptimizerKind.Adagrad, SpreadOut = 0.1 },
+    };
+    var rows = new List<Dictionary<string, object>>();
+    var failures = 0;
+    foreach (var name in a.Str("configs", string.Join(',', configs.Keys)).Split(','))
+    {
+        double[] Run(bool pressure, out string? error, out int collections)
+        {
+            using var gc = pressure ? new SslRec.Training.Diagnostics.GcPressure() : null;
+            using var trainer = new Trainer(data, configs[name], CPU, mi);
+            error = null;
+            try { trainer.TrainSteps(steps); }
+            catch (System.Runtime.InteropServices.ExternalException e) { error = e.Message.Split('\n')[0]; }
+            collections = gc?.Collections ?? 0;
+            return trainer.State.Losses.Select(l => l.Total).ToArray();
+        }
+        var clock = Stopwatch.StartNew();
+        var calm = Run(false, out var calmError, out _);
+        var stressed = Run(true, out var stressError, out var collections);
+        var identical = calm.SequenceEqual(stressed);
+        failures += (calmError is null ? 0 : 1) + (stressError is null ? 0 : 1) + (identical ? 0 : 1);
+        Console.WriteLine($"{name,-14} {steps} steps x2  forced GCs {collections,7:N0}  native errors {(calmError ?? stressError) ?? "none"}  losses identical: {(identical ? "yes" : "NO")}  ({clock.Elapsed.TotalSeconds:F0} s)");
+        rows.Add(new() { ["config"] = name, ["steps"] = steps, ["forced_gcs"] = collections, ["identical"] = identical, ["error"] = (object?)(calmError ?? stressError) ?? "" });
+    }
+    Write(a, new Dictionary<string, object> { ["steps_per_config"] = steps, ["threads"] = threads, ["runs"] = rows, ["failures"] = failures });
+    Console.WriteLine($"gc-stress failures (native errors or differing losses): {failures}");
+    return failures == 0 ? 0 : 1;
 }
 
 void Export(Args a)

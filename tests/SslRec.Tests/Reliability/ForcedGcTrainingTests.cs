@@ -3,44 +3,13 @@ using SslRec.Tests.Training;
 using SslRec.Training;
 using SslRec.Training.Evaluation;
 using SslRec.Training.Model;
+using SslRec.Training.Diagnostics;
 using SslRec.Training.Training;
 using static TorchSharp.torch;
 
 namespace SslRec.Tests.Reliability;
 
-/// <summary>
-/// A background thread that forces a gen-0 collection every millisecond or two: it finalizes any
-/// TorchSharp object the training code left unreachable while libtorch still uses it. Before Scalars were
-/// owned, this made 2 of 6 small `sslrec train` runs and 53–89 of 150 stress steps fail inside libtorch.
-/// </summary>
-public sealed class GcPressure : IDisposable
-{
-    private volatile bool _stop;
-    private readonly Thread _thread;
-    public int Collections { get; private set; }
-
-    public GcPressure(int intervalMs = 1)
-    {
-        _thread = new Thread(() =>
-        {
-            while (!_stop)
-            {
-                GC.Collect(0, GCCollectionMode.Forced, blocking: true);
-                GC.WaitForPendingFinalizers();
-                Collections++;
-                Thread.Sleep(intervalMs);
-            }
-        }) { IsBackground = true, Name = "gc-pressure" };
-        _thread.Start();
-    }
-
-    public void Dispose()
-    {
-        _stop = true;
-        _thread.Join();
-    }
-}
-
+/// <summary>Training under <see cref="GcPressure"/>: before Scalars were owned, 2 of 6 small `sslrec train` runs and 53–89 of 150 stress steps failed inside libtorch.</summary>
 public class ForcedGcTrainingTests
 {
     private static double[,] Mi => MutualInformation.Compute(TinyData.Data.Items, TinyData.Data.ItemTrainCounts);
