@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Compression;
 using System.Runtime.ExceptionServices;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
@@ -67,7 +66,7 @@ internal static class CompressedBlocks
     /// <summary>Decompresses and hands out blocks of whole lines, each prefixed by the header line when the format has one.</summary>
     private static void Produce(string file, int blockBytes, BlockingCollection<Block> blocks, CancellationToken stop)
     {
-        using var input = new GZipStream(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), CompressionMode.Decompress);
+        using var input = new CheckedGzipStream(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), file);
         var header = DataFiles.HasHeader(file) ? LineRange.ReadHeader(input) : [];
         var carry = Array.Empty<byte>();
         long offset = header.Length;

@@ -29,6 +29,7 @@ public sealed class CsvRowReader : IRowReader
         _slotNames = columns.Select(c => c.Name).ToArray();
         if (!_lines.TryReadLine(out var header))
             throw new DataFormatException(filePath, 1, null, "the file is empty (a header row is required)");
+        if (BinaryText.LooksBinary(header)) throw BinaryText.Error(filePath, 1, delimiter == ',' ? "CSV" : "TSV");
         var names = new List<string>();
         CopyLine(header);
         var headerFields = new (int, int, bool)[_lineLength + 1];

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 
 namespace SslRec.Core.Reading;
@@ -46,7 +45,7 @@ public static class DataFiles
         bool decompress = true, string? fileName = null)
     {
         fileName ??= name;
-        if (decompress && IsCompressed(fileName)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        if (decompress && IsCompressed(fileName)) stream = new CheckedGzipStream(stream, name);
         var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var format = StripGz(fileName);
         try

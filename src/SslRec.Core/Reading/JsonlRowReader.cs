@@ -23,6 +23,7 @@ public sealed class JsonlRowReader : IRowReader
 
     public string FilePath { get; }
     public long Row => _lines.LineNumber;
+    private bool _textChecked;
 
     public JsonlRowReader(string filePath, TextReader text, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
     {
@@ -52,6 +53,8 @@ public sealed class JsonlRowReader : IRowReader
             if (_line.Length < line.Length) _line = new char[line.Length * 2];
             line.CopyTo(_line);
             _lineLength = line.Length;
+            if (!_textChecked && BinaryText.LooksBinary(line)) throw BinaryText.Error(FilePath, Row, "JSON Lines");
+            _textChecked = true;
             Parse(line);
             return true;
         }

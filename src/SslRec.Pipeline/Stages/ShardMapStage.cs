@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
@@ -67,7 +66,7 @@ public sealed class ShardMapStage(PipelineContext ctx)
         if (!ranged)
         {
             stream = await blob.OpenReadAsync(position: 0, cancellationToken: ct);
-            if (DataFiles.IsCompressed(m.Blob)) stream = new GZipStream(stream, CompressionMode.Decompress);
+            if (DataFiles.IsCompressed(m.Blob)) stream = new CheckedGzipStream(stream, name);
         }
         else
         {
