@@ -34,6 +34,10 @@ public static class LocalPipelineHost
             .ConfigureLogging(l => l.SetMinimumLevel(minimumLevel)
                 // The SDK logs expected 404/409/412 answers (conditional writes, existence checks) as warnings.
                 .AddFilter("Azure.Core", LogLevel.Error)
+                // A failed attempt is logged once, in one line, by PoisonRecorder; the engine's own records of it
+                // repeat the whole WebJobs and native stack at error level.
+                .AddFilter("Function", LogLevel.None)
+                .AddFilter("Host.Results", LogLevel.None)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }))
             .ConfigureServices(s =>
             {

@@ -18,24 +18,24 @@ public sealed class PipelineFunctions(PipelineContext ctx, FunctionSettings sett
 
     [FunctionName("drop")]
     public Task Drop([QueueTrigger(QueueNames.Drop)] string message, string id, long dequeueCount, CancellationToken ct) =>
-        Guard(QueueNames.Drop, message, id, dequeueCount, () => new DropStage(ctx).HandleAsync(message, ct));
+        Guard(QueueNames.Drop, message, id, dequeueCount, text => new DropStage(ctx).HandleAsync(text, ct));
 
     [FunctionName("shard-map")]
     public Task ShardMap([QueueTrigger(QueueNames.ShardMap)] string message, string id, long dequeueCount, CancellationToken ct) =>
-        Guard(QueueNames.ShardMap, message, id, dequeueCount, () => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(message), ct));
+        Guard(QueueNames.ShardMap, message, id, dequeueCount, text => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(text), ct));
 
     [FunctionName("shard-reduce")]
     public Task ShardReduce([QueueTrigger(QueueNames.ShardReduce)] string message, string id, long dequeueCount, CancellationToken ct) =>
-        Guard(QueueNames.ShardReduce, message, id, dequeueCount, () => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(message), ct));
+        Guard(QueueNames.ShardReduce, message, id, dequeueCount, text => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(text), ct));
 
     [FunctionName("publish")]
     public Task Publish([QueueTrigger(QueueNames.Publish)] string message, string id, long dequeueCount, CancellationToken ct) =>
-        Guard(QueueNames.Publish, message, id, dequeueCount, () => new PublishStage(ctx).HandleAsync(JobMessage.Parse<PublishMessage>(message), ct));
+        Guard(QueueNames.Publish, message, id, dequeueCount, text => new PublishStage(ctx).HandleAsync(JobMessage.Parse<PublishMessage>(text), ct));
 
     [FunctionName("retrain")]
     public Task Retrain([QueueTrigger(QueueNames.Retrain)] string message, string id, long dequeueCount, CancellationToken ct) =>
-        Guard(QueueNames.Retrain, message, id, dequeueCount, () => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(JobMessage.Parse<RetrainMessage>(message), ct));
+        Guard(QueueNames.Retrain, message, id, dequeueCount, text => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(JobMessage.Parse<RetrainMessage>(text), ct));
 
-    private Task Guard(string queue, string message, string id, long dequeueCount, Func<Task> run) =>
+    private Task Guard(string queue, string message, string id, long dequeueCount, Func<string, Task> run) =>
         PoisonRecorder.RunAsync(ctx, queue, message, id, dequeueCount, maxDequeueCount, run);
 }

@@ -18,10 +18,10 @@ public sealed class TrainFunction(PipelineContext ctx, FunctionSettings settings
 
     [FunctionName("train")]
     public Task Train([QueueTrigger(QueueNames.Train)] string message, string id, long dequeueCount, CancellationToken ct) =>
-        PoisonRecorder.RunAsync(ctx, QueueNames.Train, message, id, dequeueCount, settings.MaxDequeueCount, async () =>
+        PoisonRecorder.RunAsync(ctx, QueueNames.Train, message, id, dequeueCount, settings.MaxDequeueCount, async text =>
         {
             await TrainingSlot.WaitAsync(ct);
-            try { await new TrainStage(ctx, trainer).HandleAsync(JobMessage.Parse<TrainMessage>(message), ct); }
+            try { await new TrainStage(ctx, trainer).HandleAsync(JobMessage.Parse<TrainMessage>(text), ct); }
             finally { TrainingSlot.Release(); }
         });
 }

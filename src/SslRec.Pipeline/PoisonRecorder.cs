@@ -1,50 +1,99 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
 
 namespace SslRec.Pipeline;
 
 /// <summary>
-/// Runs a stage for one queue message. When the attempt that fails is the last one the host allows
-/// (dequeue count = max), the error is written next to the poison message: to
-/// artifacts/poison/{queue}/{message id}.json and, when the message names a run, to the run's failures.
-/// The host itself then moves the message to {queue}-poison.
+/// Runs a stage for one queue message, as every host does (the Functions app, the local host, the train
+/// worker): decodes the text (<see cref="QueueText"/>), and when the stage fails logs one line — stage,
+/// run, attempt n/max, the error's first line, what happens next — with the full error at debug level.
+/// When the failing attempt is the last the host allows (dequeue count = max), it also writes the error
+/// and the message to artifacts/poison/{queue}/{message id}.json (listed by `sslrec status`) and marks the
+/// message's run failed, so nothing waits for a run that can no longer finish. The host itself then moves
+/// the message to {queue}-poison.
 /// </summary>
 public static class PoisonRecorder
 {
-    public static string Blob(string queue, string messageId) => $"poison/{queue}/{messageId}.json";
+    public const string Prefix = "poison/";
 
-    public static async Task RunAsync(PipelineContext ctx, string queue, string message, string messageId, long dequeueCount, int maxDequeueCount, Func<Task> run)
+    public static string Blob(string queue, string messageId) => $"{Prefix}{queue}/{messageId}.json";
+
+    public static async Task RunAsync(PipelineContext ctx, string queue, string rawMessage, string messageId, long dequeueCount, int maxDequeueCount,
+        Func<string, Task> run)
     {
+        var message = QueueText.Decode(rawMessage);
         try
         {
-            await run();
+            await run(message);
         }
-        catch (Exception e) when (dequeueCount >= maxDequeueCount)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            ctx.Logger.LogError(e, "{Queue}: message {Id} failed on its last attempt ({Count}); it goes to {Poison}", queue, messageId, dequeueCount, QueueNames.Poison(queue));
-            await ctx.Blobs.WriteJsonAsync(BlobLayout.Artifacts, Blob(queue, messageId), new
-            {
-                queue, message_id = messageId, dequeue_count = dequeueCount, error = e.GetType().Name + ": " + e.Message, message,
-                at = DateTimeOffset.UtcNow,
-            });
+            var stage = StageName(queue);
             var runId = TryRunId(message);
-            if (runId is not null && await ctx.Runs.GetAsync(runId) is not null)
-                await ctx.Runs.FailedAsync(runId, queue, $"message moved to {QueueNames.Poison(queue)} after {dequeueCount} attempts: {e.Message}");
+            var last = dequeueCount >= maxDequeueCount;
+            var next = !last ? "it will be retried"
+                : $"moved to {QueueNames.Poison(queue)}" + (runId is null ? "" : $"; run {runId} failed");
+            ctx.Logger.LogWarning("{Stage}: {Run}attempt {Attempt}/{Max} of message {Id} failed: {Error}; {Next}",
+                stage, runId is null ? "" : $"run {runId}, ", dequeueCount, maxDequeueCount, messageId, FirstLine(e), next);
+            ctx.Logger.LogDebug(e, "{Stage}: message {Id} failed", stage, messageId);
+            if (last) await RecordAsync(ctx, queue, stage, message, messageId, dequeueCount, runId, e);
             throw;
         }
     }
+
+    private static async Task RecordAsync(PipelineContext ctx, string queue, string stage, string message, string messageId, long dequeueCount, string? runId, Exception e)
+    {
+        await ctx.Blobs.WriteJsonAsync(BlobLayout.Artifacts, Blob(queue, messageId), new PoisonRecord
+        {
+            Queue = queue, MessageId = messageId, DequeueCount = dequeueCount, Error = $"{e.GetType().Name}: {FirstLine(e)}", Details = e.ToString(),
+            Message = message, RunId = runId, At = DateTimeOffset.UtcNow,
+        });
+        if (runId is null || await ctx.Runs.GetAsync(runId) is not { } record) return;
+        var reason = $"message moved to {QueueNames.Poison(queue)} after {dequeueCount} attempts: {FirstLine(e)}";
+        if (record.State is RunState.Published or RunState.Rejected or RunState.Failed) await ctx.Runs.FailedAsync(runId, stage, reason);
+        else await ctx.Runs.FailRunAsync(runId, stage, reason);
+    }
+
+    /// <summary>Messages that ended in a poison queue, newest first (what `sslrec status` shows as rejected).</summary>
+    public static async Task<List<PoisonRecord>> ListAsync(PipelineContext ctx, CancellationToken ct = default)
+    {
+        var records = new List<PoisonRecord>();
+        foreach (var blob in await ctx.Blobs.ListAsync(BlobLayout.Artifacts, Prefix, ct))
+            if (await ctx.Blobs.TryReadJsonAsync<PoisonRecord>(BlobLayout.Artifacts, blob.Name, ct) is { } r) records.Add(r);
+        return records.OrderByDescending(r => r.At).ToList();
+    }
+
+    /// <summary>"sslrec-shard-map" → "shard-map": the stage names of run records and logs.</summary>
+    public static string StageName(string queue) => queue.StartsWith("sslrec-", StringComparison.Ordinal) ? queue["sslrec-".Length..] : queue;
+
+    private static string FirstLine(Exception e) => e.Message.Split('\n', 2)[0].Trim();
 
     private static string? TryRunId(string message)
     {
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(message);
-            return doc.RootElement.TryGetProperty("run", out var r) ? r.GetString() : null;
+            using var doc = JsonDocument.Parse(message);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("run", out var r) ? r.GetString() : null;
         }
-        catch (System.Text.Json.JsonException)
+        catch (JsonException)
         {
             return null;
         }
     }
+}
+
+/// <summary>artifacts/poison/{queue}/{message id}.json: a message that exhausted its attempts, and why.</summary>
+public sealed class PoisonRecord
+{
+    public string Queue { get; set; } = "";
+    public string MessageId { get; set; } = "";
+    public long DequeueCount { get; set; }
+    public string Error { get; set; } = "";
+    public string Details { get; set; } = "";
+    public string Message { get; set; } = "";
+    public string? RunId { get; set; }
+    public DateTimeOffset At { get; set; }
 }

@@ -79,7 +79,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         try
         {
             await PoisonRecorder.RunAsync(ctx, QueueNames.Train, text, message.MessageId, message.DequeueCount, maxDequeueCount,
-                () => new TrainStage(ctx, trainer).HandleAsync(JobMessage.Parse<TrainMessage>(text), work.Token));
+                t => new TrainStage(ctx, trainer).HandleAsync(JobMessage.Parse<TrainMessage>(t), work.Token));
             await StopAsync(work, renewing);
             ThrowIfRenewalFailed(renewalFailure, message.MessageId);
             await queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None);
@@ -89,8 +89,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         {
             await StopAsync(work, renewing);
             ThrowIfRenewalFailed(renewalFailure, message.MessageId);
-            // The message stays in the queue: it becomes visible again when its timeout runs out.
-            ctx.Logger.LogError(e, "train-worker: attempt {Count} of message {Id} failed; it will be retried", message.DequeueCount, message.MessageId);
+            // The message stays in the queue: it becomes visible again when its timeout runs out (PoisonRecorder logged the attempt).
             if (e is OperationCanceledException) throw;
             return Outcome.Failed;
         }

@@ -86,6 +86,13 @@ public static class PipelineCommands
             var runs = await ctx.Runs.ListAsync(cancel);
             if (runs.Count == 0) Console.WriteLine("no runs yet");
             foreach (var r in runs) Console.WriteLine(RunReport.Line(r));
+            var rejected = await PoisonRecorder.ListAsync(ctx, cancel);
+            if (rejected.Count > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"rejected messages ({rejected.Count}; details in {BlobLayout.Artifacts}/{PoisonRecorder.Prefix}):");
+                foreach (var p in rejected.Take(20)) Console.WriteLine("  " + RunReport.Rejected(p));
+            }
         }));
         return command;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SslRec.Pipeline;
 using SslRec.Pipeline.Runs;
 
 namespace SslRec.Cli.Commands;
@@ -32,8 +33,16 @@ public static class RunReport
     {
         foreach (var stage in StageOrder)
             if (r.Stages.TryGetValue(stage, out var t))
-                o.WriteLine($"  {stage,-13} {(t.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : "running"),10}  ({t.Attempts} message{(t.Attempts == 1 ? "" : "s")} handled)");
+                o.WriteLine($"  {stage,-13} {(t.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : Unfinished(r, stage)),10}  ({t.Attempts} message{(t.Attempts == 1 ? "" : "s")} handled)");
     }
+
+    /// <summary>A stage without a finish time is running, unless the run has ended: then it is where the run failed.</summary>
+    private static string Unfinished(RunRecord r, string stage) =>
+        !RunWatcher.IsTerminal(r.State) ? "running" : r.Failures.Any(f => f.Stage == stage) ? "failed" : "stopped";
+
+    /// <summary>A message that exhausted its attempts: queue, when, the run it named, and why.</summary>
+    public static string Rejected(PoisonRecord p) =>
+        $"{p.At:yyyy-MM-dd HH:mm:ss}  {p.Queue,-20} {(p.RunId is null ? "(no run)" : "run " + p.RunId),-30} {p.Error}";
 
     public static void PrintRecall(Dictionary<string, Dictionary<string, double>> recall, TextWriter o)
     {

@@ -40,7 +40,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public static string FastHostJson(TempDirectory dir) => dir.File("host.json", """
         { "version": "2.0",
           "extensions": { "queues": { "batchSize": 4, "newBatchThreshold": 2, "visibilityTimeout": "00:00:01",
-                                      "maxPollingInterval": "00:00:00.200", "maxDequeueCount": 3 } } }
+                                      "maxPollingInterval": "00:00:00.200", "maxDequeueCount": 3,
+                                      "messageEncoding": "none" } } }
         """);
 }
 
