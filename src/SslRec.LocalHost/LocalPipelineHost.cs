@@ -11,8 +11,9 @@ namespace SslRec.LocalHost;
 /// <summary>
 /// Builds the WebJobs host that runs the stages in one process: AzureWebJobsStorage points at Azurite
 /// (or a real account), queue options come from host.json, and the functions are
-/// <see cref="PipelineFunctions"/> plus, only when this host trains, <see cref="TrainFunction"/> — a host
-/// without a trainer must not take training messages that a `sslrec train-worker` is waiting for.
+/// <see cref="PipelineFunctions"/> (the Functions app's stages). Only a host given a trainer takes training
+/// messages, through <see cref="TrainWorkerLoop"/>; one without leaves them to `sslrec train-worker`, as the
+/// function app leaves them to the GPU job.
 /// </summary>
 public static class LocalPipelineHost
 {
@@ -42,9 +43,13 @@ public static class LocalPipelineHost
             .ConfigureServices(s =>
             {
                 if (settings.Storage.IsEmulator) EmulatorServiceVersion.Register(s);
-                s.AddSingleton<ITypeLocator>(new FunctionTypes(trainer is null ? [typeof(PipelineFunctions)] : [typeof(PipelineFunctions), typeof(TrainFunction)]));
-                s.AddSslRecPipeline(settings, HostJsonSettings.MaxDequeueCount(queueSettings));
-                if (trainer is not null) s.AddSingleton(trainer);
+                s.AddSingleton<ITypeLocator>(new FunctionTypes(typeof(PipelineFunctions)));
+                var maxDequeueCount = HostJsonSettings.MaxDequeueCount(queueSettings);
+                s.AddSslRecPipeline(settings, maxDequeueCount);
+                if (trainer is not null)
+                    s.AddHostedService(sp => new TrainWorkerLoop(
+                        new TrainWorker(sp.GetRequiredService<PipelineContext>(), trainer, maxDequeueCount: maxDequeueCount),
+                        sp.GetRequiredService<PipelineContext>(), HostJsonSettings.MaxPollingInterval(queueSettings)));
                 configure?.Invoke(s);
             })
             .Build();

@@ -28,6 +28,10 @@ public static class HostJsonSettings
     public static int MaxDequeueCount(IReadOnlyDictionary<string, string?> queueConfiguration) =>
         int.TryParse(queueConfiguration.GetValueOrDefault("AzureWebJobs:Extensions:Queues:MaxDequeueCount"), out var m) ? m : 5;
 
+    /// <summary>The host's maxPollingInterval (the longest wait between polls of an empty queue; 2 s when unset).</summary>
+    public static TimeSpan MaxPollingInterval(IReadOnlyDictionary<string, string?> queueConfiguration) =>
+        TimeSpan.TryParse(queueConfiguration.GetValueOrDefault("AzureWebJobs:Extensions:Queues:MaxPollingInterval"), System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : TimeSpan.FromSeconds(2);
+
     /// <summary>host.json next to the program (the build copies the root one there), else the nearest one above the working folder.</summary>
     public static string Locate()
     {

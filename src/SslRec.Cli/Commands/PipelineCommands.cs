@@ -10,6 +10,7 @@ using SslRec.Pipeline.Storage;
 using SslRec.Training;
 using SslRec.Training.Export;
 using SslRec.Worker;
+using Microsoft.Extensions.Logging;
 
 namespace SslRec.Cli.Commands;
 
@@ -129,7 +130,8 @@ public static class PipelineCommands
         var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints), evaluate, delete it, exit") { loop, Device };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async Task<int> () =>
         {
-            var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine));
+            var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine),
+                StderrLogger("train-worker"));
             await ctx.EnsureInfrastructureAsync(cancel); // locally only: with an identity (the GPU job) queues exist and may not be created
             var failed = false;
             do
@@ -143,6 +145,14 @@ public static class PipelineCommands
         }));
         return command;
     }
+
+    /// <summary>One line per event on stderr (a container's log stream); the SDK's expected 404/409 warnings muted.</summary>
+    private static Microsoft.Extensions.Logging.ILogger StderrLogger(string category) =>
+        Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
+                .AddFilter("Azure.Core", Microsoft.Extensions.Logging.LogLevel.Error)
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace))
+            .CreateLogger(category);
 
     public static Command Recommend()
     {

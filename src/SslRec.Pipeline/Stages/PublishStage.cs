@@ -28,6 +28,13 @@ public sealed class PublishStage(PipelineContext ctx)
             ctx.Logger.LogWarning("publish: run {Run} is {State} and did not pass the gate; nothing to publish", m.RunId, run.State);
             return;
         }
+        if (run.State == RunState.Published) return; // a repeated request
+        await using var held = await RunLock.TryAcquireAsync(ctx.Blobs, m.RunId, Name, ct);
+        if (held is null)
+        {
+            ctx.Logger.LogInformation("publish: run {Run} is being published by another message; this one is done", m.RunId);
+            return;
+        }
         await ctx.Runs.StageStartedAsync(m.RunId, Name, ct);
         await ctx.Runs.UpdateAsync(m.RunId, r => { if (r.State == RunState.Evaluated) r.State = RunState.Publishing; }, ct);
 

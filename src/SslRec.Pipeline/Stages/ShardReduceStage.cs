@@ -11,8 +11,8 @@ namespace SslRec.Pipeline.Stages;
 /// <summary>
 /// Shard-reduce (fan-in): merges every partial shard into the encoded dataset (global vocabularies,
 /// remapped ids), computes the statistics training needs (item-feature mutual information, head/tail
-/// slices) and enqueues training. Idempotent: once encoded/dataset.bin exists it only makes sure the
-/// training message went out.
+/// slices) and enqueues training. One reduce at a time per run (<see cref="RunLock"/>); idempotent: once
+/// encoded/dataset.bin exists it only makes sure the training message went out.
 /// </summary>
 public sealed class ShardReduceStage(PipelineContext ctx)
 {
@@ -22,6 +22,12 @@ public sealed class ShardReduceStage(PipelineContext ctx)
     {
         var run = await ctx.Runs.RequireAsync(m.RunId, ct);
         if (run.State is RunState.Failed) return;
+        await using var held = await RunLock.TryAcquireAsync(ctx.Blobs, m.RunId, Name, ct);
+        if (held is null)
+        {
+            ctx.Logger.LogInformation("shard-reduce: run {Run} is being reduced by another message; this one is done", m.RunId);
+            return;
+        }
         if (!await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(m.RunId), ct))
         {
             await ctx.Runs.StageStartedAsync(m.RunId, Name, ct);

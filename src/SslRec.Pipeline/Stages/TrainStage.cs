@@ -1,6 +1,5 @@
 using System.Globalization;
 using Azure;
-using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
 using SslRec.Core.Metrics;
@@ -14,8 +13,7 @@ namespace SslRec.Pipeline.Stages;
 /// Train + evaluate (the GPU job's stage): trains on the run's encoded dataset, checkpointing to blob and
 /// resuming from the newest checkpoint when an earlier attempt died; evaluates; uploads the candidate
 /// (embeddings, query tower, metrics, report); applies the publish gate against the model now published
-/// for this dataset; enqueues publish if it passes. One attempt at a time per run: a blob lease on
-/// runs/{run}/train.lock; a duplicate message finding the lease taken fails and is retried later, by
+/// for this dataset; enqueues publish if it passes. One attempt at a time per run (<see cref="RunLock"/>); a duplicate message finding the lease taken fails and is retried later, by
 /// when the candidate exists and the stage only re-sends the publish request if needed.
 /// </summary>
 public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
@@ -32,38 +30,9 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             return;
         }
 
-        var lockBlob = ctx.Blobs.Blob(BlobLayout.Artifacts, BlobLayout.TrainLock(m.RunId));
-        await ctx.Blobs.TryCreateAsync(BlobLayout.Artifacts, BlobLayout.TrainLock(m.RunId), BinaryData.FromString(m.RunId), ct);
-        var lease = lockBlob.GetBlobLeaseClient();
-        try
-        {
-            await lease.AcquireAsync(TimeSpan.FromSeconds(60), cancellationToken: ct);
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            throw new InvalidOperationException($"run {m.RunId} is being trained by another worker; this message will be retried");
-        }
-        using var renew = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var renewal = RenewAsync(lease, renew.Token);
-        try
-        {
-            await TrainAsync(run, ct);
-        }
-        finally
-        {
-            renew.Cancel();
-            try { await renewal; } catch (OperationCanceledException) { }
-            try { await lease.ReleaseAsync(cancellationToken: CancellationToken.None); } catch (RequestFailedException) { }
-        }
-    }
-
-    private static async Task RenewAsync(BlobLeaseClient lease, CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(20), ct);
-            await lease.RenewAsync(cancellationToken: ct);
-        }
+        await using var held = await RunLock.TryAcquireAsync(ctx.Blobs, m.RunId, Name, ct)
+            ?? throw new InvalidOperationException($"run {m.RunId} is being trained by another worker; this message will be retried");
+        await TrainAsync(run, ct);
     }
 
     private async Task TrainAsync(RunRecord run, CancellationToken ct)

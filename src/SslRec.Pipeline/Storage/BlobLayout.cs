@@ -21,7 +21,6 @@ public static class BlobLayout
     public static string EncodedDataset(string runId) => $"runs/{runId}/encoded/dataset.bin";
     public static string Statistics(string runId) => $"runs/{runId}/encoded/stats.json";
     public static string CheckpointPrefix(string runId) => $"runs/{runId}/checkpoints/";
-    public static string TrainLock(string runId) => $"runs/{runId}/train.lock";
     public static string CandidatePrefix(string runId) => $"runs/{runId}/candidate/";
 
     // embeddings/{model}/...

@@ -2,15 +2,15 @@ using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
-using SslRec.Pipeline;
 using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Stages;
 
-namespace SslRec.Worker;
+namespace SslRec.Pipeline;
 
 /// <summary>
-/// `sslrec train-worker`, the GPU container job's entry point: takes one message from the training queue,
+/// The trainer's side of the pipeline: `sslrec train-worker` (the GPU container job's entry point) and the
+/// local host's training loop run it. Takes one message from the training queue,
 /// keeps it invisible while training (renewing the visibility timeout), deletes it when the stage is done.
 /// If the worker dies, the message becomes visible again and the next attempt resumes from the last blob
 /// checkpoint. Outside the Functions host nobody else counts attempts, so after maxDequeueCount the worker
@@ -18,7 +18,13 @@ namespace SslRec.Worker;
 /// </summary>
 public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, TimeSpan? visibility = null, int maxDequeueCount = 5)
 {
-    private readonly TimeSpan _visibility = visibility ?? TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long the message stays invisible without a renewal: if the worker dies, the next one takes the
+    /// message about a minute later (and resumes from the last checkpoint). Renewed every third of it.
+    /// </summary>
+    public static readonly TimeSpan DefaultVisibility = TimeSpan.FromSeconds(60);
+
+    private readonly TimeSpan _visibility = visibility ?? DefaultVisibility;
 
     public enum Outcome { NoMessage, Completed, Failed, Poisoned }
 
@@ -26,18 +32,11 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
     /// The worker as `sslrec train-worker` starts it: settings from <paramref name="configuration"/> (the
     /// container's environment variables), the same reading as the Functions app's.
     /// </summary>
-    public static (PipelineContext Context, TrainWorker Worker) Create(IConfiguration configuration, IModelTrainer trainer)
+    public static (PipelineContext Context, TrainWorker Worker) Create(IConfiguration configuration, IModelTrainer trainer, ILogger? logger = null)
     {
-        var ctx = PipelineContext.Create(PipelineSettings.From(configuration), ConsoleLogger());
+        var ctx = PipelineContext.Create(PipelineSettings.From(configuration), logger);
         return (ctx, new TrainWorker(ctx, trainer));
     }
-
-    // One line per event on stderr (the container's log stream); the SDK's expected 404/409 warnings are muted.
-    private static ILogger ConsoleLogger() => LoggerFactory.Create(b => b
-            .AddFilter("Azure.Core", LogLevel.Error)
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace))
-        .CreateLogger("train-worker");
 
     public async Task<Outcome> RunOnceAsync(CancellationToken ct = default)
     {
@@ -62,7 +61,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         {
             while (!work.IsCancellationRequested)
             {
-                await Task.Delay(_visibility / 2, work.Token);
+                await Task.Delay(_visibility / 3, work.Token);
                 try
                 {
                     var receipt = await queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _visibility, cancellationToken: work.Token);
