@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using SslRec.Core.Synthetic;
+using SslRec.LocalHost;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Runs;
+using SslRec.Tests.Pipeline;
+using SslRec.Tests.Training;
+using SslRec.Worker;
+
+namespace SslRec.Tests.Reliability;
+
+/// <summary>
+/// A training worker that stops mid-run (its execution ends: no renewal, no delete) leaves its message to
+/// reappear after the visibility timeout, and the next worker resumes from the last blob checkpoint.
+/// (bench/faults.sh measures the same with kill -9 of real processes.)
+/// </summary>
+[Collection("azurite")]
+public class TrainWorkerRecoveryTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task The_next_worker_takes_over_within_the_visibility_timeout_and_resumes_from_the_checkpoint()
+    {
+        using var dir = new TempDirectory();
+        var options = new PipelineOptions { CheckpointEvery = 5 };
+        var ctx = await azurite.FreshContextAsync(options);
+        SyntheticGenerator.Generate(dir.Sub("data"), new SyntheticOptions { Interactions = 6000, Items = 200, Seed = 12 });
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Sub("data"), "die");
+        using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, options), trainer: null, AzuriteFixture.FastHostJson(dir)))
+        {
+            await host.StartAsync();
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while ((await ctx.Runs.GetAsync(runId))?.State != RunState.Training && DateTime.UtcNow < deadline) await Task.Delay(200);
+            await host.StopAsync();
+        }
+
+        var visibility = TimeSpan.FromSeconds(4);
+        var trainer = new TorchModelTrainer(TinyData.Options with { Epochs = 40, CheckpointEvery = 5 }, "cpu");
+        using (var dying = new CancellationTokenSource())
+        {
+            var first = new TrainWorker(ctx, trainer, visibility).RunOnceAsync(dying.Token);
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while ((await ctx.Runs.RequireAsync(runId)).Training?.Step is not >= 12 && DateTime.UtcNow < deadline) await Task.Delay(100);
+            await dying.CancelAsync(); // the execution ends: its renewals stop, its message is not deleted
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        }
+
+        // The message is back within the visibility timeout (the last renewal at most a third of it earlier).
+        var clock = Stopwatch.StartNew();
+        while ((await ctx.Bus.Queue(QueueNames.Train).PeekMessageAsync()).Value is null && clock.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100);
+        Assert.True(clock.Elapsed <= visibility + TimeSpan.FromSeconds(2), $"the message came back after {clock.Elapsed.TotalSeconds:F1} s");
+
+        Assert.Equal(TrainWorker.Outcome.Completed, await new TrainWorker(ctx, trainer, visibility).RunOnceAsync());
+
+        var run = await ctx.Runs.RequireAsync(runId);
+        Assert.Equal(RunState.Evaluated, run.State);
+        Assert.True(run.Training!.ResumedFromStep >= 10, $"resumed from step {run.Training.ResumedFromStep}");
+    }
+}
