@@ -17,6 +17,7 @@ using static TorchSharp.torch;
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
 //   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] --json OUT  (training under forced GCs vs without)
+//   faults --sslrec DLL --data DIR --work DIR --json OUT  (the fault table: kill -9, re-delivery, bad input, storage outage)
 //   encode --data DIR --file F --json OUT [--threads N --range-mb 64 --range-index I]  (map-stage throughput over one file, or one of its map tasks)
 var a = Args.Parse(args);
 var threads = a.Int("threads", Environment.ProcessorCount);
@@ -31,6 +32,7 @@ switch (args.FirstOrDefault())
     case "encode-profile": EncodeProfile(a); break;
     case "pq-profile": PqProfile(a); break;
     case "gc-stress": return GcStress(a);
+    case "faults": return Faults.Run(a.Str("sslrec"), a.Str("data"), a.Str("work"), a.Has("json") ? a.Str("json") : null);
     default:
         Console.Error.WriteLine("usage: SslRec.Bench train|export|topk|encode [options] (see bench/README.md)");
         return 2;

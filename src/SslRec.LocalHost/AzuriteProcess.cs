@@ -53,15 +53,17 @@ public sealed class AzuriteProcess : IDisposable
     }
 
     /// <param name="blobPort">0 picks a free port</param>
-    public static async Task<AzuriteProcess> StartAsync(int blobPort = 0, int queuePort = 0, bool inMemory = true, TimeSpan? timeout = null)
+    /// <param name="location">a folder that keeps the data across restarts (kept on dispose); null: a temporary one</param>
+    public static async Task<AzuriteProcess> StartAsync(int blobPort = 0, int queuePort = 0, bool inMemory = true, TimeSpan? timeout = null, string? location = null)
     {
         var exe = FindExecutable() ?? throw new FileNotFoundException(
             "Azurite was not found: run `bash scripts/bootstrap.sh` (installs it into .tools/azurite), `npm install -g azurite`, or set SSLREC_AZURITE");
         blobPort = blobPort == 0 ? FreePort() : blobPort;
         queuePort = queuePort == 0 ? FreePort() : queuePort;
         var tablePort = FreePort();
-        var data = Path.Combine(Path.GetTempPath(), "sslrec-azurite-" + Guid.NewGuid().ToString("N")[..8]);
+        var data = location ?? Path.Combine(Path.GetTempPath(), "sslrec-azurite-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
+        inMemory &= location is null;
         var psi = new ProcessStartInfo(exe)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -86,7 +88,7 @@ public sealed class AzuriteProcess : IDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var azurite = new AzuriteProcess(process, blobPort, queuePort, data);
+        var azurite = new AzuriteProcess(process, blobPort, queuePort, location is null ? data : null);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (!IsListening(blobPort, queuePort))
         {

@@ -61,8 +61,8 @@ public sealed class CheckedGzipStream : Stream
         var size = BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(4));
         if (crc != _crc.GetCurrentHashAsUInt32() || size != (uint)_length)
             throw new InvalidDataException(
-                $"{_name}: truncated or corrupt gzip file: the data ends after {_length:N0} uncompressed bytes, but the gzip trailer records " +
-                $"{size:N0} bytes (mod 2^32) with CRC-32 {crc:x8} (read: {_crc.GetCurrentHashAsUInt32():x8}). Upload the complete file; " +
+                $"{_name}: truncated or corrupt gzip file: the data ends after {_length:N0} uncompressed bytes (CRC-32 {_crc.GetCurrentHashAsUInt32():x8}), " +
+                $"which the file's last 8 bytes (the gzip trailer: CRC-32 {crc:x8}, {size:N0} bytes mod 2^32) do not confirm. Upload the complete file; " +
                 "if it is several gzip files joined together, recompress it as one (gzip -dc FILE | gzip > NEW)");
     }
 

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using SslRec.LocalHost;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Stages;
+using SslRec.Pipeline.Storage;
+
+/// <summary>
+/// `faults`: the fault table of bench/faults.sh. Runs the real `sslrec host` / `sslrec train-worker`
+/// processes against an Azurite with on-disk data, injects each fault (kill -9 of a process, re-delivered
+/// messages, a repeated _READY, bad inputs, Azurite stopped and restarted), and records per row the outcome,
+/// the time to recover and what was lost (publishes and notifications are counted: exactly one is right).
+/// </summary>
+static class Faults
+{
+    private sealed record Row(string Fault, string Outcome, double RecoverySeconds, string Lost);
+
+    public static int Run(string sslrec, string dataDir, string workDir, string? jsonPath)
+    {
+        Directory.CreateDirectory(workDir);
+        var location = Path.Combine(workDir, "azurite");
+        if (Directory.Exists(location)) Directory.Delete(location, recursive: true);
+        var azurite = AzuriteProcess.StartAsync(inMemory: false, location: location).GetAwaiter().GetResult();
+        var (blobPort, queuePort) = (azurite.BlobPort, azurite.QueuePort);
+        var storage = new StorageSettings { ConnectionString = azurite.ConnectionString };
+        var ctx = PipelineContext.Create(storage);
+        ctx.EnsureInfrastructureAsync().GetAwaiter().GetResult();
+        var env = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString, ["SslRec__Pipeline__CheckpointEvery"] = "25",
+            ["SslRec__Pipeline__ShardTargetBytes"] = "400000",
+        };
+        var children = new List<Process>();
+        Process Start(string name, params string[] args)
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            psi.ArgumentList.Add(sslrec);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            foreach (var (k, v) in env) psi.Environment[k] = v;
+            var p = Process.Start(psi)!;
+            var log = new StreamWriter(Path.Combine(workDir, $"{name}-{p.Id}.log")) { AutoFlush = true };
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            children.Add(p);
+            return p;
+        }
+        void Kill9(Process p)
+        {
+            // SIGKILL, as the OOM killer or a lost node would: no cleanup runs.
+            Process.Start("kill", ["-9", p.Id.ToString()])!.WaitForExit();
+            p.WaitForExit();
+        }
+        void StopAll()
+        {
+            foreach (var p in children.Where(p => !p.HasExited)) Kill9(p);
+            children.Clear();
+        }
+        RunRecord Wait(string runId, Func<RunRecord, bool> until, TimeSpan limit)
+        {
+            var deadline = DateTime.UtcNow + limit;
+            while (true)
+            {
+                var r = ctx.Runs.GetAsync(runId).GetAwaiter().GetResult();
+                if (r is not null && until(r)) return r;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"run {runId}: not reached in {limit.TotalSeconds:F0} s (state {r?.State})");
+                Thread.Sleep(250);
+            }
+        }
+        string Drop(string dataset, string? folder = null) => DatasetDrop.UploadAsync(ctx, folder ?? dataDir, dataset, "v1").GetAwaiter().GetResult().RunId;
+        int Publishes(string model) => ctx.Blobs.ListAsync(BlobLayout.Embeddings, model + "/").GetAwaiter().GetResult().Count(b => b.Name.EndsWith("/manifest.json"));
+        int Notifications(string model)
+        {
+            var peeked = ctx.Bus.Queue(QueueNames.Published).PeekMessagesAsync(32).GetAwaiter().GetResult().Value;
+            return peeked.Count(m => QueueText.Decode(m.Body.ToString()).Contains($"\"model\":\"{model}\"", StringComparison.Ordinal));
+        }
+        int Poisoned() => PoisonRecorder.ListAsync(ctx).GetAwaiter().GetResult().Count;
+        string LostSummary(string model, int poisonBefore)
+        {
+            var (publishes, notifications, poisoned) = (Publishes(model), Notifications(model), Poisoned() - poisonBefore);
+            return publishes == 1 && notifications == 1 && poisoned == 0 ? "nothing (1 publish, 1 notification, 0 poisoned)"
+                : $"publishes {publishes}, notifications {notifications}, poisoned messages {poisoned}";
+        }
+        bool Training(RunRecord r, int atLeast) => r.State == RunState.Training && r.Training?.Step >= atLeast;
+        var rows = new List<Row>();
+        var limit = TimeSpan.FromMinutes(4);
+
+        try
+        {
+            // 1. kill -9 of train-worker mid-training; a new execution starts at once (as KEDA starts one).
+            {
+                var poison = Poisoned();
+                Start("host", "host", "--no-train", "--scan-seconds", "0");
+                var run = Drop("kill-worker");
+                var worker = Start("worker", "train-worker", "--loop", "--device", "cpu");
+                var step = Wait(run, r => Training(r, 60), limit).Training!.Step;
+                Kill9(worker);
+                var clock = Stopwatch.StartNew();
+                Start("worker", "train-worker", "--loop", "--device", "cpu");
+                var resumed = Wait(run, r => r.Stages["train"].Attempts >= 2, limit);
+                var pickup = clock.Elapsed.TotalSeconds;
+                var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                rows.Add(new($"kill -9 train-worker at step {step}", $"{done.State}, resumed from step {done.Training?.ResumedFromStep}; next worker took the message after {pickup:F0} s",
+                    clock.Elapsed.TotalSeconds, LostSummary("kill-worker", poison)));
+                StopAll();
+            }
+            // 2. kill -9 of the host (which trains) mid-training, restarted at once.
+            {
+                var poison = Poisoned();
+                var host = Start("host", "host", "--scan-seconds", "0", "--device", "cpu");
+                var run = Drop("kill-host");
+                var step = Wait(run, r => Training(r, 60), limit).Training!.Step;
+                Kill9(host);
+                var clock = Stopwatch.StartNew();
+                Start("host", "host", "--scan-seconds", "0", "--device", "cpu");
+                Wait(run, r => r.Stages["train"].Attempts >= 2, limit);
+                var pickup = clock.Elapsed.TotalSeconds;
+                var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                rows.Add(new($"kill -9 host (training) at step {step}", $"{done.State}, resumed from step {done.Training?.ResumedFromStep}; restarted host took the message after {pickup:F0} s",
+                    clock.Elapsed.TotalSeconds, LostSummary("kill-host", poison)));
+                StopAll();
+            }
+            // 3. Every message type delivered again after the run was published, and the same _READY event twice.
+            {
+                var poison = Poisoned();
+                Start("host", "host", "--no-train", "--scan-seconds", "0");
+                Start("worker", "train-worker", "--loop", "--device", "cpu");
+                var run = Drop("redeliver");
+                var ready = ctx.Blobs.Blob(BlobLayout.Datasets, BlobLayout.ReadyBlob("redeliver", "v1"));
+                var readyEvent = DropEvents.BuildBlobCreated(ready.Uri, BlobLayout.Datasets, BlobLayout.ReadyBlob("redeliver", "v1"), 6);
+                ctx.Bus.SendTextAsync(QueueNames.Drop, readyEvent).GetAwaiter().GetResult(); // the same _READY twice
+                var published = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                var clock = Stopwatch.StartNew();
+                ctx.Bus.SendTextAsync(QueueNames.Drop, readyEvent).GetAwaiter().GetResult();
+                ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage { RunId = run, Index = 0, Blob = published.Shards[0].Blob, Start = published.Shards[0].Start, End = published.Shards[0].End }).GetAwaiter().GetResult();
+                ctx.Bus.SendAsync(QueueNames.ShardReduce, new ShardReduceMessage { RunId = run }).GetAwaiter().GetResult();
+                ctx.Bus.SendAsync(QueueNames.Train, new TrainMessage { RunId = run }).GetAwaiter().GetResult();
+                ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = run }).GetAwaiter().GetResult();
+                var drained = new[] { QueueNames.Drop, QueueNames.ShardMap, QueueNames.ShardReduce, QueueNames.Train, QueueNames.Publish };
+                while (drained.Any(q => ctx.Bus.Queue(q).GetPropertiesAsync().GetAwaiter().GetResult().Value.ApproximateMessagesCount > 0) && clock.Elapsed < limit) Thread.Sleep(250);
+                Thread.Sleep(3000); // let the last handler finish
+                var after = ctx.Runs.RequireAsync(run).GetAwaiter().GetResult();
+                var runs = ctx.Runs.ListAsync().GetAwaiter().GetResult().Count(r => r.Dataset == "redeliver");
+                rows.Add(new("same _READY twice; then drop, map, reduce, train and publish messages re-delivered", $"{after.State} (was {published.State}); {runs} run(s) for the dataset",
+                    clock.Elapsed.TotalSeconds, LostSummary("redeliver", poison)));
+                StopAll();
+            }
+            // 4. Bad inputs: each ends its run as failed, naming the file.
+            {
+                Start("host", "host", "--no-train", "--scan-seconds", "0");
+                foreach (var (name, make) in BadInputs(dataDir, workDir))
+                {
+                    var clock = Stopwatch.StartNew();
+                    var run = Drop(name, make());
+                    var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                    rows.Add(new($"bad input: {name}", $"{done.State}: {done.Failures.LastOrDefault()?.Message}", clock.Elapsed.TotalSeconds,
+                        done.State == RunState.Failed && Publishes(name) == 0 ? "nothing published (as it must be)" : "PUBLISHED BAD DATA"));
+                }
+                StopAll();
+            }
+            // 5. Azurite stopped for 20 s mid-training, then started again on the same data.
+            {
+                var poison = Poisoned();
+                Start("host", "host", "--no-train", "--scan-seconds", "0");
+                Start("worker", "train-worker", "--loop", "--device", "cpu");
+                var run = Drop("storage-outage");
+                var step = Wait(run, r => Training(r, 60), limit).Training!.Step;
+                azurite.Dispose();
+                Thread.Sleep(20_000);
+                azurite = AzuriteProcess.StartAsync(blobPort, queuePort, inMemory: false, location: location).GetAwaiter().GetResult();
+                var clock = Stopwatch.StartNew();
+                var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                var how = done.Training?.ResumedFromStep is > 0 and var from ? $"resumed from step {from}" : "training went on (its storage calls were retried until Azurite was back)";
+                rows.Add(new($"Azurite stopped 20 s at training step {step}, restarted", $"{done.State}; {how}",
+                    clock.Elapsed.TotalSeconds, LostSummary("storage-outage", poison)));
+                StopAll();
+            }
+        }
+        finally
+        {
+            StopAll();
+            azurite.Dispose();
+        }
+
+        Console.WriteLine("| fault | outcome | recovery (s) | lost |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var r in rows) Console.WriteLine($"| {r.Fault} | {r.Outcome} | {r.RecoverySeconds:F1} | {r.Lost} |");
+        if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        var bad = rows.Count(r => r.Lost.Contains("PUBLISHED", StringComparison.Ordinal) || (!r.Lost.StartsWith("nothing", StringComparison.Ordinal)));
+        Console.WriteLine($"faults with something lost or duplicated: {bad} of {rows.Count}");
+        return bad == 0 ? 0 : 1;
+    }
+
+    /// <summary>Dataset folders with one broken interactions file each.</summary>
+    private static IEnumerable<(string Name, Func<string> Make)> BadInputs(string dataDir, string workDir)
+    {
+        string Variant(string name, Action<string> breakIt)
+        {
+            var dir = Path.Combine(workDir, name);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            Directory.CreateDirectory(dir);
+            foreach (var f in Directory.GetFiles(dataDir)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            breakIt(Path.Combine(dir, "interactions.csv"));
+            return dir;
+        }
+        yield return ("truncated-gzip", () => Variant("truncated-gzip", csv =>
+        {
+            using var buffer = new MemoryStream();
+            using (var gz = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(File.ReadAllBytes(csv));
+            File.WriteAllBytes(csv + ".gz", buffer.ToArray()[..(int)(buffer.Length * 2 / 3)]);
+            File.Delete(csv);
+        }));
+        yield return ("random-bytes-gzip", () => Variant("random-bytes-gzip", csv =>
+        {
+            var noise = new byte[100_000];
+            new Random(1).NextBytes(noise);
+            File.WriteAllBytes(csv + ".gz", noise);
+            File.Delete(csv);
+        }));
+        yield return ("random-bytes-csv", () => Variant("random-bytes-csv", csv =>
+        {
+            var noise = new byte[100_000];
+            new Random(2).NextBytes(noise);
+            File.WriteAllBytes(csv, noise);
+        }));
+    }
+}
