@@ -3,6 +3,7 @@ using Azure;
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
 using SslRec.Core.Metrics;
+using SslRec.Core.Schema;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -43,7 +44,17 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         {
             var bytes = await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(run.RunId), ct)
                         ?? throw new InvalidOperationException($"run {run.RunId} has no encoded dataset yet");
-            var data = BinaryFormat.ReadDataset(bytes.ToStream());
+            EncodedDataset data;
+            try
+            {
+                data = BinaryFormat.ReadDataset(bytes.ToStream());
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or SchemaException or ArgumentException)
+            {
+                // A corrupt dataset blob stays corrupt: fail the run now instead of retrying it on the GPU.
+                await ctx.Runs.FailRunAsync(run.RunId, Name, $"{BlobLayout.Artifacts}/{BlobLayout.EncodedDataset(run.RunId)} cannot be read ({e.Message.Split('\n', 2)[0]}); drop the dataset again", ct);
+                return;
+            }
             var warm = run.WarmStart ? await DownloadPublishedModelAsync(run, Path.Combine(work, "warm-start"), ct) : null;
             var lastReport = DateTime.MinValue;
             var outcome = await Task.Run(() => trainer.Train(new TrainingRequest(

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Azure.Storage.Queues;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
@@ -118,5 +119,69 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
         Assert.Contains("interactions.csv.gz", failure.Message);
         Assert.Contains("truncated or corrupt gzip file", failure.Message);
         Assert.Null(await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.Latest("cut")));
+    }
+
+    [Fact]
+    public async Task A_corrupt_encoded_dataset_fails_the_run_at_once_instead_of_being_retried_on_the_gpu()
+    {
+        using var dir = new TempDirectory();
+        var ctx = await azurite.FreshContextAsync();
+        SyntheticGenerator.Generate(dir.Sub("data"), new SyntheticOptions { Interactions = 300, Items = 20, Seed = 6 });
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Sub("data"), "corrupt");
+        using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir)))
+        {
+            await host.StartAsync();
+            await Within(TimeSpan.FromMinutes(1), async () => (await ctx.Runs.GetAsync(runId))?.State == RunState.Training ? "" : null);
+            await host.StopAsync();
+        }
+        await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(runId), BinaryData.FromString("SSLRECD1 but then nothing sensible"));
+
+        var outcome = await new TrainWorker(ctx, new SslRec.Worker.TorchModelTrainer(device: "cpu")).RunOnceAsync();
+        Assert.Equal(TrainWorker.Outcome.Completed, outcome); // the message is done with: nothing to retry
+        var run = await ctx.Runs.RequireAsync(runId);
+        Assert.Equal(RunState.Failed, run.State);
+        Assert.Contains("cannot be read", run.Failures.Last().Message);
+    }
+
+    /// <summary>Collects what the host logs, to check what a user sees for a failing message.</summary>
+    private sealed class CapturedLogs : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, Microsoft.Extensions.Logging.LogLevel Level, string Text)> Lines = new();
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string category) => new Logger(this, category);
+        public void Dispose() { }
+
+        private sealed class Logger(CapturedLogs owner, string category) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel level) => true;
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel level, Microsoft.Extensions.Logging.EventId id, TState state, Exception? e, Func<TState, Exception?, string> format) =>
+                owner.Lines.Enqueue((category, level, format(state, e) + (e is null ? "" : "\n" + e)));
+        }
+    }
+
+    [Fact]
+    public async Task Each_failed_attempt_is_one_warning_line_naming_stage_attempt_and_what_happens_next()
+    {
+        using var dir = new TempDirectory();
+        var ctx = await azurite.FreshContextAsync();
+        await ctx.Bus.SendTextAsync(QueueNames.Publish, """{"v":1,"run":"nobody.v1"}""");
+        var logs = new CapturedLogs();
+        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir),
+            Microsoft.Extensions.Logging.LogLevel.Information, s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        await host.StartAsync();
+        await Within(TimeSpan.FromMinutes(1), async () => (await PoisonRecorder.ListAsync(ctx)).FirstOrDefault());
+        await host.StopAsync();
+
+        var attempts = logs.Lines.Where(l => l.Text.StartsWith("publish: run nobody.v1, attempt", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, a.Level));
+        Assert.All(attempts, a => Assert.DoesNotContain("\n", a.Text));
+        Assert.Contains("attempt 1/3", attempts[0].Text);
+        Assert.EndsWith("it will be retried", attempts[0].Text);
+        Assert.Contains("attempt 3/3", attempts[2].Text);
+        Assert.EndsWith($"moved to {QueueNames.Poison(QueueNames.Publish)}; run nobody.v1 failed", attempts[2].Text);
+        // No error-level dumps of the engine's or libtorch's stack: the full error is in the poison record.
+        Assert.DoesNotContain(logs.Lines, l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+        Assert.Contains("at SslRec.", (await PoisonRecorder.ListAsync(ctx)).Single().Details);
     }
 }
