@@ -12,7 +12,7 @@ namespace SslRec.Core.Reading;
 /// One gzip member per file, which is what gzip, pigz, pandas and Spark write; a file of several
 /// concatenated members fails the check with a message saying how to recompress it.
 /// </summary>
-public sealed class CheckedGzipStream : Stream
+public sealed class CheckedGzipStream : ForwardOnlyStream
 {
     private readonly string _name;
     private readonly TailStream _compressed;
@@ -21,14 +21,14 @@ public sealed class CheckedGzipStream : Stream
     private long _length;
     private bool _verified;
 
-    public CheckedGzipStream(Stream compressed, string name)
+    public CheckedGzipStream(Stream compressed, string name) : this(new TailStream(compressed), name) { }
+
+    private CheckedGzipStream(TailStream compressed, string name) : base(new GZipStream(compressed, CompressionMode.Decompress))
     {
         _name = name;
-        _compressed = new TailStream(compressed);
-        _gzip = new GZipStream(_compressed, CompressionMode.Decompress);
+        _compressed = compressed;
+        _gzip = (GZipStream)Inner;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -66,35 +66,18 @@ public sealed class CheckedGzipStream : Stream
                 "if it is several gzip files joined together, recompress it as one (gzip -dc FILE | gzip > NEW)");
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _length; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _gzip.Dispose();
-        base.Dispose(disposing);
-    }
 
     /// <summary>Passes the compressed bytes through and remembers the last 8 (the gzip trailer), so no seek is needed (blob streams).</summary>
-    private sealed class TailStream(Stream inner) : Stream
+    private sealed class TailStream(Stream inner) : ForwardOnlyStream(inner)
     {
         private readonly byte[] _tail = new byte[8];
         private int _kept;
 
         public byte[] Tail => _tail[..Math.Min(_kept, 8)];
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
-            var read = inner.Read(buffer);
+            var read = Inner.Read(buffer);
             if (read >= 8) buffer.Slice(read - 8, 8).CopyTo(_tail);
             else if (read > 0)
             {
@@ -107,22 +90,6 @@ public sealed class CheckedGzipStream : Stream
             if (read >= 8) _kept = 8;
             else _kept += read;
             return read;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 }

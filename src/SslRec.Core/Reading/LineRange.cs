@@ -40,7 +40,7 @@ public static class LineRange
     public static Stream Open(Stream positioned, long start, long end, byte[]? header = null) =>
         new RangeStream(positioned, start, end, header);
 
-    private sealed class RangeStream(Stream inner, long start, long end, byte[]? header) : Stream
+    private sealed class RangeStream(Stream inner, long start, long end, byte[]? header) : ForwardOnlyStream(inner)
     {
         private enum State { Skipping, Emitting, Finishing, Done }
 
@@ -51,7 +51,6 @@ public static class LineRange
         private bool _lastWasNewline = true;
         private int _headerPos;
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> destination)
         {
@@ -114,24 +113,8 @@ public static class LineRange
         private bool Fill()
         {
             _pos = 0;
-            _len = inner.Read(_buffer, 0, _buffer.Length);
+            _len = Inner.Read(_buffer, 0, _buffer.Length);
             return _len > 0;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 }

@@ -29,21 +29,10 @@ public class BadInputTests
     }
 
     /// <summary>Hands out 1 to 5 bytes per read, as a slow network stream may.</summary>
-    private sealed class Trickle(byte[] data) : Stream
+    private sealed class Trickle(byte[] data) : ForwardOnlyStream(new MemoryStream(data))
     {
-        private readonly MemoryStream _data = new(data);
         private int _next;
-        public override int Read(Span<byte> buffer) => _data.Read(buffer[..Math.Min(buffer.Length, 1 + _next++ % 5)]);
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(Span<byte> buffer) => Inner.Read(buffer[..Math.Min(buffer.Length, 1 + _next++ % 5)]);
     }
 
     [Fact]
