@@ -78,15 +78,19 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
         var plain = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Retrain, new QueueClientOptions(StorageSettings.EmulatorQueueVersion));
         await plain.SendMessageAsync("""{"v":1,"run":"byhand","dataset":"hand"}""");
         await plain.SendMessageAsync("retrain hand please");
+        // A BlobCreated event for a _READY that does not exist (deleted since): rejected, and visible.
+        var ghost = ctx.Blobs.Blob(BlobLayout.Datasets, BlobLayout.ReadyBlob("ghost", "v1"));
+        await ctx.Bus.SendTextAsync(QueueNames.Drop, SslRec.Pipeline.Stages.DropEvents.BuildBlobCreated(ghost.Uri, BlobLayout.Datasets, BlobLayout.ReadyBlob("ghost", "v1"), 1));
 
         using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir));
         await host.StartAsync();
         var retrained = await Within(TimeSpan.FromMinutes(1), () => ctx.Runs.GetAsync("hand.v1.retrain-byhand"));
-        var rejected = await Within(TimeSpan.FromMinutes(1), async () => (await PoisonRecorder.ListAsync(ctx)).FirstOrDefault());
+        var records = await Within(TimeSpan.FromMinutes(1), async () => await PoisonRecorder.ListAsync(ctx) is { Count: 2 } all ? all : null);
         await host.StopAsync();
 
         Assert.NotEqual(RunState.Failed, retrained.State);
-        Assert.Equal(QueueNames.Retrain, rejected.Queue);
+        Assert.Contains("_READY does not exist", Assert.Single(records, r => r.Queue == QueueNames.Drop).Error);
+        var rejected = Assert.Single(records, r => r.Queue == QueueNames.Retrain);
         Assert.Null(rejected.RunId);
         Assert.Equal("retrain hand please", rejected.Message);
         Assert.Contains("not valid JSON", rejected.Error);
