@@ -1,8 +1,8 @@
 namespace SslRec.Pipeline;
 
 /// <summary>
-/// The one table of queues. The Functions app, the local WebJobs host and the tests all read it, so a
-/// queue cannot be renamed in one place only. Poison messages go to "{name}-poison" (the host's rule).
+/// The one table of queue names (constants, because trigger attributes need them); which stage reads each
+/// is <see cref="Stages.StageTable"/>. The Bicep's queue list is checked against <see cref="All"/>. Poison messages go to "{name}-poison" (the host's rule).
 /// </summary>
 public static class QueueNames
 {
@@ -17,8 +17,6 @@ public static class QueueNames
     /// <summary>Local stand-in for the Service Bus topic "embeddings-published".</summary>
     public const string Published = "sslrec-embeddings-published";
 
-    /// <summary>Queues whose messages a queue-triggered function handles (all but training and the notification).</summary>
-    public static readonly string[] Triggered = [Drop, ShardMap, ShardReduce, Publish, Retrain];
     public static readonly string[] All = [Drop, ShardMap, ShardReduce, Train, Publish, Retrain, Published];
 
     public static string Poison(string queue) => queue + "-poison";

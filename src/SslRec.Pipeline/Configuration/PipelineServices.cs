@@ -23,6 +23,7 @@ public static class PipelineServices
         services.AddSingleton(settings);
         services.AddSingleton(new FunctionSettings(maxDequeueCount));
         services.AddSingleton(sp => PipelineContext.Create(settings, sp.GetService<ILoggerFactory>()?.CreateLogger("SslRec")));
+        services.AddSingleton(sp => new Stages.StageDispatcher(sp.GetRequiredService<PipelineContext>(), sp.GetRequiredService<FunctionSettings>(), sp.GetService<IModelTrainer>()));
         return services;
     }
 }

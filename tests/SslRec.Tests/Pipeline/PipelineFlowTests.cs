@@ -172,7 +172,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         while (DateTime.UtcNow < deadline && quiet < 8)
         {
             var busy = false;
-            foreach (var q in QueueNames.Triggered.Append(QueueNames.Train))
+            foreach (var q in SslRec.Pipeline.Stages.StageTable.All.Select(s => s.Queue))
                 if ((await ctx.Bus.Queue(q).GetPropertiesAsync()).Value.ApproximateMessagesCount > 0) busy = true;
             quiet = busy ? 0 : quiet + 1;
             await Task.Delay(250);

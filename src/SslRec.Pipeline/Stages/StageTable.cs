@@ -1,0 +1,54 @@
+using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Messages;
+
+namespace SslRec.Pipeline.Stages;
+
+/// <summary>One stage: its name (run records, logs), its queue, whether it needs the trainer, and its handler of the decoded message text.</summary>
+public sealed record StageDefinition(string Name, string Queue, bool NeedsTrainer, Func<PipelineContext, IModelTrainer?, string, CancellationToken, Task> Handle);
+
+/// <summary>
+/// The one table of pipeline stages. The Functions app and the local host have one trigger shim per
+/// stage that does not need the trainer (tests derive the expected triggers from this table); the train
+/// stage runs in <see cref="TrainWorker"/> (the GPU job, `sslrec train-worker`, the local host's loop).
+/// Adding a stage: a queue in <see cref="QueueNames"/>, a row here, and one shim per host (their trigger
+/// attributes must be constants on the method); the Bicep's queue list is checked against QueueNames.
+/// </summary>
+public static class StageTable
+{
+    public static readonly StageDefinition Drop = new(DropStage.Name, QueueNames.Drop, false,
+        (ctx, _, text, ct) => new DropStage(ctx).HandleAsync(text, ct));
+
+    public static readonly StageDefinition ShardMap = new(ShardMapStage.Name, QueueNames.ShardMap, false,
+        (ctx, _, text, ct) => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(text), ct));
+
+    public static readonly StageDefinition ShardReduce = new(ShardReduceStage.Name, QueueNames.ShardReduce, false,
+        (ctx, _, text, ct) => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(text), ct));
+
+    public static readonly StageDefinition Train = new(TrainStage.Name, QueueNames.Train, true,
+        (ctx, trainer, text, ct) => new TrainStage(ctx, trainer ?? throw new InvalidOperationException("the train stage needs a trainer"))
+            .HandleAsync(JobMessage.Parse<TrainMessage>(text), ct));
+
+    public static readonly StageDefinition Publish = new(PublishStage.Name, QueueNames.Publish, false,
+        (ctx, _, text, ct) => new PublishStage(ctx).HandleAsync(JobMessage.Parse<PublishMessage>(text), ct));
+
+    public static readonly StageDefinition Retrain = new(RetrainStage.Name, QueueNames.Retrain, false,
+        (ctx, _, text, ct) => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(JobMessage.Parse<RetrainMessage>(text), ct));
+
+    public static readonly IReadOnlyList<StageDefinition> All = [Drop, ShardMap, ShardReduce, Train, Publish, Retrain];
+
+    public static StageDefinition ForQueue(string queue) =>
+        All.SingleOrDefault(s => s.Queue == queue) ?? throw new ArgumentException($"no stage reads queue '{queue}'", nameof(queue));
+}
+
+/// <summary>
+/// What every host calls for a queue message: the stage of the queue, run under <see cref="PoisonRecorder"/>
+/// (decoding, one log line per failed attempt, the last attempt's error recorded and its run failed).
+/// </summary>
+public sealed class StageDispatcher(PipelineContext ctx, FunctionSettings settings, IModelTrainer? trainer = null)
+{
+    public Task DispatchAsync(string queue, string message, string messageId, long dequeueCount, CancellationToken ct)
+    {
+        var stage = StageTable.ForQueue(queue);
+        return PoisonRecorder.RunAsync(ctx, queue, message, messageId, dequeueCount, settings.MaxDequeueCount, text => stage.Handle(ctx, trainer, text, ct));
+    }
+}
