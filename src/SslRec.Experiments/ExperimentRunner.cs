@@ -9,6 +9,7 @@ using SslRec.Training;
 using SslRec.Training.Evaluation;
 using SslRec.Training.Training;
 using static TorchSharp.torch;
+using SslRec.Core.Artifacts;
 
 namespace SslRec.Experiments;
 
@@ -33,16 +34,16 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
         var clock = Stopwatch.StartNew();
         var done = 0;
         var trainedHere = 0;
-        var toTrain = cells.Count(c => !File.Exists(Path.Combine(outputDirectory, "cells", c.Folder, "metrics.json")));
+        var toTrain = cells.Count(c => !File.Exists(Path.Combine(outputDirectory, "cells", c.Folder, ModelOutput.Metrics)));
         foreach (var cell in cells)
         {
             cancel.ThrowIfCancellationRequested();
             var dir = Path.Combine(outputDirectory, "cells", cell.Folder);
-            var metricsPath = Path.Combine(dir, "metrics.json");
+            var metricsPath = Path.Combine(dir, ModelOutput.Metrics);
             CellResult result;
             if (File.Exists(metricsPath))
             {
-                result = new CellResult(cell, MetricsReport.FromJson(File.ReadAllText(metricsPath)), ReadLosses(Path.Combine(dir, "loss.csv")));
+                result = new CellResult(cell, MetricsReport.FromJson(File.ReadAllText(metricsPath)), ReadLosses(Path.Combine(dir, ModelOutput.Losses)));
                 done++;
                 log($"[{done}/{cells.Count}] {cell.Folder}: done earlier (R@50 {result.Metrics.RecallAt("all", 50):F4})");
             }
@@ -85,11 +86,11 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
         var losses = trainer.State.Losses.Select(l => (l.Step, l.Main, l.Ssl)).ToList();
         var csv = new StringBuilder("step,main,ssl\n");
         foreach (var (step, main, ssl) in losses) csv.Append(CultureInfo.InvariantCulture, $"{step},{main:G6},{ssl:G6}\n");
-        File.WriteAllText(Path.Combine(dir, "loss.csv"), csv.ToString());
+        File.WriteAllText(Path.Combine(dir, ModelOutput.Losses), csv.ToString());
         File.WriteAllText(Path.Combine(dir, "cell.txt"), cell.Key);
         // metrics.json last and atomically: its presence marks the cell finished.
-        File.WriteAllText(Path.Combine(dir, "metrics.json.tmp"), metrics.ToJson());
-        File.Move(Path.Combine(dir, "metrics.json.tmp"), Path.Combine(dir, "metrics.json"), overwrite: true);
+        File.WriteAllText(Path.Combine(dir, ModelOutput.Metrics + ".tmp"), metrics.ToJson());
+        File.Move(Path.Combine(dir, ModelOutput.Metrics + ".tmp"), Path.Combine(dir, ModelOutput.Metrics), overwrite: true);
         return new CellResult(cell, metrics, losses);
     }
 

@@ -11,6 +11,7 @@ using SslRec.Training.Evaluation;
 using SslRec.Training.Export;
 using SslRec.Training.Training;
 using static TorchSharp.torch;
+using SslRec.Core.Artifacts;
 
 namespace SslRec.Training;
 
@@ -67,7 +68,7 @@ public static class TrainJob
     {
         Directory.CreateDirectory(outputDirectory);
         var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
-        WriteMutualInformation(Path.Combine(outputDirectory, "feature_mi.json"), data, mi);
+        WriteMutualInformation(Path.Combine(outputDirectory, ModelOutput.FeatureMutualInformation), data, mi);
 
         using var trainer = new Trainer(data, options, device, mi);
         if (resume && trainer.TryResume(store))
@@ -79,21 +80,21 @@ public static class TrainJob
         }
         log($"training on {device.type}: {trainer.State.TotalSteps} steps ({trainer.StepsPerEpoch}/epoch), ssl={options.Ssl.ToString().ToLowerInvariant()}, α={options.Alpha}");
         trainer.Train(store, progress, cancel);
-        WriteLosses(Path.Combine(outputDirectory, "loss.csv"), trainer.State.Losses);
+        WriteLosses(Path.Combine(outputDirectory, ModelOutput.Losses), trainer.State.Losses);
 
         var evalClock = Stopwatch.StartNew();
         using var itemEmbeddings = Embeddings.Encode(trainer.Model.ItemTower, data.Items, device);
         // the held-out queries are encoded once, for the float32 and the product-quantized evaluation
         using var queryEmbeddings = data.Eval.Count > 0 ? Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device) : null;
         var metrics = Evaluate(trainer, data, itemEmbeddings, device, queryEmbeddings);
-        var embeddingsDirectory = Path.Combine(outputDirectory, "embeddings");
+        var embeddingsDirectory = Path.Combine(outputDirectory, ModelOutput.EmbeddingsFolder);
         metrics.CompactItems = WriteCompactItems(trainer, data, itemEmbeddings, queryEmbeddings, device, embeddingsDirectory);
         metrics.EvalSeconds = evalClock.Elapsed.TotalSeconds;
         metrics.DataFraction = dataFraction;
-        File.WriteAllText(Path.Combine(outputDirectory, "metrics.json"), metrics.ToJson());
+        File.WriteAllText(Path.Combine(outputDirectory, ModelOutput.Metrics), metrics.ToJson());
         EmbeddingFiles.Write(embeddingsDirectory, itemEmbeddings, data.ItemKeys);
-        ModelBundle.Save(Path.Combine(outputDirectory, "model"), data, options, trainer.Model);
-        ModelBundle.SaveQueryTower(Path.Combine(outputDirectory, "query_tower"), data, options, trainer.Model);
+        ModelBundle.Save(Path.Combine(outputDirectory, ModelOutput.ModelFolder), data, options, trainer.Model);
+        ModelBundle.SaveQueryTower(Path.Combine(outputDirectory, ModelOutput.QueryTowerFolder), data, options, trainer.Model);
         return metrics;
     }
 

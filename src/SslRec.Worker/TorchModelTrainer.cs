@@ -7,6 +7,7 @@ using SslRec.Pipeline;
 using SslRec.Pipeline.Runs;
 using SslRec.Training;
 using SslRec.Training.Export;
+using SslRec.Core.Artifacts;
 
 namespace SslRec.Worker;
 
@@ -21,30 +22,29 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
         var resumedFrom = 0;
         var metrics = TrainJob.TrainAndEvaluate(request.Data, options, TorchSetup.ResolveDevice(device), request.Checkpoints, resume: true,
             request.OutputDirectory,
-            message =>
+            message => log?.Invoke(message),
+            p =>
             {
-                log?.Invoke(message);
-                if (message.StartsWith("resumed from checkpoint at step ", StringComparison.Ordinal))
-                    resumedFrom = int.Parse(message["resumed from checkpoint at step ".Length..].Split('/')[0], CultureInfo.InvariantCulture);
-            },
-            p => request.Progress(new TrainingProgressInfo
-            {
-                Step = p.Step, TotalSteps = p.TotalSteps, Loss = p.Loss, ExamplesPerSecond = p.ExamplesPerSecond,
-                ResumedFromStep = resumedFrom, UpdatedAt = DateTimeOffset.UtcNow,
-            }), cancel: ct, warmStartFrom: request.WarmStartDirectory);
-        File.WriteAllText(Path.Combine(request.OutputDirectory, "report.md"), Report(metrics, options));
-        ReportPlots.LossCurve(Path.Combine(request.OutputDirectory, "loss.png"), ReadLosses(Path.Combine(request.OutputDirectory, "loss.csv")));
-        ReportPlots.RecallBars(Path.Combine(request.OutputDirectory, "recall.png"), metrics);
+                resumedFrom = p.ResumedFromStep;
+                request.Progress(new TrainingProgressInfo
+                {
+                    Step = p.Step, TotalSteps = p.TotalSteps, Loss = p.Loss, ExamplesPerSecond = p.ExamplesPerSecond,
+                    ResumedFromStep = p.ResumedFromStep, UpdatedAt = DateTimeOffset.UtcNow,
+                });
+            }, cancel: ct, warmStartFrom: request.WarmStartDirectory);
+        File.WriteAllText(Path.Combine(request.OutputDirectory, ModelOutput.Report), Report(metrics, options));
+        ReportPlots.LossCurve(Path.Combine(request.OutputDirectory, ModelOutput.LossPlot), ReadLosses(Path.Combine(request.OutputDirectory, ModelOutput.Losses)));
+        ReportPlots.RecallBars(Path.Combine(request.OutputDirectory, ModelOutput.RecallPlot), metrics);
 
         // Publishable files, named as they will appear under the candidate and the published version.
-        var files = new List<string> { "metrics.json", "loss.csv", "report.md", "feature_mi.json", "loss.png", "recall.png" };
-        foreach (var f in EmbeddingFiles.All)
+        var files = new List<string>(ModelOutput.ReportFiles);
+        foreach (var f in ModelOutput.EmbeddingFiles)
         {
-            File.Move(Path.Combine(request.OutputDirectory, "embeddings", f), Path.Combine(request.OutputDirectory, f), overwrite: true);
+            File.Move(Path.Combine(request.OutputDirectory, ModelOutput.EmbeddingsFolder, f), Path.Combine(request.OutputDirectory, f), overwrite: true);
             files.Add(f);
         }
         // query_tower/ is published; model/ (both towers) stays with the run, for warm starts.
-        foreach (var folder in new[] { "query_tower", "model" })
+        foreach (var folder in new[] { ModelOutput.QueryTowerFolder, ModelOutput.ModelFolder })
             files.AddRange(Directory.EnumerateFiles(Path.Combine(request.OutputDirectory, folder), "*", SearchOption.AllDirectories)
                 .Select(p => Path.GetRelativePath(request.OutputDirectory, p).Replace('\\', '/')).Order(StringComparer.Ordinal));
         return new TrainingOutcome(metrics, files, resumedFrom);

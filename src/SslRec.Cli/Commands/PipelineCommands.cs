@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using SslRec.LocalHost;
+using SslRec.Core.Artifacts;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
@@ -171,13 +172,13 @@ public static class PipelineCommands
                            ?? throw new InvalidDataException($"{latest.Manifest} is missing");
             var local = Path.Combine(Path.GetTempPath(), "sslrec-recommend", name, latest.Version);
             var useCompact = parse.GetValue(compact);
-            if (useCompact && !manifest.Files.ContainsKey(EmbeddingFiles.CodesFile))
-                throw new ArgumentException($"--compact: version {latest.Version} of {name} was published without {EmbeddingFiles.CodesFile}");
-            string[] wanted = useCompact ? [EmbeddingFiles.IdsFile, EmbeddingFiles.CodesFile, EmbeddingFiles.CodebookFile, EmbeddingFiles.CompactInfoFile] : [EmbeddingFiles.IdsFile, EmbeddingFiles.VectorsFile];
-            foreach (var file in manifest.Files.Keys.Where(f => wanted.Contains(f) || f.StartsWith("query_tower/", StringComparison.Ordinal)))
+            if (useCompact && !manifest.Files.ContainsKey(ModelOutput.Codes))
+                throw new ArgumentException($"--compact: version {latest.Version} of {name} was published without {ModelOutput.Codes}");
+            string[] wanted = useCompact ? [ModelOutput.Ids, ModelOutput.Codes, ModelOutput.Codebook, ModelOutput.CompactInfo] : [ModelOutput.Ids, ModelOutput.Vectors];
+            foreach (var file in manifest.Files.Keys.Where(f => wanted.Contains(f) || ModelOutput.IsQueryTowerFile(f)))
                 if (!File.Exists(Path.Combine(local, file)))
                     await ctx.Blobs.DownloadToFileAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(name, latest.Version) + file, Path.Combine(local, file), cancel);
-            var encoder = QueryEncoder.Load(Path.Combine(local, "query_tower"));
+            var encoder = QueryEncoder.Load(Path.Combine(local, ModelOutput.QueryTowerFolder));
             var vector = encoder.Encode(encoder.Parse(parse.GetValue(query)!));
             string[] keys;
             List<(int Index, float Score)> top;

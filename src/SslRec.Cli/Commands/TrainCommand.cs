@@ -3,6 +3,7 @@ using System.Globalization;
 using SslRec.Core.Metrics;
 using SslRec.Training;
 using SslRec.Training.Model;
+using SslRec.Core.Artifacts;
 
 namespace SslRec.Cli.Commands;
 
@@ -100,6 +101,6 @@ public static class TrainCommand
             Console.WriteLine($"embedding tables as served: {size.Total / 1e6:F2} MB ({size.ShareOfFull * 100:F0}% of full float32 tables, {(size.FullQueryTower + size.FullItemTower) / 1e6:F2} MB)");
         if (m.CompactItems is { } pq && pq.RecallAll.Count > 0)
             Console.WriteLine($"compact item embeddings (product-quantized): {pq.Bytes / 1e6:F2} MB vs {pq.Float32Bytes / 1e6:F2} MB float32; R@10 {pq.RecallAll["10"]:F4}, R@50 {pq.RecallAll["50"]:F4} scored against them");
-        Console.WriteLine($"wrote {Path.Combine(outDir, "metrics.json")}");
+        Console.WriteLine($"wrote {Path.Combine(outDir, ModelOutput.Metrics)}");
     }
 }

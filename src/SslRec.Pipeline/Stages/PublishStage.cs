@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
+using SslRec.Core.Artifacts;
 
 namespace SslRec.Pipeline.Stages;
 
@@ -51,7 +52,7 @@ public sealed class PublishStage(PipelineContext ctx)
     {
         var prefix = BlobLayout.CandidatePrefix(run.RunId);
         // model/ (both towers, for warm starts) stays with the run; everything else is published.
-        var files = (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, prefix, ct)).Where(f => !f.Name.StartsWith(prefix + "model/", StringComparison.Ordinal)).ToList();
+        var files = (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, prefix, ct)).Where(f => ModelOutput.IsPublished(f.Name[prefix.Length..])).ToList();
         if (files.Count == 0) throw new InvalidOperationException($"run {run.RunId} has no candidate files to publish");
         var manifest = new Manifest
         {
@@ -68,9 +69,9 @@ public sealed class PublishStage(PipelineContext ctx)
             await ctx.Blobs.UploadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(run.Model, run.ModelVersion) + relative, hashing, ct);
             manifest.Files[relative] = new ManifestFile(Convert.ToHexStringLower(sha.GetHashAndReset()), f.Properties.ContentLength ?? 0);
         }
-        if (manifest.Files.TryGetValue("ids.txt", out var ids) && manifest.Files.TryGetValue("items.f32", out var vectors))
+        if (manifest.Files.TryGetValue(ModelOutput.Ids, out var ids) && manifest.Files.TryGetValue(ModelOutput.Vectors, out var vectors))
         {
-            var idsText = await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(run.Model, run.ModelVersion) + "ids.txt", ct);
+            var idsText = await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(run.Model, run.ModelVersion) + ModelOutput.Ids, ct);
             manifest.Count = idsText!.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
             manifest.Dims = manifest.Count == 0 ? 0 : (int)(vectors.Bytes / 4 / manifest.Count);
         }

@@ -7,6 +7,7 @@ using SslRec.Core.Schema;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
+using SslRec.Core.Artifacts;
 
 namespace SslRec.Pipeline.Stages;
 
@@ -96,7 +97,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             ctx.Logger.LogWarning("train: run {Run} asked for a warm start, but nothing is published for {Model}; training from scratch", run.RunId, run.Model);
             return null;
         }
-        var prefix = BlobLayout.CandidatePrefix(manifest.RunId) + "model/";
+        var prefix = BlobLayout.CandidatePrefix(manifest.RunId) + ModelOutput.ModelFolder + "/";
         foreach (var blob in await ctx.Blobs.ListAsync(BlobLayout.Artifacts, prefix, ct))
             await ctx.Blobs.DownloadToFileAsync(BlobLayout.Artifacts, blob.Name, Path.Combine(directory, blob.Name[prefix.Length..]), ct);
         return directory;

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SslRec.Core.Artifacts;
 using static TorchSharp.torch;
 
 namespace SslRec.Training.Export;
@@ -12,13 +13,12 @@ namespace SslRec.Training.Export;
 /// </summary>
 public static class EmbeddingFiles
 {
-    public const string VectorsFile = "items.f32";
-    public const string IdsFile = "ids.txt";
-    public const string CodesFile = "items.pq";
-    public const string CodebookFile = "items.pq.codebook.f32";
-    public const string CompactInfoFile = "items.pq.json";
-    /// <summary>Every file a published version may hold, in the order a reader needs them.</summary>
-    public static readonly string[] All = [VectorsFile, IdsFile, CodesFile, CodebookFile, CompactInfoFile];
+    // File names: the one layout in ModelOutput.
+    private const string VectorsFile = ModelOutput.Vectors;
+    private const string IdsFile = ModelOutput.Ids;
+    private const string CodesFile = ModelOutput.Codes;
+    private const string CodebookFile = ModelOutput.Codebook;
+    private const string CompactInfoFile = ModelOutput.CompactInfo;
 
     private sealed record CompactInfo(
         [property: JsonPropertyName("items")] int Items,

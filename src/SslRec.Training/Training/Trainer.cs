@@ -35,6 +35,8 @@ public sealed class Trainer : IDisposable
     public TwoTowerModel Model { get; }
     public TrainingOptions Options => _o;
     public TrainingState State { get; private set; }
+    /// <summary>The step of the checkpoint <see cref="TryResume"/> continued from (0 when training started fresh).</summary>
+    public int ResumedFromStep { get; private set; }
 
     /// <param name="mutualInformation">pairwise MI of item features (required for CFM)</param>
     public Trainer(EncodedDataset data, TrainingOptions options, Device device, double[,]? mutualInformation = null)
@@ -86,6 +88,7 @@ public sealed class Trainer : IDisposable
             throw new InvalidOperationException("the checkpoint was written with different training settings; use the same options to resume, or a new output folder");
         state.TotalSteps = State.TotalSteps; // more epochs may have been asked for
         State = state;
+        ResumedFromStep = state.Step;
         return true;
     }
 
@@ -111,7 +114,7 @@ public sealed class Trainer : IDisposable
             if (store is not null && _o.CheckpointEvery > 0 && State.Step % _o.CheckpointEvery == 0 && State.Step < stopAt)
                 SaveCheckpoint(store);
             progress?.Invoke(new TrainingProgress(State.Step, State.TotalSteps, record.Epoch, record.Total,
-                (State.ExamplesSeen - examplesBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
+                (State.ExamplesSeen - examplesBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), ResumedFromStep));
         }
         if (store is not null) SaveCheckpoint(store);
     }

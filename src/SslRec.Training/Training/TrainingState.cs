@@ -23,4 +23,5 @@ public sealed class TrainingState
 }
 
 /// <summary>A progress report after a training step.</summary>
-public sealed record TrainingProgress(int Step, int TotalSteps, int Epoch, double Loss, double ExamplesPerSecond);
+/// <param name="ResumedFromStep">the checkpoint step this training continued from (0: it started fresh)</param>
+public sealed record TrainingProgress(int Step, int TotalSteps, int Epoch, double Loss, double ExamplesPerSecond, int ResumedFromStep);
