@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -80,8 +81,8 @@ int GcStress(Args a)
     {
         ["cfm"] = small,
         ["none"] = small with { Ssl = SslMode.None },
-        ["dpq"] = small with { Embedding = SslRec.Training.Model.EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 64 },
-        ["mgqe-adagrad"] = small with { Embedding = SslRec.Training.Model.EmbeddingKind.Mgqe, DpqGroups = 4, DpqCentroids = 64, Optimizer = OptimizerKind.Adagrad, SpreadOut = 0.1 },
+        ["dpq"] = small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 64 },
+        ["mgqe-adagrad"] = small with { Embedding = EmbeddingKind.Mgqe, DpqGroups = 4, DpqCentroids = 64, Optimizer = OptimizerKind.Adagrad, SpreadOut = 0.1 },
     };
     var rows = new List<Dictionary<string, object>>();
     var failures = 0;

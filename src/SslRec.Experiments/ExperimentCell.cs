@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;

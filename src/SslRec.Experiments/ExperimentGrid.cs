@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using SslRec.Training;
 using SslRec.Training.Model;
 

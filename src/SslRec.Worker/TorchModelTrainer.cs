@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -18,7 +19,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
 
     public TrainingOutcome Train(TrainingRequest request, CancellationToken ct)
     {
-        var options = ApplyOverrides(_defaults, request.Overrides) with { CheckpointEvery = request.CheckpointEvery };
+        var options = TrainingOverrides.Apply(_defaults, request.Overrides) with { CheckpointEvery = request.CheckpointEvery };
         var resumedFrom = 0;
         var metrics = TrainJob.TrainAndEvaluate(request.Data, options, TorchSetup.ResolveDevice(device), request.Checkpoints, resume: true,
             request.OutputDirectory,
@@ -49,28 +50,6 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
                 .Select(p => Path.GetRelativePath(request.OutputDirectory, p).Replace('\\', '/')).Order(StringComparer.Ordinal));
         return new TrainingOutcome(metrics, files, resumedFrom);
     }
-
-    /// <summary>Overrides use TrainingOptions' property names (case-insensitive), e.g. {"alpha": 0.3, "ssl": "none"}.</summary>
-    public static TrainingOptions ApplyOverrides(TrainingOptions defaults, JsonObject? overrides)
-    {
-        if (overrides is null || overrides.Count == 0) return defaults;
-        var json = JsonSerializer.SerializeToNode(defaults, Json)!.AsObject();
-        foreach (var (key, value) in overrides)
-        {
-            var name = json.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))
-                       ?? throw new ArgumentException($"unknown training option '{key}' (known: {string.Join(", ", json.Select(p => p.Key))})");
-            json[name] = value?.DeepClone();
-        }
-        var options = json.Deserialize<TrainingOptions>(Json) ?? defaults;
-        options.Validate();
-        return options;
-    }
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
 
     private static List<(int, double, double, double)> ReadLosses(string lossCsv) =>
         File.ReadLines(lossCsv).Skip(1).Select(l => l.Split(',')).Select(p => (

@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using System.CommandLine;
 using SslRec.Core.Schema;
 using SslRec.Experiments;

@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
@@ -115,7 +116,7 @@ public static class PipelineCommands
                 var value = kv[(eq + 1)..];
                 overrides[kv[..eq]] = double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : JsonValue.Create(value);
             }
-            TorchModelTrainer.ApplyOverrides(new TrainingOptions(), overrides); // reject bad overrides now, not in the worker
+            TrainingOverrides.Apply(new TrainingOptions(), overrides); // reject bad overrides now, not in the worker
             var ctx = Context();
             await ctx.EnsureInfrastructureAsync(cancel);
             var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss");

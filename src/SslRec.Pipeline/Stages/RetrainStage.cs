@@ -1,13 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
+using SslRec.Core.Options;
 using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
 
 namespace SslRec.Pipeline.Stages;
 
 /// <summary>
 /// Retrain: runs the flow again on the newest complete version of a dataset (the latest _READY), with
-/// optional training overrides. The run id comes from the message ("run"), or else from a hash of the
+/// optional training overrides, checked here (<see cref="TrainingOverrides"/>): a bad one fails the run at
+/// once, naming the field, instead of reaching the GPU job. The run id comes from the message ("run"), or else from a hash of the
 /// request, so a repeated message starts one run, not two.
 /// </summary>
 public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
@@ -25,6 +28,21 @@ public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
         var suffix = string.IsNullOrEmpty(m.RunId)
             ? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(m.ToJson())))[..10]
             : m.RunId;
-        await drop.StartRunAsync(dataset, version, $"{dataset}.{version}.retrain-{suffix}", $"{version}-retrain-{suffix}", m.Overrides, m.WarmStart, ct);
+        var runId = $"{dataset}.{version}.retrain-{suffix}";
+        try
+        {
+            TrainingOverrides.Apply(new TrainingOptions(), m.Overrides);
+        }
+        catch (ArgumentException e)
+        {
+            // Nothing to retry and nothing for the GPU: the run is recorded as failed, with the field named.
+            await ctx.Runs.TryCreateAsync(new RunRecord
+            {
+                RunId = runId, Dataset = dataset, DatasetVersion = version, Model = dataset, ModelVersion = $"{version}-retrain-{suffix}",
+                State = RunState.Failed, Overrides = m.Overrides, Failures = [new RunFailure(Name, e.Message, DateTimeOffset.UtcNow)],
+            }, ct);
+            return;
+        }
+        await drop.StartRunAsync(dataset, version, runId, $"{version}-retrain-{suffix}", m.Overrides, m.WarmStart, ct);
     }
 }

@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using SslRec.Core.Util;
 
 namespace SslRec.Training.Augmentation;

@@ -1,9 +1,8 @@
+using SslRec.Core.Options;
 using SslRec.Core.Vocab;
 
 namespace SslRec.Training.Model;
 
-public enum EmbeddingKind { Full, Dpq, Mgqe }
-public enum DpqRelaxation { StraightThrough, Softmax }
 
 /// <summary>
 /// How one feature's ids are embedded: a full float table, or differentiable product quantization

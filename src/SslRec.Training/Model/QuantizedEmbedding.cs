@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

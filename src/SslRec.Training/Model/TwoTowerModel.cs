@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using SslRec.Core.Data;
 using SslRec.Core.Schema;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using SslRec.Core.Checkpoints;
 using System.Diagnostics;
 using SslRec.Core.Data;

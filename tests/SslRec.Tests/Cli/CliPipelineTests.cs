@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using Microsoft.Extensions.Hosting;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
@@ -81,7 +82,7 @@ public class CliPipelineTests(AzuriteFixture azurite)
             var data = dir.Sub("links");
             LinkPredictionGenerator.Generate(data, new SyntheticOptions { Interactions = 2000, Items = 100, Seed = 7 });
             Assert.Equal(0, Run("drop", data, "--dataset", "links", "--version", "v1").Code);
-            var options = TinyData.Options with { Epochs = 1, Embedding = SslRec.Training.Model.EmbeddingKind.Mgqe, DpqGroups = 4, MgqeCentroids = [16, 4], MgqeTierShares = [0.2] };
+            var options = TinyData.Options with { Epochs = 1, Embedding = EmbeddingKind.Mgqe, DpqGroups = 4, MgqeCentroids = [16, 4], MgqeTierShares = [0.2] };
             var ctx = PipelineContext.Create(azurite.Storage);
             using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, ctx.Options), new TorchModelTrainer(options, "cpu"), AzuriteFixture.FastHostJson(dir)))
             {

@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using SslRec.Core.Synthetic;
 using SslRec.Experiments;
 using SslRec.Training;

@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using SslRec.Core.Statistics;
 using SslRec.Tests.Training;
 using SslRec.Training;

@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using System.Text.Json;
 using SslRec.Core.Metrics;
 using SslRec.Training;

@@ -1,14 +1,15 @@
 using System.Text.Json.Serialization;
-using SslRec.Training.Model;
-
-namespace SslRec.Training;
+namespace SslRec.Core.Options;
 
 public enum SslMode { None, Cfm, Rfm, Fd }
 public enum OptimizerKind { Adam, Adagrad }
 public enum SslSampling { Uniform, Train, Mix }
+public enum EmbeddingKind { Full, Dpq, Mgqe }
+public enum DpqRelaxation { StraightThrough, Softmax }
 
 /// <summary>
-/// Everything that shapes a training run. Defaults follow what held up on real data (see PAPER.md):
+/// Everything that shapes a training run. Defaults follow what held up on real data (an independent
+/// reimplementation of the paper on two public datasets):
 /// batch 1024, τ 0.05, τ_ssl 0.1, Adam 3e-3, 32-dim feature embeddings, MLP 256 → 64, SSL items sampled
 /// uniformly from the corpus, feature dropout 0.2, and a small SSL weight α = 0.1.
 /// </summary>
