@@ -14,7 +14,7 @@ WORKDIR /src
 
 # Restore layer: only what restore reads, so editing sources does not download the multi-GB CUDA
 # packages again. These are SslRec.Cli and every project it references, transitively (not Functions).
-COPY Directory.Build.props Directory.Build.targets ./
+COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY build/ build/
 COPY src/SslRec.Core/SslRec.Core.csproj src/SslRec.Core/
 COPY src/SslRec.Training/SslRec.Training.csproj src/SslRec.Training/

@@ -1,15 +1,15 @@
-using SslRec.Core.Options;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using SslRec.Core.Data;
+using SslRec.Core.Options;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 using SslRec.Core.Statistics;
 using SslRec.Training;
 using SslRec.Training.Evaluation;
-using SslRec.Training.Training;
+using SslRec.Training.Loop;
 using TorchSharp;
 using static TorchSharp.torch;
 

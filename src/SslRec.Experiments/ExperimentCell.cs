@@ -1,7 +1,7 @@
-using SslRec.Core.Options;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using SslRec.Core.Options;
 using SslRec.Training;
 using SslRec.Training.Model;
 

@@ -1,6 +1,6 @@
-using SslRec.Core.Options;
 using System.Globalization;
 using System.Text;
+using SslRec.Core.Options;
 
 namespace SslRec.Experiments;
 

@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using SslRec.Core.Artifacts;
 using SslRec.Core.Data;
-using SslRec.Core.Schema;
 using SslRec.Core.Metrics;
+using SslRec.Core.Schema;
 using SslRec.Core.Statistics;
 using SslRec.Training;
 using SslRec.Training.Evaluation;
-using SslRec.Training.Training;
+using SslRec.Training.Loop;
 using static TorchSharp.torch;
-using SslRec.Core.Artifacts;
 
 namespace SslRec.Experiments;
 

@@ -54,7 +54,8 @@ public sealed class AzuriteProcess : IDisposable
 
     /// <param name="blobPort">0 picks a free port</param>
     /// <param name="location">a folder that keeps the data across restarts (kept on dispose); null: a temporary one</param>
-    public static async Task<AzuriteProcess> StartAsync(int blobPort = 0, int queuePort = 0, bool inMemory = true, TimeSpan? timeout = null, string? location = null)
+    public static async Task<AzuriteProcess> StartAsync(int blobPort = 0, int queuePort = 0, bool inMemory = true, TimeSpan? timeout = null, string? location = null,
+        CancellationToken ct = default)
     {
         var exe = FindExecutable() ?? throw new FileNotFoundException(
             "Azurite was not found: run `bash scripts/bootstrap.sh` (installs it into .tools/azurite), `npm install -g azurite`, or set SSLREC_AZURITE");
@@ -97,7 +98,8 @@ public sealed class AzuriteProcess : IDisposable
                 azurite.Dispose();
                 lock (stderr) throw new InvalidOperationException($"Azurite did not start on 127.0.0.1:{blobPort}/{queuePort}: {stderr}");
             }
-            await Task.Delay(100);
+            try { await Task.Delay(100, ct); }
+            catch (OperationCanceledException) { azurite.Dispose(); throw; }
         }
         return azurite;
     }

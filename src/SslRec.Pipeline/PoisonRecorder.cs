@@ -22,7 +22,7 @@ public static class PoisonRecorder
     public static string Blob(string queue, string messageId) => $"{Prefix}{queue}/{messageId}.json";
 
     public static async Task RunAsync(PipelineContext ctx, string queue, string rawMessage, string messageId, long dequeueCount, int maxDequeueCount,
-        Func<string, Task> run)
+        Func<string, Task> run, CancellationToken ct = default)
     {
         var message = QueueText.Decode(rawMessage);
         try
@@ -39,22 +39,23 @@ public static class PoisonRecorder
             ctx.Logger.LogWarning("{Stage}: {Run}attempt {Attempt}/{Max} of message {Id} failed: {Error}; {Next}",
                 stage, runId is null ? "" : $"run {runId}, ", dequeueCount, maxDequeueCount, messageId, FirstLine(e), next);
             ctx.Logger.LogDebug(e, "{Stage}: message {Id} failed", stage, messageId);
-            if (last) await RecordAsync(ctx, queue, stage, message, messageId, dequeueCount, runId, e);
+            if (last) await RecordAsync(ctx, queue, stage, message, messageId, dequeueCount, runId, e, ct);
             throw;
         }
     }
 
-    private static async Task RecordAsync(PipelineContext ctx, string queue, string stage, string message, string messageId, long dequeueCount, string? runId, Exception e)
+    private static async Task RecordAsync(PipelineContext ctx, string queue, string stage, string message, string messageId, long dequeueCount, string? runId, Exception e,
+        CancellationToken ct)
     {
         await ctx.Blobs.WriteJsonAsync(BlobLayout.Artifacts, Blob(queue, messageId), new PoisonRecord
         {
             Queue = queue, MessageId = messageId, DequeueCount = dequeueCount, Error = $"{e.GetType().Name}: {FirstLine(e)}", Details = e.ToString(),
             Message = message, RunId = runId, At = DateTimeOffset.UtcNow,
-        });
-        if (runId is null || await ctx.Runs.GetAsync(runId) is not { } record) return;
+        }, ct);
+        if (runId is null || await ctx.Runs.GetAsync(runId, ct) is not { } record) return;
         var reason = $"message moved to {QueueNames.Poison(queue)} after {dequeueCount} attempts: {FirstLine(e)}";
-        if (record.State is RunState.Published or RunState.Rejected or RunState.Failed) await ctx.Runs.FailedAsync(runId, stage, reason);
-        else await ctx.Runs.FailRunAsync(runId, stage, reason);
+        if (record.State is RunState.Published or RunState.Rejected or RunState.Failed) await ctx.Runs.FailedAsync(runId, stage, reason, ct);
+        else await ctx.Runs.FailRunAsync(runId, stage, reason, ct);
     }
 
     /// <summary>Messages that ended in a poison queue, newest first (what `sslrec status` shows as rejected).</summary>

@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Storage.Queues.Models;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Stages;

@@ -1,18 +1,18 @@
-using SslRec.Core.Options;
-using SslRec.Core.Checkpoints;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SslRec.Core.Artifacts;
+using SslRec.Core.Checkpoints;
 using SslRec.Core.Data;
 using SslRec.Core.Metrics;
+using SslRec.Core.Options;
 using SslRec.Core.Statistics;
 using SslRec.Core.Vocab;
 using SslRec.Training.Evaluation;
 using SslRec.Training.Export;
-using SslRec.Training.Training;
+using SslRec.Training.Loop;
 using static TorchSharp.torch;
-using SslRec.Core.Artifacts;
 
 namespace SslRec.Training;
 

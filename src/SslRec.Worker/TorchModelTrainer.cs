@@ -1,14 +1,14 @@
-using SslRec.Core.Options;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SslRec.Core.Artifacts;
 using SslRec.Core.Metrics;
+using SslRec.Core.Options;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Runs;
 using SslRec.Training;
 using SslRec.Training.Export;
-using SslRec.Core.Artifacts;
 
 namespace SslRec.Worker;
 

@@ -1,4 +1,4 @@
-using SslRec.Training.Training;
+using SslRec.Training.Loop;
 
 namespace SslRec.Cli.Commands;
 

@@ -1,7 +1,7 @@
-using SslRec.Core.Options;
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
+using SslRec.Core.Options;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;

@@ -1,5 +1,5 @@
-using SslRec.Core.Options;
 using System.CommandLine;
+using SslRec.Core.Options;
 using SslRec.Core.Schema;
 using SslRec.Experiments;
 using SslRec.Training;

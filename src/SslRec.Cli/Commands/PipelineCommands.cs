@@ -1,9 +1,10 @@
-using SslRec.Core.Options;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
-using SslRec.LocalHost;
+using Microsoft.Extensions.Logging;
 using SslRec.Core.Artifacts;
+using SslRec.Core.Options;
+using SslRec.LocalHost;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
@@ -12,7 +13,6 @@ using SslRec.Pipeline.Storage;
 using SslRec.Training;
 using SslRec.Training.Export;
 using SslRec.Worker;
-using Microsoft.Extensions.Logging;
 
 namespace SslRec.Cli.Commands;
 

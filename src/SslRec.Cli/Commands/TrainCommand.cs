@@ -1,10 +1,10 @@
-using SslRec.Core.Options;
 using System.CommandLine;
 using System.Globalization;
+using SslRec.Core.Artifacts;
 using SslRec.Core.Metrics;
+using SslRec.Core.Options;
 using SslRec.Training;
 using SslRec.Training.Model;
-using SslRec.Core.Artifacts;
 
 namespace SslRec.Cli.Commands;
 

@@ -1,7 +1,4 @@
 namespace SslRec.Core.Schema;
 
 /// <summary>The schema file is unusable; the message names the file and the offending feature or field.</summary>
-public sealed class SchemaException(string schemaFile, string problem) : Exception($"{schemaFile}: {problem}")
-{
-    public string SchemaFile { get; } = schemaFile;
-}
+public sealed class SchemaException(string schemaFile, string problem) : Exception($"{schemaFile}: {problem}");

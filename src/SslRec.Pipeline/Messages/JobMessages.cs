@@ -1,7 +1,7 @@
-using SslRec.Core.Options;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SslRec.Core.Options;
 
 namespace SslRec.Pipeline.Messages;
 

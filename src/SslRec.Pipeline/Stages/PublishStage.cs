@@ -3,10 +3,10 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
+using SslRec.Core.Artifacts;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
-using SslRec.Core.Artifacts;
 
 namespace SslRec.Pipeline.Stages;
 

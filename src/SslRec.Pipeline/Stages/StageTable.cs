@@ -49,6 +49,6 @@ public sealed class StageDispatcher(PipelineContext ctx, FunctionSettings settin
     public Task DispatchAsync(string queue, string message, string messageId, long dequeueCount, CancellationToken ct)
     {
         var stage = StageTable.ForQueue(queue);
-        return PoisonRecorder.RunAsync(ctx, queue, message, messageId, dequeueCount, settings.MaxDequeueCount, text => stage.Handle(ctx, trainer, text, ct));
+        return PoisonRecorder.RunAsync(ctx, queue, message, messageId, dequeueCount, settings.MaxDequeueCount, text => stage.Handle(ctx, trainer, text, ct), ct);
     }
 }

@@ -1,13 +1,13 @@
 using System.Globalization;
 using Azure;
 using Microsoft.Extensions.Logging;
+using SslRec.Core.Artifacts;
 using SslRec.Core.Data;
 using SslRec.Core.Metrics;
 using SslRec.Core.Schema;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
-using SslRec.Core.Artifacts;
 
 namespace SslRec.Pipeline.Stages;
 
@@ -59,7 +59,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             var warm = run.WarmStart ? await DownloadPublishedModelAsync(run, Path.Combine(work, "warm-start"), ct) : null;
             var lastReport = DateTime.MinValue;
             var outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
-                data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId), ctx.Options.CheckpointEvery, Path.Combine(work, "out"),
+                data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId, ct: ct), ctx.Options.CheckpointEvery, Path.Combine(work, "out"),
                 progress =>
                 {
                     if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;

@@ -120,14 +120,6 @@ public static class ExactRanker
         private readonly long[] _items = new long[rows * k];
         private readonly int[] _count = new int[rows];
 
-        /// <summary>Scores a candidate must beat: the k-th best so far, or −∞ while fewer than k are known.</summary>
-        public float[] Thresholds()
-        {
-            var t = new float[rows];
-            for (var r = 0; r < rows; r++) t[r] = _count[r] < k ? float.NegativeInfinity : _scores[r * k];
-            return t;
-        }
-
         /// <summary>Scans a contiguous CPU [rows × width] score block in place; columns are items offset + j.</summary>
         public void Scan(Tensor block, long offset)
         {

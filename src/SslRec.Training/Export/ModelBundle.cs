@@ -1,6 +1,6 @@
-using SslRec.Core.Options;
 using System.Text.Json;
 using SslRec.Core.Data;
+using SslRec.Core.Options;
 using SslRec.Core.Schema;
 using SslRec.Core.Vocab;
 using SslRec.Training.Model;

@@ -1,5 +1,5 @@
-using SslRec.Core.Options;
 using Microsoft.Extensions.Hosting;
+using SslRec.Core.Options;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;

@@ -4,8 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using SslRec.Functions;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Configuration;
-using SslRec.Pipeline.Stages;
 using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Stages;
 using SslRec.Tests.Pipeline;
 
 namespace SslRec.Tests.Functions;

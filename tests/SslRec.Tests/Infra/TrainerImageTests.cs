@@ -100,7 +100,7 @@ public class TrainerImageTests
         var placed = new HashSet<string>(StringComparer.Ordinal);   // absolute paths in the image at restore time
         var required = CliProjects();
         Assert.True(required.Count >= 7, string.Join(", ", required));   // the walk really followed references
-        required.UnionWith(["Directory.Build.props", "Directory.Build.targets"]);
+        required.UnionWith(["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props"]);
         required.UnionWith(Directory.GetFiles(Path.Combine(Root(), "build")).Select(f => "build/" + Path.GetFileName(f)));
         var sourceFiles = RepositoryFiles().Where(f => f.StartsWith("src/") && f.EndsWith(".cs")).ToList();
 

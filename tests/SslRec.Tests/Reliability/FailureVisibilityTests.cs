@@ -1,5 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;

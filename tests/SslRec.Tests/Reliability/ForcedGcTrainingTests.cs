@@ -2,10 +2,10 @@ using SslRec.Core.Options;
 using SslRec.Core.Statistics;
 using SslRec.Tests.Training;
 using SslRec.Training;
-using SslRec.Training.Evaluation;
-using SslRec.Training.Model;
 using SslRec.Training.Diagnostics;
-using SslRec.Training.Training;
+using SslRec.Training.Evaluation;
+using SslRec.Training.Loop;
+using SslRec.Training.Model;
 using static TorchSharp.torch;
 
 namespace SslRec.Tests.Reliability;

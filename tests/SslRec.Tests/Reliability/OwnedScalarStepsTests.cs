@@ -1,4 +1,4 @@
-using SslRec.Training.Training;
+using SslRec.Training.Loop;
 using TorchSharp;
 using static TorchSharp.torch;
 

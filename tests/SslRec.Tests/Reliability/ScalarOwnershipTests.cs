@@ -13,7 +13,7 @@ public class ScalarOwnershipTests
     private static readonly HashSet<string> Primitives = ["Double", "Single", "Int32", "Int64", "Boolean", "Byte", "Int16"];
 
     /// <summary>Where SslRec itself makes Scalars, each one owned (a process-lifetime cache, or `using` in the optimizer step).</summary>
-    private static readonly string[] ScalarOwners = ["SslRec.Training.TorchScalars", "SslRec.Training.Training.OwnedScalarSteps"];
+    private static readonly string[] ScalarOwners = ["SslRec.Training.TorchScalars", "SslRec.Training.Loop.OwnedScalarSteps"];
 
     /// <summary>
     /// Why a call creates an unowned Scalar, or null when it does not. The TorchSharp members that create

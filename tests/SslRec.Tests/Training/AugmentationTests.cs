@@ -1,5 +1,5 @@
-using SslRec.Core.Options;
 using SslRec.Core.Data;
+using SslRec.Core.Options;
 using SslRec.Core.Schema;
 using SslRec.Core.Util;
 using SslRec.Training;

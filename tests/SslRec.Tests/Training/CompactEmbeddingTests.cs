@@ -4,8 +4,8 @@ using SslRec.Core.Vocab;
 using SslRec.Training;
 using SslRec.Training.Evaluation;
 using SslRec.Training.Export;
+using SslRec.Training.Loop;
 using SslRec.Training.Model;
-using SslRec.Training.Training;
 using static TorchSharp.torch;
 
 namespace SslRec.Tests.Training;

@@ -1,12 +1,12 @@
-using SslRec.Core.Options;
 using SslRec.Core.Data;
+using SslRec.Core.Options;
 using SslRec.Core.Statistics;
 using SslRec.Core.Synthetic;
 using SslRec.Training;
 using SslRec.Training.Evaluation;
 using SslRec.Training.Export;
+using SslRec.Training.Loop;
 using SslRec.Training.Model;
-using SslRec.Training.Training;
 using static TorchSharp.torch;
 
 namespace SslRec.Tests.Training;

@@ -1,6 +1,6 @@
-using SslRec.Core.Options;
 using System.Text.Json;
 using SslRec.Core.Metrics;
+using SslRec.Core.Options;
 using SslRec.Training;
 using SslRec.Training.Export;
 

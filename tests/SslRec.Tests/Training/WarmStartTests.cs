@@ -2,7 +2,7 @@ using SslRec.Core.Data;
 using SslRec.Core.Statistics;
 using SslRec.Training.Evaluation;
 using SslRec.Training.Export;
-using SslRec.Training.Training;
+using SslRec.Training.Loop;
 using static TorchSharp.torch;
 
 namespace SslRec.Tests.Training;

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace SslRec.Training.Training;
+namespace SslRec.Training.Loop;
 
 /// <summary>One step's losses (main batch softmax, SSL InfoNCE, spread-out) and their weighted total.</summary>
 public sealed record LossRecord(

@@ -1,7 +1,7 @@
-using SslRec.Core.Options;
-using SslRec.Core.Checkpoints;
 using System.Diagnostics;
+using SslRec.Core.Checkpoints;
 using SslRec.Core.Data;
+using SslRec.Core.Options;
 using SslRec.Core.Util;
 using SslRec.Training.Augmentation;
 using SslRec.Training.Losses;
@@ -9,7 +9,7 @@ using SslRec.Training.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SslRec.Training.Training;
+namespace SslRec.Training.Loop;
 
 /// <summary>
 /// Trains the two-tower model with batch softmax (logQ-corrected, in-batch negatives) plus α × the SSL

@@ -4,7 +4,7 @@ using SslRec.Training.Export;
 using SslRec.Training.Model;
 using static TorchSharp.torch;
 
-namespace SslRec.Training.Training;
+namespace SslRec.Training.Loop;
 
 /// <summary>
 /// Initialises a model from an earlier one trained on another version of the data. Vocabularies differ

@@ -1,10 +1,10 @@
-using SslRec.Core.Checkpoints;
 using System.Text;
 using System.Text.Json;
+using SslRec.Core.Checkpoints;
 using SslRec.Training.Model;
 using TorchSharp;
 
-namespace SslRec.Training.Training;
+namespace SslRec.Training.Loop;
 
 /// <summary>
 /// A checkpoint is one self-contained stream: magic, training state (JSON), model weights, optimizer

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace SslRec.Training.Training;
+namespace SslRec.Training.Loop;
 
 /// <summary>
 /// The parameter update of TorchSharp's Adam and Adagrad, with the same arithmetic in the same order, but
