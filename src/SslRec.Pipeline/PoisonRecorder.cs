@@ -72,7 +72,8 @@ public static class PoisonRecorder
 
     private static string FirstLine(Exception e) => e.Message.Split('\n', 2)[0].Trim();
 
-    private static string? TryRunId(string message)
+    /// <summary>The run a stage message names ("run"), or null.</summary>
+    public static string? TryRunId(string message)
     {
         try
         {

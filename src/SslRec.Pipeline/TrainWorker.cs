@@ -78,7 +78,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         try
         {
             await PoisonRecorder.RunAsync(ctx, QueueNames.Train, text, message.MessageId, message.DequeueCount, maxDequeueCount,
-                t => StageTable.Train.Handle(ctx, trainer, t, work.Token));
+                t => StageTable.Train.MeasuredAsync(ctx, trainer, t, work.Token));
             await StopAsync(work, renewing);
             ThrowIfRenewalFailed(renewalFailure, message.MessageId);
             await queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None);

@@ -33,7 +33,9 @@ public static class RunReport
     {
         foreach (var stage in StageOrder)
             if (r.Stages.TryGetValue(stage, out var t))
-                o.WriteLine($"  {stage,-13} {(t.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : Unfinished(r, stage)),10}  ({t.Attempts} message{(t.Attempts == 1 ? "" : "s")} handled)");
+                o.WriteLine($"  {stage,-13} {(t.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : Unfinished(r, stage)),10}  ({t.Attempts} message{(t.Attempts == 1 ? "" : "s")} handled" +
+                            (t.WorkSeconds is { } w ? $", {w.ToString("F1", CultureInfo.InvariantCulture)} s of work" : "") +
+                            (t.PeakMemoryMiB is { } m ? $", peak {m.ToString("F0", CultureInfo.InvariantCulture)} MiB" : "") + ")");
     }
 
     /// <summary>A stage without a finish time is running, unless the run has ended: then it is where the run failed.</summary>

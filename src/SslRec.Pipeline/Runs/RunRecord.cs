@@ -35,6 +35,10 @@ public sealed class StageTiming
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public int Attempts { get; set; }
+    /// <summary>Time spent handling this stage's messages, summed (map: all shards; see <see cref="StageMeter"/>).</summary>
+    public double? WorkSeconds { get; set; }
+    /// <summary>The largest process working set seen while one of its messages ran, MiB.</summary>
+    public double? PeakMemoryMiB { get; set; }
     [JsonIgnore] public double? Seconds => StartedAt is { } s && FinishedAt is { } f ? (f - s).TotalSeconds : null;
 }
 

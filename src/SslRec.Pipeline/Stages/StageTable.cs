@@ -1,10 +1,23 @@
 using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
+using SslRec.Pipeline.Runs;
 
 namespace SslRec.Pipeline.Stages;
 
 /// <summary>One stage: its name (run records, logs), its queue, whether it needs the trainer, and its handler of the decoded message text.</summary>
-public sealed record StageDefinition(string Name, string Queue, bool NeedsTrainer, Func<PipelineContext, IModelTrainer?, string, CancellationToken, Task> Handle);
+public sealed record StageDefinition(string Name, string Queue, bool NeedsTrainer, Func<PipelineContext, IModelTrainer?, string, CancellationToken, Task> Handle)
+{
+    /// <summary>Handles a message and adds its time and peak memory to the run's record (<see cref="StageMeter"/>).</summary>
+    public async Task MeasuredAsync(PipelineContext ctx, IModelTrainer? trainer, string text, CancellationToken ct)
+    {
+        using var meter = StageMeter.Start();
+        await Handle(ctx, trainer, text, ct);
+        // Stage messages name their run; a drop event names the _READY blob, whose run is dataset.version.
+        var runId = PoisonRecorder.TryRunId(text)
+                    ?? (Name == DropStage.Name ? DropEvents.ParseReadyEvents(text).Select(e => $"{e.Dataset}.{e.Version}").FirstOrDefault() : null);
+        await meter.RecordAsync(ctx.Runs, runId, Name, ct);
+    }
+}
 
 /// <summary>
 /// The one table of pipeline stages. The Functions app and the local host have one trigger shim per
@@ -49,6 +62,6 @@ public sealed class StageDispatcher(PipelineContext ctx, FunctionSettings settin
     public Task DispatchAsync(string queue, string message, string messageId, long dequeueCount, CancellationToken ct)
     {
         var stage = StageTable.ForQueue(queue);
-        return PoisonRecorder.RunAsync(ctx, queue, message, messageId, dequeueCount, settings.MaxDequeueCount, text => stage.Handle(ctx, trainer, text, ct), ct);
+        return PoisonRecorder.RunAsync(ctx, queue, message, messageId, dequeueCount, settings.MaxDequeueCount, text => stage.MeasuredAsync(ctx, trainer, text, ct), ct);
     }
 }

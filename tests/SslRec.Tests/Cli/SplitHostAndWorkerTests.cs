@@ -51,6 +51,14 @@ public class SplitHostAndWorkerTests(AzuriteFixture azurite)
                 await host.StopAsync();
             }
             Assert.Equal(0, (await ctx.Bus.Queue(QueueNames.Poison(QueueNames.Train)).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+            // Each stage's work time and peak memory are on the run record (StageMeter) and in `status --run`.
+            var run = await ctx.Runs.RequireAsync("split.v1");
+            foreach (var stage in new[] { "drop", "shard-map", "shard-reduce", "train", "publish" })
+            {
+                Assert.True(run.Stages[stage].WorkSeconds > 0, $"{stage}: no work time");
+                Assert.True(run.Stages[stage].PeakMemoryMiB > 10, $"{stage}: peak {run.Stages[stage].PeakMemoryMiB} MiB");
+            }
+            Assert.Matches(@"train\s+[\d.]+ s\s+\(1 message handled, [\d.]+ s of work, peak \d+ MiB\)", CliRunner.Run("status", "--run", "split.v1").Out);
             var status = CliRunner.Run("status");
             Assert.True(status.Code == 0, status.Err);
             Assert.Contains("split.v1", status.Out);
