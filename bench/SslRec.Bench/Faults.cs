@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
-using SslRec.LocalHost;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
@@ -20,57 +19,15 @@ static class Faults
 
     public static int Run(string sslrec, string dataDir, string workDir, string? jsonPath)
     {
-        Directory.CreateDirectory(workDir);
-        var location = Path.Combine(workDir, "azurite");
-        if (Directory.Exists(location)) Directory.Delete(location, recursive: true);
-        var azurite = AzuriteProcess.StartAsync(inMemory: false, location: location).GetAwaiter().GetResult();
-        var (blobPort, queuePort) = (azurite.BlobPort, azurite.QueuePort);
-        var storage = new StorageSettings { ConnectionString = azurite.ConnectionString };
-        var ctx = PipelineContext.Create(storage);
-        ctx.EnsureInfrastructureAsync().GetAwaiter().GetResult();
-        var env = new Dictionary<string, string>
+        using var cluster = new BenchCluster(sslrec, workDir, new Dictionary<string, string>
         {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString, ["SslRec__Pipeline__CheckpointEvery"] = "25",
-            ["SslRec__Pipeline__ShardTargetBytes"] = "400000",
-        };
-        var children = new List<Process>();
-        Process Start(string name, params string[] args)
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            psi.ArgumentList.Add(sslrec);
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            foreach (var (k, v) in env) psi.Environment[k] = v;
-            var p = Process.Start(psi)!;
-            var log = new StreamWriter(Path.Combine(workDir, $"{name}-{p.Id}.log")) { AutoFlush = true };
-            p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-            children.Add(p);
-            return p;
-        }
-        void Kill9(Process p)
-        {
-            // SIGKILL, as the OOM killer or a lost node would: no cleanup runs.
-            Process.Start("kill", ["-9", p.Id.ToString()])!.WaitForExit();
-            p.WaitForExit();
-        }
-        void StopAll()
-        {
-            foreach (var p in children.Where(p => !p.HasExited)) Kill9(p);
-            children.Clear();
-        }
-        RunRecord Wait(string runId, Func<RunRecord, bool> until, TimeSpan limit)
-        {
-            var deadline = DateTime.UtcNow + limit;
-            while (true)
-            {
-                var r = ctx.Runs.GetAsync(runId).GetAwaiter().GetResult();
-                if (r is not null && until(r)) return r;
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"run {runId}: not reached in {limit.TotalSeconds:F0} s (state {r?.State})");
-                Thread.Sleep(250);
-            }
-        }
+            ["SslRec__Pipeline__CheckpointEvery"] = "25", ["SslRec__Pipeline__ShardTargetBytes"] = "400000",
+        });
+        var ctx = cluster.Context;
+        Process Start(string name, params string[] args) => cluster.Start(name, args);
+        void Kill9(Process p) => BenchCluster.Kill9(p);
+        void StopAll() => cluster.StopAll();
+        RunRecord Wait(string runId, Func<RunRecord, bool> until, TimeSpan limit) => cluster.WaitRun(runId, until, limit);
         string Drop(string dataset, string? folder = null) => DatasetDrop.UploadAsync(ctx, folder ?? dataDir, dataset, "v1").GetAwaiter().GetResult().RunId;
         int Publishes(string model) => ctx.Blobs.ListAsync(BlobLayout.Embeddings, model + "/").GetAwaiter().GetResult().Count(b => b.Name.EndsWith("/manifest.json"));
         int Notifications(string model)
@@ -169,9 +126,7 @@ static class Faults
                 Start("worker", "train-worker", "--loop", "--device", "cpu");
                 var run = Drop("storage-outage");
                 var step = Wait(run, r => Training(r, 60), limit).Training!.Step;
-                azurite.Dispose();
-                Thread.Sleep(20_000);
-                azurite = AzuriteProcess.StartAsync(blobPort, queuePort, inMemory: false, location: location).GetAwaiter().GetResult();
+                cluster.RestartStorage(TimeSpan.FromSeconds(20));
                 var clock = Stopwatch.StartNew();
                 var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
                 var how = done.Training?.ResumedFromStep is > 0 and var from ? $"resumed from step {from}" : "training went on (its storage calls were retried until Azurite was back)";
@@ -183,7 +138,6 @@ static class Faults
         finally
         {
             StopAll();
-            azurite.Dispose();
         }
 
         Console.WriteLine("| fault | outcome | recovery (s) | lost |");

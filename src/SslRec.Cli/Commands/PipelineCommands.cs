@@ -129,10 +129,11 @@ public static class PipelineCommands
     public static Command TrainWorkerCommand()
     {
         var loop = new Option<bool>("--loop") { Description = "Keep taking messages instead of exiting after one" };
-        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints), evaluate, delete it, exit") { loop, Device };
+        var maxSteps = new Option<int>("--max-steps") { Description = "Stop training after this many steps (0: every epoch); for measurements and smoke tests", DefaultValueFactory = _ => 0 };
+        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints), evaluate, delete it, exit") { loop, maxSteps, Device };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async Task<int> () =>
         {
-            var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine),
+            var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(new TrainingOptions { MaxSteps = parse.GetValue(maxSteps) }, parse.GetValue(Device)!, Console.Error.WriteLine),
                 StderrLogger("train-worker"));
             await ctx.EnsureInfrastructureAsync(cancel); // locally only: with an identity (the GPU job) queues exist and may not be created
             var failed = false;

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Runs;
+
+/// <summary>
+/// `scale`: memory and time of each pipeline stage at two dataset sizes, through the local pipeline as
+/// in Azure (`sslrec host --no-train` for the function-app stages, `sslrec train-worker` for training,
+/// limited to a few hundred steps). Per-stage peaks come from the run record (StageMeter: the host
+/// process's working set while the stage ran); the trainer's is its process's peak RSS (VmHWM).
+/// </summary>
+static class Scale
+{
+    private static readonly string[] HostStages = ["drop", "shard-map", "shard-reduce", "publish"];
+
+    public static int Run(string sslrec, string workDir, int[] sizes, int users, int items, int trainSteps, string? jsonPath)
+    {
+        var results = new List<Dictionary<string, object>>();
+        foreach (var size in sizes)
+        {
+            var data = Path.Combine(workDir, $"data-{size}");
+            if (!File.Exists(Path.Combine(data, "schema.json")))
+            {
+                Console.Error.WriteLine($"scale: generating {size:N0} interactions ({users:N0} users, {items:N0} items)");
+                using var gen = Process.Start("dotnet", [sslrec, "generate", "--out", data, "--interactions", size.ToString(CultureInfo.InvariantCulture),
+                    "--users", users.ToString(CultureInfo.InvariantCulture), "--items", items.ToString(CultureInfo.InvariantCulture), "--seed", "1"])!;
+                gen.WaitForExit();
+            }
+            using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, $"run-{size}"), new Dictionary<string, string>());
+            var host = cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
+            var clock = Stopwatch.StartNew();
+            var runId = DatasetDrop.UploadAsync(cluster.Context, data, "scale", "v1").GetAwaiter().GetResult().RunId;
+            var uploaded = clock.Elapsed.TotalSeconds;
+            cluster.WaitRun(runId, r => r.State is RunState.Training || RunWatcher.IsTerminal(r.State), TimeSpan.FromHours(2));
+            var worker = cluster.Start("worker", "train-worker", "--device", "cpu", "--max-steps", trainSteps.ToString(CultureInfo.InvariantCulture));
+            double trainerPeak = 0;
+            while (!worker.HasExited)
+            {
+                trainerPeak = Math.Max(trainerPeak, BenchCluster.PeakRssMiB(worker) ?? 0);
+                Thread.Sleep(200);
+            }
+            var run = cluster.WaitRun(runId, r => RunWatcher.IsTerminal(r.State), TimeSpan.FromMinutes(30));
+            var hostPeak = BenchCluster.PeakRssMiB(host) ?? 0;
+            var row = new Dictionary<string, object>
+            {
+                ["interactions"] = size, ["state"] = run.State.ToString(), ["upload_seconds"] = Math.Round(uploaded, 1),
+                ["trainer_peak_mib"] = Math.Round(trainerPeak), ["host_process_peak_mib"] = Math.Round(hostPeak),
+                ["trainer_seconds"] = run.Stages.GetValueOrDefault("train")?.WorkSeconds ?? 0,
+            };
+            foreach (var stage in HostStages)
+                if (run.Stages.TryGetValue(stage, out var t))
+                {
+                    row[$"{stage}_peak_mib"] = t.PeakMemoryMiB ?? 0;
+                    row[$"{stage}_work_seconds"] = t.WorkSeconds ?? 0;
+                    row[$"{stage}_wall_seconds"] = Math.Round(t.Seconds ?? 0, 1);
+                }
+            results.Add(row);
+            Console.WriteLine(string.Join("  ", row.Select(kv => $"{kv.Key}={kv.Value}")));
+        }
+
+        if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        var (small, large) = (results[0], results[^1]);
+        Console.WriteLine($"| stage | {sizes[0]:N0} | {sizes[^1]:N0} | ratio |");
+        Console.WriteLine("|---|---|---|---|");
+        var worst = 0.0;
+        foreach (var key in HostStages.Select(s => $"{s}_peak_mib").Append("trainer_peak_mib").Where(k => small.ContainsKey(k) && large.ContainsKey(k)))
+        {
+            var (a, b) = (Convert.ToDouble(small[key], CultureInfo.InvariantCulture), Convert.ToDouble(large[key], CultureInfo.InvariantCulture));
+            var ratio = a > 0 ? b / a : 0;
+            worst = Math.Max(worst, ratio);
+            Console.WriteLine($"| {key} | {a:F0} MiB | {b:F0} MiB | {ratio:F2} |");
+        }
+        Console.WriteLine($"scale {Label(sizes[^1])}/{Label(sizes[0])} peak RSS ratio (worst stage): {worst:F2}");
+        return 0;
+    }
+
+    private static string Label(int n) => n % 1_000_000 == 0 ? $"{n / 1_000_000}M" : n % 1000 == 0 ? $"{n / 1000}k" : n.ToString(CultureInfo.InvariantCulture);
+}
