@@ -1,3 +1,6 @@
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Configuration;
+using SslRec.Core.Synthetic;
 using Azure.Storage.Blobs.Models;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
@@ -34,6 +37,23 @@ public sealed class AzuriteFixture : IAsyncLifetime
             await foreach (var b in ctx.Blobs.Container(c).GetBlobsAsync(BlobTraits.None, BlobStates.None, null, default))
                 await ctx.Blobs.Container(c).DeleteBlobIfExistsAsync(b.Name, DeleteSnapshotsOption.IncludeSnapshots);
         return ctx;
+    }
+
+    /// <summary>
+    /// Drops a generated dataset and runs a host without trainer until the run waits for training (map and
+    /// reduce done): the starting point of the tests of the train worker.
+    /// </summary>
+    public async Task<string> DropUntilTrainingAsync(PipelineContext ctx, TempDirectory dir, string dataset, SyntheticOptions data, PipelineOptions? options = null)
+    {
+        SyntheticGenerator.Generate(dir.Sub("data"), data);
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Sub("data"), dataset);
+        using var host = LocalPipelineHost.Build(PipelineSettings.Local(Storage, options), trainer: null, FastHostJson(dir));
+        await host.StartAsync();
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await ctx.Runs.GetAsync(runId))?.State != RunState.Training && DateTime.UtcNow < deadline) await Task.Delay(200);
+        await host.StopAsync();
+        Assert.Equal(RunState.Training, (await ctx.Runs.RequireAsync(runId)).State);
+        return runId;
     }
 
     /// <summary>A host.json like the root one, with fast polling and 3 attempts before poison.</summary>

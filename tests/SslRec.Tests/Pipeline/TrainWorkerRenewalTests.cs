@@ -48,16 +48,7 @@ public class TrainWorkerRenewalTests(AzuriteFixture azurite)
     {
         using var dir = new TempDirectory();
         var ctx = await azurite.FreshContextAsync();
-        SyntheticGenerator.Generate(dir.Sub("data"), new SyntheticOptions { Interactions = 300, Items = 20, Seed = 4 });
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Sub("data"), "renew");
-        using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir)))
-        {
-            await host.StartAsync();
-            var deadline = DateTime.UtcNow.AddMinutes(1);
-            while ((await ctx.Runs.GetAsync(runId))?.State != RunState.Training && DateTime.UtcNow < deadline) await Task.Delay(200);
-            await host.StopAsync();
-        }
-        Assert.Equal(RunState.Training, (await ctx.Runs.RequireAsync(runId)).State);
+        await azurite.DropUntilTrainingAsync(ctx, dir, "renew", new SyntheticOptions { Interactions = 300, Items = 20, Seed = 4 });
 
         var options = new QueueClientOptions(StorageSettings.EmulatorQueueVersion) { MessageEncoding = QueueMessageEncoding.Base64 };
         options.AddPolicy(new StalePopReceipt(), HttpPipelinePosition.PerCall);

@@ -130,14 +130,7 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
     {
         using var dir = new TempDirectory();
         var ctx = await azurite.FreshContextAsync();
-        SyntheticGenerator.Generate(dir.Sub("data"), new SyntheticOptions { Interactions = 300, Items = 20, Seed = 6 });
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Sub("data"), "corrupt");
-        using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir)))
-        {
-            await host.StartAsync();
-            await Within(TimeSpan.FromMinutes(1), async () => (await ctx.Runs.GetAsync(runId))?.State == RunState.Training ? "" : null);
-            await host.StopAsync();
-        }
+        var runId = await azurite.DropUntilTrainingAsync(ctx, dir, "corrupt", new SyntheticOptions { Interactions = 300, Items = 20, Seed = 6 });
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(runId), BinaryData.FromString("SSLRECD1 but then nothing sensible"));
 
         var outcome = await new TrainWorker(ctx, new SslRec.Worker.TorchModelTrainer(device: "cpu")).RunOnceAsync();

@@ -24,15 +24,7 @@ public class TrainWorkerRecoveryTests(AzuriteFixture azurite)
         using var dir = new TempDirectory();
         var options = new PipelineOptions { CheckpointEvery = 5 };
         var ctx = await azurite.FreshContextAsync(options);
-        SyntheticGenerator.Generate(dir.Sub("data"), new SyntheticOptions { Interactions = 6000, Items = 200, Seed = 12 });
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Sub("data"), "die");
-        using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, options), trainer: null, AzuriteFixture.FastHostJson(dir)))
-        {
-            await host.StartAsync();
-            var deadline = DateTime.UtcNow.AddMinutes(1);
-            while ((await ctx.Runs.GetAsync(runId))?.State != RunState.Training && DateTime.UtcNow < deadline) await Task.Delay(200);
-            await host.StopAsync();
-        }
+        var runId = await azurite.DropUntilTrainingAsync(ctx, dir, "die", new SyntheticOptions { Interactions = 6000, Items = 200, Seed = 12 }, options);
 
         var visibility = TimeSpan.FromSeconds(4);
         var trainer = new TorchModelTrainer(TinyData.Options with { Epochs = 40, CheckpointEvery = 5 }, "cpu");
