@@ -25,8 +25,23 @@ public sealed class StageMeter : IDisposable
         while (now > (seen = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, seen) != seen) { }
     }
 
-    /// <summary>Adds this message's time and peak to the stage of the run (when the run and the stage exist).</summary>
+    /// <summary>
+    /// Adds this message's time and peak to the stage of the run (when the run and the stage exist). Best
+    /// effort: a measurement never fails the stage it measured (e.g. run-record contention in a wide fan-out).
+    /// </summary>
     public async Task RecordAsync(RunStore runs, string? runId, string stage, CancellationToken ct)
+    {
+        try
+        {
+            await TryRecordAsync(runs, runId, stage, ct);
+        }
+        catch (Azure.RequestFailedException)
+        {
+            // the stage's own writes succeeded; only its cost figures are missing from the record
+        }
+    }
+
+    private async Task TryRecordAsync(RunStore runs, string? runId, string stage, CancellationToken ct)
     {
         Sample();
         _timer.Dispose();
