@@ -24,10 +24,6 @@ static class Faults
             ["SslRec__Pipeline__CheckpointEvery"] = "25", ["SslRec__Pipeline__ShardTargetBytes"] = "400000",
         });
         var ctx = cluster.Context;
-        Process Start(string name, params string[] args) => cluster.Start(name, args);
-        void Kill9(Process p) => BenchCluster.Kill9(p);
-        void StopAll() => cluster.StopAll();
-        RunRecord Wait(string runId, Func<RunRecord, bool> until, TimeSpan limit) => cluster.WaitRun(runId, until, limit);
         string Drop(string dataset, string? folder = null) => DatasetDrop.UploadAsync(ctx, folder ?? dataDir, dataset, "v1").GetAwaiter().GetResult().RunId;
         int Publishes(string model) => ctx.Blobs.ListAsync(BlobLayout.Embeddings, model + "/").GetAwaiter().GetResult().Count(b => b.Name.EndsWith("/manifest.json"));
         int Notifications(string model)
@@ -51,46 +47,46 @@ static class Faults
             // 1. kill -9 of train-worker mid-training; a new execution starts at once (as KEDA starts one).
             {
                 var poison = Poisoned();
-                Start("host", "host", "--no-train", "--scan-seconds", "0");
+                cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
                 var run = Drop("kill-worker");
-                var worker = Start("worker", "train-worker", "--loop", "--device", "cpu");
-                var step = Wait(run, r => Training(r, 60), limit).Training!.Step;
-                Kill9(worker);
+                var worker = cluster.Start("worker", "train-worker", "--loop", "--device", "cpu");
+                var step = cluster.WaitRun(run, r => Training(r, 60), limit).Training!.Step;
+                BenchCluster.Kill9(worker);
                 var clock = Stopwatch.StartNew();
-                Start("worker", "train-worker", "--loop", "--device", "cpu");
-                var resumed = Wait(run, r => r.Stages["train"].Attempts >= 2, limit);
+                cluster.Start("worker", "train-worker", "--loop", "--device", "cpu");
+                var resumed = cluster.WaitRun(run, r => r.Stages["train"].Attempts >= 2, limit);
                 var pickup = clock.Elapsed.TotalSeconds;
-                var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
                 rows.Add(new($"kill -9 train-worker at step {step}", $"{done.State}, resumed from step {done.Training?.ResumedFromStep}; next worker took the message after {pickup:F0} s",
                     clock.Elapsed.TotalSeconds, LostSummary("kill-worker", poison)));
-                StopAll();
+                cluster.StopAll();
             }
             // 2. kill -9 of the host (which trains) mid-training, restarted at once.
             {
                 var poison = Poisoned();
-                var host = Start("host", "host", "--scan-seconds", "0", "--device", "cpu");
+                var host = cluster.Start("host", "host", "--scan-seconds", "0", "--device", "cpu");
                 var run = Drop("kill-host");
-                var step = Wait(run, r => Training(r, 60), limit).Training!.Step;
-                Kill9(host);
+                var step = cluster.WaitRun(run, r => Training(r, 60), limit).Training!.Step;
+                BenchCluster.Kill9(host);
                 var clock = Stopwatch.StartNew();
-                Start("host", "host", "--scan-seconds", "0", "--device", "cpu");
-                Wait(run, r => r.Stages["train"].Attempts >= 2, limit);
+                cluster.Start("host", "host", "--scan-seconds", "0", "--device", "cpu");
+                cluster.WaitRun(run, r => r.Stages["train"].Attempts >= 2, limit);
                 var pickup = clock.Elapsed.TotalSeconds;
-                var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
                 rows.Add(new($"kill -9 host (training) at step {step}", $"{done.State}, resumed from step {done.Training?.ResumedFromStep}; restarted host took the message after {pickup:F0} s",
                     clock.Elapsed.TotalSeconds, LostSummary("kill-host", poison)));
-                StopAll();
+                cluster.StopAll();
             }
             // 3. Every message type delivered again after the run was published, and the same _READY event twice.
             {
                 var poison = Poisoned();
-                Start("host", "host", "--no-train", "--scan-seconds", "0");
-                Start("worker", "train-worker", "--loop", "--device", "cpu");
+                cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
+                cluster.Start("worker", "train-worker", "--loop", "--device", "cpu");
                 var run = Drop("redeliver");
                 var ready = ctx.Blobs.Blob(BlobLayout.Datasets, BlobLayout.ReadyBlob("redeliver", "v1"));
                 var readyEvent = DropEvents.BuildBlobCreated(ready.Uri, BlobLayout.Datasets, BlobLayout.ReadyBlob("redeliver", "v1"), 6);
                 ctx.Bus.SendTextAsync(QueueNames.Drop, readyEvent).GetAwaiter().GetResult(); // the same _READY twice
-                var published = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                var published = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
                 var clock = Stopwatch.StartNew();
                 ctx.Bus.SendTextAsync(QueueNames.Drop, readyEvent).GetAwaiter().GetResult();
                 ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage { RunId = run, Index = 0, Blob = published.Shards[0].Blob, Start = published.Shards[0].Start, End = published.Shards[0].End }).GetAwaiter().GetResult();
@@ -104,40 +100,40 @@ static class Faults
                 var runs = ctx.Runs.ListAsync().GetAwaiter().GetResult().Count(r => r.Dataset == "redeliver");
                 rows.Add(new("same _READY twice; then drop, map, reduce, train and publish messages re-delivered", $"{after.State} (was {published.State}); {runs} run(s) for the dataset",
                     clock.Elapsed.TotalSeconds, LostSummary("redeliver", poison)));
-                StopAll();
+                cluster.StopAll();
             }
             // 4. Bad inputs: each ends its run as failed, naming the file.
             {
-                Start("host", "host", "--no-train", "--scan-seconds", "0");
+                cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
                 foreach (var (name, make) in BadInputs(dataDir, workDir))
                 {
                     var clock = Stopwatch.StartNew();
                     var run = Drop(name, make());
-                    var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                    var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
                     rows.Add(new($"bad input: {name}", $"{done.State}: {done.Failures.LastOrDefault()?.Message}", clock.Elapsed.TotalSeconds,
                         done.State == RunState.Failed && Publishes(name) == 0 ? "nothing published (as it must be)" : "PUBLISHED BAD DATA"));
                 }
-                StopAll();
+                cluster.StopAll();
             }
             // 5. Azurite stopped for 20 s mid-training, then started again on the same data.
             {
                 var poison = Poisoned();
-                Start("host", "host", "--no-train", "--scan-seconds", "0");
-                Start("worker", "train-worker", "--loop", "--device", "cpu");
+                cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
+                cluster.Start("worker", "train-worker", "--loop", "--device", "cpu");
                 var run = Drop("storage-outage");
-                var step = Wait(run, r => Training(r, 60), limit).Training!.Step;
+                var step = cluster.WaitRun(run, r => Training(r, 60), limit).Training!.Step;
                 cluster.RestartStorage(TimeSpan.FromSeconds(20));
                 var clock = Stopwatch.StartNew();
-                var done = Wait(run, r => RunWatcher.IsTerminal(r.State), limit);
+                var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
                 var how = done.Training?.ResumedFromStep is > 0 and var from ? $"resumed from step {from}" : "training went on (its storage calls were retried until Azurite was back)";
                 rows.Add(new($"Azurite stopped 20 s at training step {step}, restarted", $"{done.State}; {how}",
                     clock.Elapsed.TotalSeconds, LostSummary("storage-outage", poison)));
-                StopAll();
+                cluster.StopAll();
             }
         }
         finally
         {
-            StopAll();
+            cluster.StopAll();
         }
 
         Console.WriteLine("| fault | outcome | recovery (s) | lost |");

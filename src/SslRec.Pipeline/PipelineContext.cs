@@ -44,14 +44,8 @@ public sealed class PipelineContext
     }
 
     /// <summary>A context on the given storage that notifies through the local queue (tests, the demo).</summary>
-    public static PipelineContext Create(StorageSettings storage, PipelineOptions? options = null, ILogger? logger = null)
-    {
-        var bus = new MessageBus(storage.CreateQueueServiceClient());
-        return new PipelineContext(new BlobStore(storage.CreateBlobServiceClient()), bus, new QueueNotifier(bus), options, logger)
-        {
-            CreatesInfrastructure = !storage.UsesIdentity,
-        };
-    }
+    public static PipelineContext Create(StorageSettings storage, PipelineOptions? options = null, ILogger? logger = null) =>
+        Create(PipelineSettings.Local(storage, options), logger);
 
     /// <summary>Creates containers and queues (idempotent).</summary>
     public async Task EnsureInfrastructureAsync(CancellationToken ct = default)

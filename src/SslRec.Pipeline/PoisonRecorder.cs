@@ -31,7 +31,7 @@ public static class PoisonRecorder
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var stage = StageName(queue);
+            var stage = Stages.StageTable.ForQueue(queue).Name;
             var runId = TryRunId(message);
             var last = dequeueCount >= maxDequeueCount;
             var next = !last ? "it will be retried"
@@ -66,9 +66,6 @@ public static class PoisonRecorder
             if (await ctx.Blobs.TryReadJsonAsync<PoisonRecord>(BlobLayout.Artifacts, blob.Name, ct) is { } r) records.Add(r);
         return records.OrderByDescending(r => r.At).ToList();
     }
-
-    /// <summary>"sslrec-shard-map" → "shard-map": the stage names of run records and logs.</summary>
-    public static string StageName(string queue) => queue.StartsWith("sslrec-", StringComparison.Ordinal) ? queue["sslrec-".Length..] : queue;
 
     private static string FirstLine(Exception e) => e.Message.Split('\n', 2)[0].Trim();
 

@@ -16,7 +16,6 @@ public sealed class CheckedGzipStream : ForwardOnlyStream
 {
     private readonly string _name;
     private readonly TailStream _compressed;
-    private readonly GZipStream _gzip;
     private readonly Crc32 _crc = new();
     private long _length;
     private bool _verified;
@@ -27,7 +26,6 @@ public sealed class CheckedGzipStream : ForwardOnlyStream
     {
         _name = name;
         _compressed = compressed;
-        _gzip = (GZipStream)Inner;
     }
 
     public override int Read(Span<byte> buffer)
@@ -35,7 +33,7 @@ public sealed class CheckedGzipStream : ForwardOnlyStream
         int read;
         try
         {
-            read = _gzip.Read(buffer);
+            read = Inner.Read(buffer);
         }
         catch (InvalidDataException e)
         {

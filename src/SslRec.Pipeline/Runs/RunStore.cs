@@ -24,14 +24,33 @@ public sealed class RunStore(BlobStore blobs)
         await GetAsync(runId, ct) ?? throw new InvalidOperationException($"run '{runId}' has no record ({BlobLayout.Artifacts}/{BlobLayout.Run(runId)})");
 
     /// <summary>Read–modify–write with If-Match, retried when another writer got there first.</summary>
-    public async Task<RunRecord> UpdateAsync(string runId, Action<RunRecord> change, CancellationToken ct = default)
+    public async Task<RunRecord> UpdateAsync(string runId, Action<RunRecord> change, CancellationToken ct = default) =>
+        (await UpdateWhenAsync(runId, r => { change(r); return true; }, ct))!;
+
+    /// <summary>
+    /// Like <see cref="UpdateAsync"/>, but writes only when <paramref name="change"/> returns true, and does
+    /// nothing when the run has no record; returns the record as written, or null.
+    /// </summary>
+    public async Task<RunRecord?> TryUpdateAsync(string runId, Func<RunRecord, bool> change, CancellationToken ct = default)
+    {
+        try
+        {
+            return await UpdateWhenAsync(runId, change, ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private async Task<RunRecord?> UpdateWhenAsync(string runId, Func<RunRecord, bool> change, CancellationToken ct)
     {
         var blob = blobs.Blob(BlobLayout.Artifacts, BlobLayout.Run(runId));
         for (var attempt = 0; ; attempt++)
         {
             var download = await blob.DownloadContentAsync(ct);
             var run = download.Value.Content.ToObjectFromJson<RunRecord>(BlobStore.Json)!;
-            change(run);
+            if (!change(run)) return null;
             run.UpdatedAt = DateTimeOffset.UtcNow;
             try
             {

@@ -45,14 +45,15 @@ public sealed class StageMeter : IDisposable
     {
         Sample();
         _timer.Dispose();
-        if (runId is null || await runs.GetAsync(runId, ct) is not { } run || !run.Stages.ContainsKey(stage)) return;
+        if (runId is null) return;
         var seconds = _clock.Elapsed.TotalSeconds;
         var peakMiB = Interlocked.Read(ref _peak) / (1024.0 * 1024.0);
-        await runs.UpdateAsync(runId, r =>
+        await runs.TryUpdateAsync(runId, r =>
         {
-            if (!r.Stages.TryGetValue(stage, out var t)) return;
+            if (!r.Stages.TryGetValue(stage, out var t)) return false; // a duplicate message that did no work
             t.WorkSeconds = Math.Round((t.WorkSeconds ?? 0) + seconds, 3);
             t.PeakMemoryMiB = Math.Round(Math.Max(t.PeakMemoryMiB ?? 0, peakMiB), 1);
+            return true;
         }, ct);
     }
 

@@ -59,9 +59,6 @@ public sealed class StorageSettings
         return new StorageSettings { ConnectionString = DevelopmentStorage };
     }
 
-    /// <summary>The process environment, read as configuration (as the Functions worker and the trainer container see their settings).</summary>
-    public static StorageSettings FromEnvironment() => From(PipelineSettings.EnvironmentConfiguration());
-
     public BlobServiceClient CreateBlobServiceClient()
     {
         var options = IsEmulator ? new BlobClientOptions(EmulatorBlobVersion) : new BlobClientOptions();
