@@ -29,7 +29,7 @@ param deployerPrincipalType string = 'User'
 var suffix = uniqueString(resourceGroup().id)
 var storageName = toLower('${prefix}${suffix}')
 // The pipeline's queues (QueueNames in src/SslRec.Pipeline; a test keeps this list in step).
-var queues = ['sslrec-drop', 'sslrec-shard-map', 'sslrec-shard-reduce', 'sslrec-train', 'sslrec-publish', 'sslrec-retrain', 'sslrec-embeddings-published']
+var queues = ['sslrec-drop', 'sslrec-shard-map', 'sslrec-shard-reduce', 'sslrec-remap', 'sslrec-train', 'sslrec-publish', 'sslrec-retrain', 'sslrec-embeddings-published']
 var deploymentContainer = 'function-deployment'
 var deadLetterContainer = 'eventgrid-deadletter'
 

@@ -133,9 +133,10 @@ void Export(Args a)
             features.Add(new { table = prefix, index = f, name = specs[f].Name, multi = specs[f].IsMulti, vocab = data.Vocabularies[vocabOffset + f].Size });
         }
     }
-    Table("query", data.Train.Queries, data.Schema.Query, 0);
+    var train = data.Train.Materialize();
+    Table("query", train.Queries, data.Schema.Query, 0);
     Table("item", data.Items, data.Schema.Item, data.Schema.Query.Count);
-    Ints("train_item", data.Train.ItemIndex);
+    Ints("train_item", train.ItemIndex);
     File.WriteAllBytes(Path.Combine(dir, "item_counts.i64"), MemoryMarshal.AsBytes(data.ItemTrainCounts.AsSpan()).ToArray());
     var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
     var k = data.Schema.Item.Count;
@@ -341,7 +342,7 @@ void Encode(Args a)
     }
     else shards = DatasetEncoder.EncodeInteractions(schema, [file], withCatalog: true, options);
     var seconds = clock.Elapsed.TotalSeconds;
-    var rows = shards.Sum(s => s.RowsRead);
+    var rows = shards.Sum(s => s.Vocabulary.RowsRead);
     Write(a, new Dictionary<string, object>
     {
         ["implementation"] = "sslrec", ["file"] = Path.GetFileName(file), ["bytes"] = bytes, ["rows"] = rows, ["seconds"] = seconds,

@@ -12,7 +12,9 @@ using SslRec.Pipeline.Runs;
 /// </summary>
 static class Scale
 {
-    private static readonly string[] HostStages = ["drop", "shard-map", "shard-reduce", "publish"];
+    private static readonly string[] HostStages = ["drop", "shard-map", "shard-reduce", "remap", "publish"];
+    /// <summary>Evaluation is capped (as in Azure by default, at a smaller sample) so the trainer's figures are training's, not the hold-out's size.</summary>
+    private const string EvalCap = "50000";
 
     public static int Run(string sslrec, string workDir, int[] sizes, int users, int items, int trainSteps, string? jsonPath)
     {
@@ -27,7 +29,7 @@ static class Scale
                     "--users", users.ToString(CultureInfo.InvariantCulture), "--items", items.ToString(CultureInfo.InvariantCulture), "--seed", "1"])!;
                 gen.WaitForExit();
             }
-            using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, $"run-{size}"), new Dictionary<string, string>());
+            using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, $"run-{size}"), new Dictionary<string, string> { ["SslRec__Pipeline__MaxEvalQueries"] = EvalCap });
             var host = cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
             var clock = Stopwatch.StartNew();
             var runId = DatasetDrop.UploadAsync(cluster.Context, data, "scale", "v1").GetAwaiter().GetResult().RunId;

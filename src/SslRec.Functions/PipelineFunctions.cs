@@ -26,6 +26,10 @@ public sealed class PipelineFunctions(StageDispatcher stages)
     public Task ShardReduce([QueueTrigger(QueueNames.ShardReduce, Connection = Storage)] string message, string id, long dequeueCount, CancellationToken ct) =>
         stages.DispatchAsync(QueueNames.ShardReduce, message, id, dequeueCount, ct);
 
+    [Function("remap")]
+    public Task Remap([QueueTrigger(QueueNames.Remap, Connection = Storage)] string message, string id, long dequeueCount, CancellationToken ct) =>
+        stages.DispatchAsync(QueueNames.Remap, message, id, dequeueCount, ct);
+
     [Function("publish")]
     public Task Publish([QueueTrigger(QueueNames.Publish, Connection = Storage)] string message, string id, long dequeueCount, CancellationToken ct) =>
         stages.DispatchAsync(QueueNames.Publish, message, id, dequeueCount, ct);

@@ -23,6 +23,10 @@ public sealed class PipelineFunctions(StageDispatcher stages)
     public Task ShardReduce([QueueTrigger(QueueNames.ShardReduce)] string message, string id, long dequeueCount, CancellationToken ct) =>
         stages.DispatchAsync(QueueNames.ShardReduce, message, id, dequeueCount, ct);
 
+    [FunctionName("remap")]
+    public Task Remap([QueueTrigger(QueueNames.Remap)] string message, string id, long dequeueCount, CancellationToken ct) =>
+        stages.DispatchAsync(QueueNames.Remap, message, id, dequeueCount, ct);
+
     [FunctionName("publish")]
     public Task Publish([QueueTrigger(QueueNames.Publish)] string message, string id, long dequeueCount, CancellationToken ct) =>
         stages.DispatchAsync(QueueNames.Publish, message, id, dequeueCount, ct);

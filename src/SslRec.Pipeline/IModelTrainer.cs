@@ -22,7 +22,8 @@ public sealed record TrainingRequest(
     int CheckpointEvery,
     string OutputDirectory,
     Action<TrainingProgressInfo> Progress,
-    string? WarmStartDirectory = null);
+    string? WarmStartDirectory = null,
+    int MaxEvalQueries = 0);
 
 /// <summary>Files the trainer wrote under the output directory (relative names are the candidate's blob names).</summary>
 public sealed record TrainingOutcome(MetricsReport Metrics, IReadOnlyList<string> Files, int ResumedFromStep);

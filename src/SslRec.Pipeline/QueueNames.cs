@@ -10,6 +10,7 @@ public static class QueueNames
     public const string Drop = "sslrec-drop";
     public const string ShardMap = "sslrec-shard-map";
     public const string ShardReduce = "sslrec-shard-reduce";
+    public const string Remap = "sslrec-remap";
     /// <summary>Consumed by the GPU container job (`sslrec train-worker`), not by a function.</summary>
     public const string Train = "sslrec-train";
     public const string Publish = "sslrec-publish";
@@ -17,7 +18,7 @@ public static class QueueNames
     /// <summary>Local stand-in for the Service Bus topic "embeddings-published".</summary>
     public const string Published = "sslrec-embeddings-published";
 
-    public static readonly string[] All = [Drop, ShardMap, ShardReduce, Train, Publish, Retrain, Published];
+    public static readonly string[] All = [Drop, ShardMap, ShardReduce, Remap, Train, Publish, Retrain, Published];
 
     public static string Poison(string queue) => queue + "-poison";
 }

@@ -85,11 +85,19 @@ public static class TrainJob
 
         var evalClock = Stopwatch.StartNew();
         using var itemEmbeddings = Embeddings.Encode(trainer.Model.ItemTower, data.Items, device);
-        // the held-out queries are encoded once, for the float32 and the product-quantized evaluation
-        using var queryEmbeddings = data.Eval.Count > 0 ? Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device) : null;
-        var metrics = Evaluate(trainer, data, itemEmbeddings, device, queryEmbeddings);
+        // Product-quantize the item embeddings (4 dimensions per one-byte code, 256 centroids) and rank the
+        // held-out pairs against both the float32 and the reconstructed items in one pass over the hold-out.
+        var dim = (int)itemEmbeddings.shape[1];
+        var pq = ProductQuantizer.Fit(itemEmbeddings, groups: dim % 4 == 0 ? dim / 4 : dim, seed: trainer.Options.Seed);
+        var codes = pq.Encode(itemEmbeddings);
+        using var decoded = pq.Decode(codes);
+        using var compactItems = decoded.to(device);
+        var held = HeldOutRanks.Compute(trainer.Model.QueryTower, data.Eval, data.Schema.Query, [itemEmbeddings, compactItems], device, options.MaxEvalQueries);
+        var metrics = Evaluate(trainer, data, held.Targets, held.Ranks[0], held.Available);
         var embeddingsDirectory = Path.Combine(outputDirectory, ModelOutput.EmbeddingsFolder);
-        metrics.CompactItems = WriteCompactItems(trainer, data, itemEmbeddings, queryEmbeddings, device, embeddingsDirectory);
+        EmbeddingFiles.WriteCompact(embeddingsDirectory, pq, codes);
+        metrics.CompactItems = new MetricsReport.CompactItemsInfo(codes.Length + pq.Codebook.Length * sizeof(float), itemEmbeddings.numel() * sizeof(float),
+            RecallAtK.Compute(held.Ranks[1], RecallAtK.DefaultKs, null).ToDictionary(e => e.Key.ToString(CultureInfo.InvariantCulture), e => e.Value));
         metrics.EvalSeconds = evalClock.Elapsed.TotalSeconds;
         metrics.DataFraction = dataFraction;
         File.WriteAllText(Path.Combine(outputDirectory, ModelOutput.Metrics), metrics.ToJson());
@@ -99,41 +107,18 @@ public static class TrainJob
         return metrics;
     }
 
-    /// <summary>
-    /// Product-quantizes the item embeddings (4 dimensions per one-byte code, 256 centroids), writes the
-    /// compact files and measures the Recall@K that scoring against them gives over all held-out pairs.
-    /// </summary>
-    private static MetricsReport.CompactItemsInfo WriteCompactItems(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Tensor? queryEmbeddings,
-        Device device, string directory)
+    /// <summary>Recall@10/50/100 over all held-out pairs (or the capped sample) and over those whose item is head or tail.</summary>
+    public static MetricsReport Evaluate(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Device device)
     {
-        var dim = (int)itemEmbeddings.shape[1];
-        var pq = ProductQuantizer.Fit(itemEmbeddings, groups: dim % 4 == 0 ? dim / 4 : dim, seed: trainer.Options.Seed);
-        var codes = pq.Encode(itemEmbeddings);
-        EmbeddingFiles.WriteCompact(directory, pq, codes);
-        var recall = new Dictionary<string, double>();
-        if (queryEmbeddings is not null)
-        {
-            using var scope = NewDisposeScope();
-            var ranks = ExactRanker.Ranks(queryEmbeddings, pq.Decode(codes).to(device), data.Eval.ItemIndex);
-            foreach (var (k, r) in RecallAtK.Compute(ranks, RecallAtK.DefaultKs, null)) recall[k.ToString(CultureInfo.InvariantCulture)] = r;
-        }
-        return new MetricsReport.CompactItemsInfo(codes.Length + pq.Codebook.Length * sizeof(float), itemEmbeddings.numel() * sizeof(float), recall);
+        var held = HeldOutRanks.Compute(trainer.Model.QueryTower, data.Eval, data.Schema.Query, [itemEmbeddings], device, trainer.Options.MaxEvalQueries);
+        return Evaluate(trainer, data, held.Targets, held.Ranks[0], held.Available);
     }
 
-    /// <summary>Recall@10/50/100 over all held-out pairs and over those whose item is head or tail.</summary>
-    /// <param name="queryEmbeddings">the held-out queries already encoded (null: encoded here)</param>
-    public static MetricsReport Evaluate(Trainer trainer, EncodedDataset data, Tensor itemEmbeddings, Device device, Tensor? queryEmbeddings = null)
+    private static MetricsReport Evaluate(Trainer trainer, EncodedDataset data, int[] targets, int[] ranks, long heldOut)
     {
         var o = trainer.State;
         var slices = new FrequencySlices(data.ItemTrainCounts);
-        var ranks = Array.Empty<int>();
-        if (data.Eval.Count > 0)
-        {
-            using var encoded = queryEmbeddings is null ? Embeddings.Encode(trainer.Model.QueryTower, data.Eval.Queries, device) : null;
-            ranks = ExactRanker.Ranks(queryEmbeddings ?? encoded!, itemEmbeddings, data.Eval.ItemIndex);
-        }
         var ks = RecallAtK.DefaultKs;
-        var targets = data.Eval.ItemIndex;
         string Key(int k) => k.ToString(CultureInfo.InvariantCulture);
         Dictionary<string, double> Slice(Func<int, bool>? include) =>
             RecallAtK.Compute(ranks, ks, include).ToDictionary(e => Key(e.Key), e => e.Value);
@@ -157,7 +142,7 @@ public static class TrainJob
                 EvalHead = targets.Count(t => slices.IsHead[t]),
                 EvalTail = targets.Count(t => !slices.IsHead[t]),
             },
-            Examples = new MetricsReport.ExampleCounts { Train = data.Train.Count, Eval = data.Eval.Count },
+            Examples = new MetricsReport.ExampleCounts { Train = data.Train.Count, Eval = heldOut, Evaluated = targets.Length < heldOut ? targets.Length : null },
             CorpusSize = data.CorpusSize,
             Config = new()
             {

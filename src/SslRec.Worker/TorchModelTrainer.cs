@@ -20,6 +20,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
     public TrainingOutcome Train(TrainingRequest request, CancellationToken ct)
     {
         var options = TrainingOverrides.Apply(_defaults, request.Overrides) with { CheckpointEvery = request.CheckpointEvery };
+        if (options.MaxEvalQueries == 0) options = options with { MaxEvalQueries = request.MaxEvalQueries }; // the deployment's cap unless the run set one
         var resumedFrom = 0;
         var metrics = TrainJob.TrainAndEvaluate(request.Data, options, TorchSetup.ResolveDevice(device), request.Checkpoints, resume: true,
             request.OutputDirectory,

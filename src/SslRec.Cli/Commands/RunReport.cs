@@ -7,7 +7,7 @@ namespace SslRec.Cli.Commands;
 /// <summary>Renders run records for `status` and `demo`.</summary>
 public static class RunReport
 {
-    public static readonly string[] StageOrder = ["drop", "shard-map", "shard-reduce", "train", "publish"];
+    public static readonly string[] StageOrder = ["drop", "shard-map", "shard-reduce", "remap", "train", "publish"];
 
     public static string Line(RunRecord r) =>
         $"{r.RunId,-40} {r.State,-10} {r.CreatedAt:yyyy-MM-dd HH:mm:ss}  {Recall(r, "all", "50")}";

@@ -7,19 +7,22 @@ using SslRec.Core.Vocab;
 namespace SslRec.Core.Data;
 
 /// <summary>
-/// Binary files of the pipeline: partial shards (map output) and encoded datasets (reduce output, read
-/// by the trainer). Int arrays are stored raw (little-endian), strings as UTF-8; every file starts with
+/// Binary files of the pipeline: the two halves of a map shard, the dataset header (vocabulary reduce)
+/// and example parts (remap output, read by the trainer). Int arrays are stored raw (little-endian), strings as UTF-8; every file starts with
 /// a magic and a format version so a reader never misreads a foreign or older file.
 /// </summary>
 public static class BinaryFormat
 {
-    private const int Version = 1;
-    private static readonly byte[] ShardMagic = "SSLRSHRD"u8.ToArray();
-    private static readonly byte[] DatasetMagic = "SSLRDATA"u8.ToArray();
+    private const int Version = 2;
+    private static readonly byte[] ShardVocabularyMagic = "SSLRSVOC"u8.ToArray();
+    private static readonly byte[] ShardRowsMagic = "SSLRSROW"u8.ToArray();
+    private static readonly byte[] HeaderMagic = "SSLRHEAD"u8.ToArray();
+    private static readonly byte[] ExamplesMagic = "SSLREXMP"u8.ToArray();
 
-    public static void WriteShard(Stream stream, PartialShard s)
+    /// <summary>The part of a map shard the vocabulary reduce reads (dictionaries, counts, item rows).</summary>
+    public static void WriteShardVocabulary(Stream stream, ShardVocabulary s)
     {
-        using var w = Writer(stream, ShardMagic);
+        using var w = Writer(stream, ShardVocabularyMagic);
         w.Write((int)s.Kind);
         w.Write(s.Source);
         w.Write(s.Dictionaries.Length);
@@ -28,10 +31,7 @@ public static class BinaryFormat
             WriteStrings(w, d.Values);
             WriteLongs(w, d.Counts);
         }
-        WriteTable(w, s.TrainQueries);
-        WriteInts(w, s.TrainKeys);
-        WriteTable(w, s.EvalQueries);
-        WriteInts(w, s.EvalKeys);
+        WriteInts(w, s.EvalRowsOfKey);
         WriteTable(w, s.Items);
         WriteLongs(w, s.ItemRows);
         WriteLongs(w, s.FirstRowOfKey);
@@ -41,28 +41,43 @@ public static class BinaryFormat
         WriteStrings(w, s.BadRowMessages);
     }
 
-    public static PartialShard ReadShard(Stream stream, DatasetSchema schema)
+    public static ShardVocabulary ReadShardVocabulary(Stream stream, DatasetSchema schema)
     {
-        using var r = Reader(stream, ShardMagic);
+        using var r = Reader(stream, ShardVocabularyMagic);
         var kind = (ShardKind)r.ReadInt32();
         var source = r.ReadString();
         var n = r.ReadInt32();
         if (n != schema.All.Count) throw new InvalidDataException($"shard has {n} features, the schema {schema.All.Count}");
         var dictionaries = new LocalDictionary[n];
         for (var i = 0; i < n; i++) dictionaries[i] = new LocalDictionary(ReadStrings(r), ReadLongs(r));
-        return new PartialShard
+        return new ShardVocabulary
         {
-            Kind = kind, Source = source, Dictionaries = dictionaries,
-            TrainQueries = ReadTable(r, schema.Query), TrainKeys = ReadInts(r),
-            EvalQueries = ReadTable(r, schema.Query), EvalKeys = ReadInts(r),
+            Kind = kind, Source = source, Dictionaries = dictionaries, EvalRowsOfKey = ReadInts(r),
             Items = ReadTable(r, schema.Item), ItemRows = ReadLongs(r), FirstRowOfKey = ReadLongs(r),
             RowsRead = r.ReadInt64(), RowsOutsideFraction = r.ReadInt64(), BadRows = r.ReadInt64(), BadRowMessages = ReadStrings(r),
         };
     }
 
-    public static void WriteDataset(Stream stream, EncodedDataset d)
+    /// <summary>The part of a map shard its remap reads (the rows, in local ids).</summary>
+    public static void WriteShardRows(Stream stream, ShardRows s)
     {
-        using var w = Writer(stream, DatasetMagic);
+        using var w = Writer(stream, ShardRowsMagic);
+        WriteTable(w, s.TrainQueries);
+        WriteInts(w, s.TrainKeys);
+        WriteTable(w, s.EvalQueries);
+        WriteInts(w, s.EvalKeys);
+    }
+
+    public static ShardRows ReadShardRows(Stream stream, DatasetSchema schema)
+    {
+        using var r = Reader(stream, ShardRowsMagic);
+        return new ShardRows { TrainQueries = ReadTable(r, schema.Query), TrainKeys = ReadInts(r), EvalQueries = ReadTable(r, schema.Query), EvalKeys = ReadInts(r) };
+    }
+
+    /// <summary>The vocabulary reduce's output: schema, vocabularies, corpus, report.</summary>
+    public static void WriteHeader(Stream stream, DatasetHeader d)
+    {
+        using var w = Writer(stream, HeaderMagic);
         w.Write(d.Schema.ToJson());
         foreach (var v in d.Vocabularies)
         {
@@ -74,36 +89,48 @@ public static class BinaryFormat
         WriteTable(w, d.Items);
         WriteStrings(w, d.ItemKeys);
         WriteLongs(w, d.ItemTrainCounts);
-        WriteTable(w, d.Train.Queries);
-        WriteInts(w, d.Train.ItemIndex);
-        WriteTable(w, d.Eval.Queries);
-        WriteInts(w, d.Eval.ItemIndex);
         var rep = d.Report;
         foreach (var x in new[] { rep.RowsRead, rep.TrainRows, rep.EvalRows, rep.RowsOutsideFraction, rep.BadRows, rep.CatalogItems }) w.Write(x);
         WriteStrings(w, rep.BadRowMessages);
     }
 
-    public static EncodedDataset ReadDataset(Stream stream)
+    public static DatasetHeader ReadHeader(Stream stream)
     {
-        using var r = Reader(stream, DatasetMagic);
-        var schema = DatasetSchema.Parse(r.ReadString(), "dataset.bin");
-        var vocabularies = schema.All.Select(f => new Vocabulary(f.Name, ReadStrings(r), ReadLongs(r), r.ReadInt32(), r.ReadInt64())).ToList();
+        using var r = Reader(stream, HeaderMagic);
+        var schema = DatasetSchema.Parse(r.ReadString(), "dataset header");
+        var vocabularies = new Vocabulary[schema.All.Count];
+        for (var i = 0; i < vocabularies.Length; i++)
+            vocabularies[i] = new Vocabulary(schema.All[i].Name, ReadStrings(r), ReadLongs(r), r.ReadInt32(), r.ReadInt64());
+        // a tied query feature shares its item feature's vocabulary object, as after the merge
+        for (var f = 0; f < schema.Query.Count; f++)
+            if (schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
         var items = ReadTable(r, schema.Item);
         var keys = ReadStrings(r);
         var counts = ReadLongs(r);
-        var train = new EncodedExamples(ReadTable(r, schema.Query), ReadInts(r));
-        var eval = new EncodedExamples(ReadTable(r, schema.Query), ReadInts(r));
         var n = Enumerable.Range(0, 6).Select(_ => r.ReadInt64()).ToArray();
-        return new EncodedDataset
+        return new DatasetHeader
         {
             Schema = schema, Vocabularies = vocabularies, Items = items, ItemKeys = keys, ItemTrainCounts = counts,
-            Train = train, Eval = eval,
             Report = new ReadReport
             {
                 RowsRead = n[0], TrainRows = n[1], EvalRows = n[2], RowsOutsideFraction = n[3], BadRows = n[4], CatalogItems = n[5],
                 BadRowMessages = ReadStrings(r),
             },
         };
+    }
+
+    /// <summary>One part of remapped examples (global ids, corpus indices).</summary>
+    public static void WriteExamples(Stream stream, EncodedExamples e)
+    {
+        using var w = Writer(stream, ExamplesMagic);
+        WriteTable(w, e.Queries);
+        WriteInts(w, e.ItemIndex);
+    }
+
+    public static EncodedExamples ReadExamples(Stream stream, DatasetSchema schema)
+    {
+        using var r = Reader(stream, ExamplesMagic);
+        return new EncodedExamples(ReadTable(r, schema.Query), ReadInts(r));
     }
 
     private static BinaryWriter Writer(Stream s, byte[] magic)

@@ -33,7 +33,7 @@ public static class DatasetEncoder
             using var reader = DataFiles.Open(catalog, ShardEncoder.CatalogColumns(schema), schema.Ignore);
             catalogShards.Add(ShardEncoder.EncodeCatalog(reader, schema, options));
         }
-        var shards = EncodeInteractions(schema, interactionFiles, catalog is not null, options with { MaxBadRows = options.MaxBadRows - catalogShards.Sum(s => s.BadRows) });
+        var shards = EncodeInteractions(schema, interactionFiles, catalog is not null, options with { MaxBadRows = options.MaxBadRows - catalogShards.Sum(s => s.Vocabulary.BadRows) });
         var data = ShardMerger.Merge(schema, shards, catalogShards, options.MaxBadRows);
         if (data.Train.Count == 0)
             throw new InvalidDataException($"no training rows: {data.Report.RowsRead} rows read, {data.Report.EvalRows} held out, {data.Report.RowsOutsideFraction} outside the data fraction");

@@ -4,11 +4,11 @@ using SslRec.Core.Vocab;
 namespace SslRec.Core.Data;
 
 /// <summary>
-/// A dataset ready for training: vocabularies, the item corpus (encoded item features, keys, training
-/// frequencies) and the train / hold-out examples. Everything is int32 arrays; no raw text is kept
-/// except the item keys, which publication needs.
+/// What the vocabulary reduce produces: vocabularies, the item corpus (encoded item features, keys,
+/// training frequencies) and the read report. Its size grows with distinct values (users, items,
+/// feature values), never with the number of interactions.
 /// </summary>
-public sealed class EncodedDataset
+public sealed class DatasetHeader
 {
     public required DatasetSchema Schema { get; init; }
     /// <summary>One vocabulary per feature, in <see cref="DatasetSchema.All"/> order.</summary>
@@ -17,13 +17,40 @@ public sealed class EncodedDataset
     public required string[] ItemKeys { get; init; }
     /// <summary>How often each corpus item is the positive of a training example.</summary>
     public required long[] ItemTrainCounts { get; init; }
-    public required EncodedExamples Train { get; init; }
-    public required EncodedExamples Eval { get; init; }
     public required ReadReport Report { get; init; }
+
+    public int CorpusSize => ItemKeys.Length;
+
+    /// <summary>item key → corpus index (built once per call; the remap of a shard needs it).</summary>
+    public Dictionary<string, int> CorpusIndex()
+    {
+        var index = new Dictionary<string, int>(ItemKeys.Length, StringComparer.Ordinal);
+        for (var i = 0; i < ItemKeys.Length; i++) index.Add(ItemKeys[i], i);
+        return index;
+    }
+}
+
+/// <summary>
+/// A dataset ready for training: the <see cref="DatasetHeader"/> plus the train / hold-out examples as
+/// parts (one per map shard), which a trainer reads a few at a time. Everything is int32 arrays; no raw
+/// text is kept except the item keys, which publication needs.
+/// </summary>
+public sealed class EncodedDataset
+{
+    public required DatasetHeader Header { get; init; }
+    public required ExampleParts Train { get; init; }
+    public required ExampleParts Eval { get; init; }
+
+    public DatasetSchema Schema => Header.Schema;
+    public IReadOnlyList<Vocabulary> Vocabularies => Header.Vocabularies;
+    public EncodedTable Items => Header.Items;
+    public string[] ItemKeys => Header.ItemKeys;
+    public long[] ItemTrainCounts => Header.ItemTrainCounts;
+    public ReadReport Report => Header.Report;
 
     public IReadOnlyList<Vocabulary> QueryVocabularies => Vocabularies.Take(Schema.Query.Count).ToList();
     public IReadOnlyList<Vocabulary> ItemVocabularies => Vocabularies.Skip(Schema.Query.Count).ToList();
-    public int CorpusSize => ItemKeys.Length;
+    public int CorpusSize => Header.CorpusSize;
 }
 
 /// <summary>What reading a dataset found: row counts and the bad rows that were skipped.</summary>

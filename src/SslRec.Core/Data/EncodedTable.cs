@@ -18,6 +18,13 @@ public sealed class EncodedTable
 
     public EncodedTable Filter(bool[] keep) => new(Columns.Select(c => c.Filter(keep)).ToList(), keep.Count(k => k));
 
+    public EncodedTable Gather(ReadOnlySpan<int> rows)
+    {
+        var columns = new FeatureColumn[Columns.Count];
+        for (var f = 0; f < columns.Length; f++) columns[f] = Columns[f].Gather(rows);
+        return new EncodedTable(columns, rows.Length);
+    }
+
     public static EncodedTable Concat(IReadOnlyList<FeatureSpec> specs, IReadOnlyList<EncodedTable> parts) =>
         new(specs.Select((s, f) => FeatureColumn.Concat(s, parts.Select(p => p.Columns[f]).ToList())).ToList(), parts.Sum(p => p.RowCount));
 }
@@ -34,5 +41,17 @@ public sealed class EncodedExamples
         if (queries.RowCount != itemIndex.Length) throw new ArgumentException("queries and item indices differ in length");
         Queries = queries;
         ItemIndex = itemIndex;
+    }
+
+    public static EncodedExamples Concat(IReadOnlyList<FeatureSpec> querySpecs, IReadOnlyList<EncodedExamples> parts) =>
+        parts.Count == 1 ? parts[0]
+            : new(EncodedTable.Concat(querySpecs, parts.Select(p => p.Queries).ToList()), parts.SelectMany(p => p.ItemIndex).ToArray());
+
+    /// <summary>The given rows, in that order, as a new set (a batch that spans two loaded groups).</summary>
+    public EncodedExamples Gather(ReadOnlySpan<int> rows)
+    {
+        var items = new int[rows.Length];
+        for (var i = 0; i < rows.Length; i++) items[i] = ItemIndex[rows[i]];
+        return new EncodedExamples(Queries.Gather(rows), items);
     }
 }

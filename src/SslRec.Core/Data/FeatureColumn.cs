@@ -92,6 +92,22 @@ public sealed class FeatureColumn
         return new FeatureColumn(Spec, offsets.ToArray(), values.ToArray());
     }
 
+    /// <summary>The given rows, in that order.</summary>
+    public FeatureColumn Gather(ReadOnlySpan<int> rows)
+    {
+        if (Ids is not null)
+        {
+            var ids = new int[rows.Length];
+            for (var i = 0; i < rows.Length; i++) ids[i] = Ids[rows[i]];
+            return new FeatureColumn(Spec, ids);
+        }
+        var offsets = new int[rows.Length + 1];
+        for (var i = 0; i < rows.Length; i++) offsets[i + 1] = offsets[i] + Offsets![rows[i] + 1] - Offsets[rows[i]];
+        var values = new int[offsets[^1]];
+        for (var i = 0; i < rows.Length; i++) Bag(rows[i]).CopyTo(values.AsSpan(offsets[i]));
+        return new FeatureColumn(Spec, offsets, values);
+    }
+
     /// <summary>The ids of one row: a single id for categorical features, the bag for multi-valued ones.</summary>
     public ReadOnlySpan<int> Bag(int row) =>
         Ids is not null ? Ids.AsSpan(row, 1) : Values.AsSpan(Offsets![row], Offsets[row + 1] - Offsets[row]);

@@ -6,23 +6,29 @@ public enum ShardKind { Interactions, Catalog }
 
 /// <summary>
 /// What the map step makes of one input file (or byte range): rows validated, split into train and
-/// hold-out, and encoded with shard-local ids (<see cref="LocalDictionary"/> per feature, counting
-/// training occurrences). The reduce step (<see cref="ShardMerger"/>) turns a set of these into an
-/// <see cref="EncodedDataset"/> with global vocabularies.
+/// hold-out, and encoded with shard-local ids. It is stored as two blobs so that the vocabulary reduce
+/// can read what grows with distinct values (<see cref="ShardVocabulary"/>) without what grows with rows
+/// (<see cref="ShardRows"/>, read later by that shard's remap).
 /// </summary>
 public sealed class PartialShard
+{
+    public required ShardVocabulary Vocabulary { get; init; }
+    public required ShardRows Rows { get; init; }
+}
+
+/// <summary>
+/// A shard's dictionaries, counts and item rows: everything the vocabulary reduce needs. Its size grows
+/// with the shard's distinct values, never with its rows.
+/// </summary>
+public sealed class ShardVocabulary
 {
     public required ShardKind Kind { get; init; }
     /// <summary>File (and byte range) the rows came from, for messages.</summary>
     public required string Source { get; init; }
-    /// <summary>One per feature in schema order (query features first; empty in catalog shards).</summary>
+    /// <summary>One per feature in schema order (query features first; empty in catalog shards), counting training occurrences.</summary>
     public required LocalDictionary[] Dictionaries { get; init; }
-
-    /// <summary>Query features of training rows (local ids), and each row's item key (local id).</summary>
-    public required EncodedTable TrainQueries { get; init; }
-    public required int[] TrainKeys { get; init; }
-    public required EncodedTable EvalQueries { get; init; }
-    public required int[] EvalKeys { get; init; }
+    /// <summary>Held-out rows naming each local item key id (training rows are the key dictionary's counts).</summary>
+    public required int[] EvalRowsOfKey { get; init; }
 
     /// <summary>
     /// Item rows (item features in schema order, local ids): every row of a catalog shard, or the first
@@ -37,4 +43,16 @@ public sealed class PartialShard
     public long RowsOutsideFraction { get; init; }
     public long BadRows { get; init; }
     public IReadOnlyList<string> BadRowMessages { get; init; } = [];
+
+    /// <summary>Training rows naming a local key id.</summary>
+    public long TrainRowsOfKey(int keySlot, int key) => Dictionaries[keySlot].Counts[key];
+}
+
+/// <summary>A shard's examples in local ids: query features of training and held-out rows, and each row's item key.</summary>
+public sealed class ShardRows
+{
+    public required EncodedTable TrainQueries { get; init; }
+    public required int[] TrainKeys { get; init; }
+    public required EncodedTable EvalQueries { get; init; }
+    public required int[] EvalKeys { get; init; }
 }

@@ -73,22 +73,33 @@ public static class ShardEncoder
             }
         });
 
+        var keys = trainKeys.ToArray();
+        var held = evalKeys.ToArray();
+        var evalRowsOfKey = new int[keyDictionary.Count];
+        foreach (var k in held) evalRowsOfKey[k]++;
         return new PartialShard
         {
-            Kind = ShardKind.Interactions,
-            Source = reader.FilePath,
-            Dictionaries = dictionaries,
-            TrainQueries = Build(train, trainKeys.Count),
-            TrainKeys = trainKeys.ToArray(),
-            EvalQueries = Build(eval, evalKeys.Count),
-            EvalKeys = evalKeys.ToArray(),
-            Items = Build(items, itemRows.Count),
-            ItemRows = itemRows.ToArray(),
-            FirstRowOfKey = firstRowOfKey.ToArray(),
-            RowsRead = bad.Rows,
-            RowsOutsideFraction = outside,
-            BadRows = bad.Count,
-            BadRowMessages = bad.Messages,
+            Vocabulary = new ShardVocabulary
+            {
+                Kind = ShardKind.Interactions,
+                Source = reader.FilePath,
+                Dictionaries = dictionaries,
+                EvalRowsOfKey = evalRowsOfKey,
+                Items = Build(items, itemRows.Count),
+                ItemRows = itemRows.ToArray(),
+                FirstRowOfKey = firstRowOfKey.ToArray(),
+                RowsRead = bad.Rows,
+                RowsOutsideFraction = outside,
+                BadRows = bad.Count,
+                BadRowMessages = bad.Messages,
+            },
+            Rows = new ShardRows
+            {
+                TrainQueries = Build(train, keys.Length),
+                TrainKeys = keys,
+                EvalQueries = Build(eval, held.Length),
+                EvalKeys = held,
+            },
         };
     }
 
@@ -119,16 +130,20 @@ public static class ShardEncoder
         var none = Build(schema.Query.Select((f, i) => new FeatureColumnBuilder(f, dictionaries[i])).ToArray(), 0);
         return new PartialShard
         {
-            Kind = ShardKind.Catalog,
-            Source = reader.FilePath,
-            Dictionaries = dictionaries,
-            TrainQueries = none, TrainKeys = [], EvalQueries = none, EvalKeys = [],
-            Items = Build(items, itemRows.Count),
-            ItemRows = itemRows.ToArray(),
-            FirstRowOfKey = firstRowOfKey.ToArray(),
-            RowsRead = bad.Rows,
-            BadRows = bad.Count,
-            BadRowMessages = bad.Messages,
+            Vocabulary = new ShardVocabulary
+            {
+                Kind = ShardKind.Catalog,
+                Source = reader.FilePath,
+                Dictionaries = dictionaries,
+                EvalRowsOfKey = new int[keyDictionary.Count],
+                Items = Build(items, itemRows.Count),
+                ItemRows = itemRows.ToArray(),
+                FirstRowOfKey = firstRowOfKey.ToArray(),
+                RowsRead = bad.Rows,
+                BadRows = bad.Count,
+                BadRowMessages = bad.Messages,
+            },
+            Rows = new ShardRows { TrainQueries = none, TrainKeys = [], EvalQueries = none, EvalKeys = [] },
         };
     }
 

@@ -52,6 +52,8 @@ public sealed class MetricsReport
     {
         [JsonPropertyName("train")] public long Train { get; set; }
         [JsonPropertyName("eval")] public long Eval { get; set; }
+        /// <summary>Held-out pairs the recall was measured on when capped (max_eval_queries); absent when all were.</summary>
+        [JsonPropertyName("evaluated")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Evaluated { get; set; }
     }
 
     public sealed record LossSnapshot(

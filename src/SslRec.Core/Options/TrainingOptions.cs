@@ -53,6 +53,14 @@ public sealed record TrainingOptions
     public DpqRelaxation DpqRelaxation { get; init; } = DpqRelaxation.StraightThrough;
     /// <summary>Temperature of the softmax over −distance that carries DPQ's gradients.</summary>
     public double DpqTemperature { get; init; } = 1.0;
+    /// <summary>
+    /// Training examples shuffled together: each epoch visits the example parts (one per map shard) in a
+    /// fresh order, a buffer of about this many examples at a time, shuffled within the buffer. A dataset
+    /// that fits in one buffer is shuffled globally. Memory holds two buffers (one being prefetched).
+    /// </summary>
+    public int ShuffleBuffer { get; init; } = 4_000_000;
+    /// <summary>Evaluate at most this many held-out pairs, an evenly spaced sample (0 = all); the metrics say how many were used.</summary>
+    public int MaxEvalQueries { get; init; }
     /// <summary>Stop after this many steps in total (for tests and step-wise workers); 0 = train all epochs.</summary>
     [JsonIgnore] public int MaxSteps { get; init; }
 
@@ -78,8 +86,10 @@ public sealed record TrainingOptions
         Check(MgqeTierShares.Length == MgqeCentroids.Length - 1 && MgqeTierShares.All(s => s is > 0 and < 1) && MgqeTierShares.Sum() < 1,
             "--mgqe-tier-shares needs one share per tier but the last, each in (0, 1), summing below 1");
         Check(DpqTemperature > 0, "--dpq-temperature must be > 0");
+        Check(ShuffleBuffer >= 2, "--shuffle-buffer must be at least 2 examples");
+        Check(MaxEvalQueries >= 0, "--max-eval-queries must be ≥ 0 (0 = all)");
     }
 
-    /// <summary>The settings a checkpoint must agree with to be resumed (not epochs, device or checkpoint cadence).</summary>
-    public string Fingerprint() => System.Text.Json.JsonSerializer.Serialize(this with { Epochs = 0, CheckpointEvery = 0, MaxSteps = 0 });
+    /// <summary>The settings a checkpoint must agree with to be resumed (not epochs, device, checkpoint cadence or evaluation).</summary>
+    public string Fingerprint() => System.Text.Json.JsonSerializer.Serialize(this with { Epochs = 0, CheckpointEvery = 0, MaxSteps = 0, MaxEvalQueries = 0 });
 }

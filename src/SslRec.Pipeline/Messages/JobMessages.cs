@@ -53,6 +53,12 @@ public sealed record ShardMapMessage : JobMessage
 
 public sealed record ShardReduceMessage : JobMessage;
 
+/// <summary>One unit of the remap fan-out: map shard Index's rows into global ids.</summary>
+public sealed record RemapMessage : JobMessage
+{
+    public int Index { get; init; }
+}
+
 public sealed record TrainMessage : JobMessage;
 
 public sealed record PublishMessage : JobMessage;

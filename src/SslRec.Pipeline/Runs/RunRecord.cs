@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace SslRec.Pipeline.Runs;
 
-public enum RunState { Planned, Mapping, Reducing, Training, Evaluated, Publishing, Published, Rejected, Failed }
+public enum RunState { Planned, Mapping, Reducing, Remapping, Training, Evaluated, Publishing, Published, Rejected, Failed }
 
 /// <summary>artifacts/runs/{run}/run.json: what a run is, where it stands, how long each stage took.</summary>
 public sealed class RunRecord

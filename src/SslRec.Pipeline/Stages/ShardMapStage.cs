@@ -11,10 +11,12 @@ namespace SslRec.Pipeline.Stages;
 
 /// <summary>
 /// Shard-map (fan-out): one file or byte range → validated, split, locally encoded rows
-/// (<see cref="ShardEncoder"/>), written as runs/{run}/shards/{index}.bin. Fan-in uses the shard blobs
-/// themselves as the completion record: after writing its shard, a task lists the shard folder, and when
-/// every planned shard is there it enqueues the reduce. Duplicate or late messages find their shard
-/// written and only repeat that check; the reduce is idempotent, so an extra reduce message is harmless.
+/// (<see cref="ShardEncoder"/>), written as two blobs: the rows (runs/{run}/shards/{index}.rows.bin, read
+/// later by the shard's remap) and then the dictionaries and counts ({index}.vocab.bin, read by the
+/// vocabulary reduce). Fan-in uses the vocabulary blobs as the completion record: after writing its shard,
+/// a task lists the shard folder, and when every planned shard is there it enqueues the reduce. Duplicate
+/// or late messages find their shard written and only repeat that check; the reduce is idempotent, so an
+/// extra reduce message is harmless.
 /// </summary>
 public sealed class ShardMapStage(PipelineContext ctx)
 {
@@ -24,8 +26,8 @@ public sealed class ShardMapStage(PipelineContext ctx)
     {
         var run = await ctx.Runs.RequireAsync(m.RunId, ct);
         if (run.State is RunState.Failed) return;
-        var shardBlob = BlobLayout.Shard(m.RunId, m.Index);
-        if (!await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, shardBlob, ct))
+        var vocabularyBlob = BlobLayout.ShardVocabulary(m.RunId, m.Index);
+        if (!await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, vocabularyBlob, ct))
         {
             await ctx.Runs.StageStartedAsync(m.RunId, Name, ct);
             PartialShard shard;
@@ -39,14 +41,14 @@ public sealed class ShardMapStage(PipelineContext ctx)
                 await ctx.Runs.FailRunAsync(m.RunId, Name, e.Message, ct);
                 return;
             }
-            using var buffer = new MemoryStream();
-            BinaryFormat.WriteShard(buffer, shard);
-            buffer.Position = 0;
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, shardBlob, buffer, ct);
-            ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, shard.RowsRead, shard.BadRows);
+            // rows first: the vocabulary blob marks the shard complete
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardRows(m.RunId, m.Index), s => BinaryFormat.WriteShardRows(s, shard.Rows), ct);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, shard.Vocabulary), ct);
+            ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, shard.Vocabulary.RowsRead, shard.Vocabulary.BadRows);
         }
 
-        var done = (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.ShardPlanPrefix(m.RunId), ct)).Count;
+        var done = (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.ShardPrefix(m.RunId), ct))
+            .Count(b => b.Name.EndsWith(BlobLayout.ShardVocabularySuffix, StringComparison.Ordinal));
         if (done < run.Shards.Count) return;
         run = await ctx.Runs.RequireAsync(m.RunId, ct);
         if (run.State is not (RunState.Planned or RunState.Mapping)) return; // the reduce was already asked for

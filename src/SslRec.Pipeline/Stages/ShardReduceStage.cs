@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
-using SslRec.Core.Schema;
 using SslRec.Core.Statistics;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
@@ -9,10 +8,12 @@ using SslRec.Pipeline.Storage;
 namespace SslRec.Pipeline.Stages;
 
 /// <summary>
-/// Shard-reduce (fan-in): merges every partial shard into the encoded dataset (global vocabularies,
-/// remapped ids), computes the statistics training needs (item-feature mutual information, head/tail
-/// slices) and enqueues training. One reduce at a time per run (<see cref="RunLock"/>); idempotent: once
-/// encoded/dataset.bin exists it only makes sure the training message went out.
+/// Shard-reduce (fan-in, once per run): the vocabulary reduce. Reads every map shard's dictionaries and
+/// counts — one shard at a time, never their rows — into the global vocabularies and the item corpus
+/// (<see cref="VocabularyMerger"/>), computes the statistics training needs (item-feature mutual
+/// information, head/tail slices), writes the dataset header and fans out one remap message per
+/// interaction shard. Memory grows with distinct values, not with rows. One reduce at a time per run
+/// (<see cref="RunLock"/>); idempotent: once the header exists it only makes sure the remap messages went out.
 /// </summary>
 public sealed class ShardReduceStage(PipelineContext ctx)
 {
@@ -28,13 +29,13 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             ctx.Logger.LogInformation("shard-reduce: run {Run} is being reduced by another message; this one is done", m.RunId);
             return;
         }
-        if (!await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(m.RunId), ct))
+        if (!await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(m.RunId), ct))
         {
             await ctx.Runs.StageStartedAsync(m.RunId, Name, ct);
-            EncodedDataset data;
+            DatasetHeader header;
             try
             {
-                data = await MergeAsync(run, ct);
+                header = await MergeAsync(run, ct);
             }
             catch (Exception e) when (StageFailures.IsDataError(e))
             {
@@ -42,41 +43,50 @@ public sealed class ShardReduceStage(PipelineContext ctx)
                 await ctx.Runs.FailRunAsync(m.RunId, Name, e.Message, ct);
                 return;
             }
-            await ctx.Blobs.WriteJsonAsync(BlobLayout.Artifacts, BlobLayout.Statistics(m.RunId), Statistics(data), ct);
-            using (var buffer = new MemoryStream())
-            {
-                BinaryFormat.WriteDataset(buffer, data);
-                buffer.Position = 0;
-                await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(m.RunId), buffer, ct);
-            }
-            var r = data.Report;
-            await ctx.Runs.UpdateAsync(m.RunId, run => run.Data = new DatasetSummary(r.RowsRead, r.TrainRows, r.EvalRows, data.CorpusSize, r.BadRows), ct);
-            ctx.Logger.LogInformation("shard-reduce: run {Run}: {Train} train / {Eval} held-out rows, {Items} items", m.RunId, r.TrainRows, r.EvalRows, data.CorpusSize);
+            await ctx.Blobs.WriteJsonAsync(BlobLayout.Artifacts, BlobLayout.Statistics(m.RunId), Statistics(header), ct);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(m.RunId), s => BinaryFormat.WriteHeader(s, header), ct);
+            var r = header.Report;
+            await ctx.Runs.UpdateAsync(m.RunId, run => run.Data = new DatasetSummary(r.RowsRead, r.TrainRows, r.EvalRows, header.CorpusSize, r.BadRows), ct);
+            ctx.Logger.LogInformation("shard-reduce: run {Run}: {Train} train / {Eval} held-out rows, {Items} items", m.RunId, r.TrainRows, r.EvalRows, header.CorpusSize);
         }
+
+        // The run is marked remapping before the remap messages go out, so a remap never finds its run a
+        // stage behind; a redelivered reduce message (the process died in between) sends them again —
+        // remaps are idempotent.
+        await ctx.Runs.StageFinishedAsync(m.RunId, Name, rr => { if (rr.State is RunState.Mapping or RunState.Reducing) rr.State = RunState.Remapping; }, ct);
         run = await ctx.Runs.RequireAsync(m.RunId, ct);
-        if (run.State is not (RunState.Mapping or RunState.Reducing)) return; // training was already asked for
-        await ctx.Bus.SendAsync(QueueNames.Train, new TrainMessage { RunId = m.RunId }, ct);
-        await ctx.Runs.StageFinishedAsync(m.RunId, Name, rr => { if (rr.State is RunState.Mapping or RunState.Reducing) rr.State = RunState.Training; }, ct);
+        if (run.State is not RunState.Remapping) return;
+        var remaining = await RemapStage.PendingShardsAsync(ctx, run, ct);
+        foreach (var shard in remaining)
+            await ctx.Bus.SendAsync(QueueNames.Remap, new RemapMessage { RunId = m.RunId, Index = shard.Index }, ct);
     }
 
-    private async Task<EncodedDataset> MergeAsync(RunRecord run, CancellationToken ct)
+    private async Task<DatasetHeader> MergeAsync(RunRecord run, CancellationToken ct)
     {
         var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
-        var interactions = new List<PartialShard>();
-        var catalog = new List<PartialShard>();
-        foreach (var task in run.Shards.OrderBy(s => s.Index))
+        var merger = new VocabularyMerger(schema, ctx.Options.MaxBadRows);
+        // the plan lists the catalog first; one shard's dictionaries in memory at a time, the next one downloading
+        var tasks = run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index).ToList();
+        var next = tasks.Count > 0 ? DownloadAsync(run.RunId, tasks[0].Index, ct) : null;
+        for (var i = 0; i < tasks.Count; i++)
         {
-            var bytes = await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, BlobLayout.Shard(run.RunId, task.Index), ct)
-                        ?? throw new InvalidOperationException($"shard {task.Index} of run {run.RunId} is missing; the reduce will be retried");
-            var shard = BinaryFormat.ReadShard(bytes.ToStream(), schema);
-            (shard.Kind == ShardKind.Catalog ? catalog : interactions).Add(shard);
+            var bytes = await next!;
+            next = i + 1 < tasks.Count ? DownloadAsync(run.RunId, tasks[i + 1].Index, ct) : null;
+            var shard = BinaryFormat.ReadShardVocabulary(bytes.ToStream(), schema);
+            if (shard.Kind == ShardKind.Catalog) merger.AddCatalog(shard);
+            else merger.AddInteractions(shard);
         }
-        var data = ShardMerger.Merge(schema, interactions, catalog, ctx.Options.MaxBadRows);
-        if (data.Train.Count == 0) throw new InvalidDataException($"no training rows: {data.Report.RowsRead} rows read, {data.Report.EvalRows} held out");
-        return data;
+        var header = merger.Finish();
+        if (header.Report.TrainRows == 0)
+            throw new InvalidDataException($"no training rows: {header.Report.RowsRead} rows read, {header.Report.EvalRows} held out");
+        return header;
     }
 
-    private static object Statistics(EncodedDataset data)
+    private async Task<BinaryData> DownloadAsync(string runId, int index, CancellationToken ct) =>
+        await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, BlobLayout.ShardVocabulary(runId, index), ct)
+        ?? throw new InvalidOperationException($"shard {index} of run {runId} is missing; the reduce will be retried");
+
+    private static object Statistics(DatasetHeader data)
     {
         var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
         var slices = new FrequencySlices(data.ItemTrainCounts);

@@ -37,6 +37,9 @@ public static class StageTable
     public static readonly StageDefinition ShardReduce = new(ShardReduceStage.Name, QueueNames.ShardReduce, false,
         (ctx, _, text, ct) => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(text), ct));
 
+    public static readonly StageDefinition Remap = new(RemapStage.Name, QueueNames.Remap, false,
+        (ctx, _, text, ct) => new RemapStage(ctx).HandleAsync(JobMessage.Parse<RemapMessage>(text), ct));
+
     public static readonly StageDefinition Train = new(TrainStage.Name, QueueNames.Train, true,
         (ctx, trainer, text, ct) => new TrainStage(ctx, trainer ?? throw new InvalidOperationException("the train stage needs a trainer"))
             .HandleAsync(JobMessage.Parse<TrainMessage>(text), ct));
@@ -47,7 +50,7 @@ public static class StageTable
     public static readonly StageDefinition Retrain = new(RetrainStage.Name, QueueNames.Retrain, false,
         (ctx, _, text, ct) => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(JobMessage.Parse<RetrainMessage>(text), ct));
 
-    public static readonly IReadOnlyList<StageDefinition> All = [Drop, ShardMap, ShardReduce, Train, Publish, Retrain];
+    public static readonly IReadOnlyList<StageDefinition> All = [Drop, ShardMap, ShardReduce, Remap, Train, Publish, Retrain];
 
     public static StageDefinition ForQueue(string queue) =>
         All.SingleOrDefault(s => s.Queue == queue) ?? throw new ArgumentException($"no stage reads queue '{queue}'", nameof(queue));

@@ -43,29 +43,36 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         var work = Path.Combine(Path.GetTempPath(), "sslrec-train-" + run.RunId + "-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var bytes = await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(run.RunId), ct)
-                        ?? throw new InvalidOperationException($"run {run.RunId} has no encoded dataset yet");
             EncodedDataset data;
             try
             {
-                data = BinaryFormat.ReadDataset(bytes.ToStream());
+                data = await OpenDatasetAsync(run, ct);
             }
-            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or SchemaException or ArgumentException)
+            catch (Exception e) when (IsCorrupt(e))
             {
                 // A corrupt dataset blob stays corrupt: fail the run now instead of retrying it on the GPU.
-                await ctx.Runs.FailRunAsync(run.RunId, Name, $"{BlobLayout.Artifacts}/{BlobLayout.EncodedDataset(run.RunId)} cannot be read ({e.Message.Split('\n', 2)[0]}); drop the dataset again", ct);
+                await ctx.Runs.FailRunAsync(run.RunId, Name, $"{e.Message.Split('\n', 2)[0]}; drop the dataset again", ct);
                 return;
             }
             var warm = run.WarmStart ? await DownloadPublishedModelAsync(run, Path.Combine(work, "warm-start"), ct) : null;
             var lastReport = DateTime.MinValue;
-            var outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
+            TrainingOutcome outcome;
+            try
+            {
+            outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
                 data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId, ct: ct), ctx.Options.CheckpointEvery, Path.Combine(work, "out"),
                 progress =>
                 {
                     if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
                     lastReport = DateTime.UtcNow;
                     ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
-                }, warm), ct), ct);
+                }, warm, ctx.Options.MaxEvalQueries), ct), ct);
+            }
+            catch (CorruptPartException e)
+            {
+                await ctx.Runs.FailRunAsync(run.RunId, Name, $"{e.Message}; drop the dataset again", ct);
+                return;
+            }
 
             foreach (var file in outcome.Files)
                 await ctx.Blobs.UploadFileAsync(BlobLayout.Artifacts, BlobLayout.CandidatePrefix(run.RunId) + file, Path.Combine(work, "out", file), ct);
@@ -86,6 +93,52 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    private static bool IsCorrupt(Exception e) => e is InvalidDataException or EndOfStreamException or FormatException or SchemaException or ArgumentException;
+
+    /// <summary>
+    /// The run's header (vocabularies, corpus) in memory and its example parts as blobs: the trainer downloads
+    /// a shuffle buffer's worth at a time, so the job's memory does not grow with the dataset.
+    /// </summary>
+    private async Task<EncodedDataset> OpenDatasetAsync(RunRecord run, CancellationToken ct)
+    {
+        var headerBlob = BlobLayout.DatasetHeader(run.RunId);
+        var bytes = await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, headerBlob, ct)
+                    ?? throw new InvalidOperationException($"run {run.RunId} has no encoded dataset yet");
+        DatasetHeader header;
+        try
+        {
+            header = BinaryFormat.ReadHeader(bytes.ToStream());
+        }
+        catch (Exception e) when (IsCorrupt(e))
+        {
+            throw new InvalidDataException($"{BlobLayout.Artifacts}/{headerBlob} cannot be read ({e.Message.Split('\n', 2)[0]})", e);
+        }
+        var parts = await RemapStage.ListPartsAsync(ctx.Blobs, run, ct);
+        ExampleParts Parts(Func<int, string> blob, Func<RemapStage.PartCounts, int> count) => new(parts.Select(count).ToList(), i =>
+        {
+            var name = blob(parts[i].Index);
+            var data = ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, name, ct).GetAwaiter().GetResult()
+                       ?? throw new CorruptPartException($"{BlobLayout.Artifacts}/{name} is missing");
+            try
+            {
+                return BinaryFormat.ReadExamples(data.ToStream(), header.Schema);
+            }
+            catch (Exception e) when (IsCorrupt(e))
+            {
+                throw new CorruptPartException($"{BlobLayout.Artifacts}/{name} cannot be read ({e.Message.Split('\n', 2)[0]})");
+            }
+        });
+        return new EncodedDataset
+        {
+            Header = header,
+            Train = Parts(i => BlobLayout.TrainPart(run.RunId, i), p => p.Train),
+            Eval = Parts(i => BlobLayout.EvalPart(run.RunId, i), p => p.Eval),
+        };
+    }
+
+    /// <summary>An example part that cannot be read: retrying will not help.</summary>
+    private sealed class CorruptPartException(string message) : Exception(message);
 
     /// <summary>The full model of the run behind the currently published version (null when none is published).</summary>
     private async Task<string?> DownloadPublishedModelAsync(RunRecord run, string directory, CancellationToken ct)

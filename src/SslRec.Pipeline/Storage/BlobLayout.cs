@@ -16,9 +16,19 @@ public static class BlobLayout
 
     // artifacts/runs/{run}/...
     public static string Run(string runId) => $"runs/{runId}/run.json";
-    public static string ShardPlanPrefix(string runId) => $"runs/{runId}/shards/";
-    public static string Shard(string runId, int index) => $"runs/{runId}/shards/{index:D5}.bin";
-    public static string EncodedDataset(string runId) => $"runs/{runId}/encoded/dataset.bin";
+    public static string ShardPrefix(string runId) => $"runs/{runId}/shards/";
+    /// <summary>A map shard's dictionaries and counts (read by the vocabulary reduce); written last, so it marks the shard done.</summary>
+    public static string ShardVocabulary(string runId, int index) => $"runs/{runId}/shards/{index:D5}.vocab.bin";
+    public const string ShardVocabularySuffix = ".vocab.bin";
+    /// <summary>A map shard's rows in local ids (read by its remap).</summary>
+    public static string ShardRows(string runId, int index) => $"runs/{runId}/shards/{index:D5}.rows.bin";
+    /// <summary>Vocabularies, item corpus and read report (the vocabulary reduce's output).</summary>
+    public static string DatasetHeader(string runId) => $"runs/{runId}/encoded/header.bin";
+    public static string TrainPart(string runId, int index) => $"runs/{runId}/encoded/train/{index:D5}.bin";
+    public static string EvalPart(string runId, int index) => $"runs/{runId}/encoded/eval/{index:D5}.bin";
+    /// <summary>A remap's row counts, written after its parts: marks the shard remapped.</summary>
+    public static string PartPrefix(string runId) => $"runs/{runId}/encoded/parts/";
+    public static string Part(string runId, int index) => $"runs/{runId}/encoded/parts/{index:D5}.json";
     public static string Statistics(string runId) => $"runs/{runId}/encoded/stats.json";
     public static string CheckpointPrefix(string runId) => $"runs/{runId}/checkpoints/";
     public static string CandidatePrefix(string runId) => $"runs/{runId}/candidate/";

@@ -32,6 +32,15 @@ public sealed class BlobStore(BlobServiceClient service)
     public Task UploadAsync(string container, string name, Stream content, CancellationToken ct = default) =>
         Blob(container, name).UploadAsync(content, overwrite: true, ct);
 
+    /// <summary>Uploads what <paramref name="write"/> writes (a binary file of <see cref="SslRec.Core.Data.BinaryFormat"/>).</summary>
+    public async Task UploadAsync(string container, string name, Action<Stream> write, CancellationToken ct = default)
+    {
+        using var buffer = new MemoryStream();
+        write(buffer);
+        buffer.Position = 0;
+        await UploadAsync(container, name, buffer, ct);
+    }
+
     public Task UploadAsync(string container, string name, BinaryData content, CancellationToken ct = default) =>
         Blob(container, name).UploadAsync(content, overwrite: true, ct);
 

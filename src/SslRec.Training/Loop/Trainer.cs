@@ -29,9 +29,8 @@ public sealed class Trainer : IDisposable
     private readonly IFeatureMasking _masking;
     private readonly ItemSampler _sslSampler;
     private readonly ItemSampler _uniformSampler;
+    private readonly ExampleStream _examples;
     private readonly int _stepsPerEpoch;
-    private int[]? _epochOrder;
-    private int _epochOrderFor = -1;
 
     public TwoTowerModel Model { get; }
     public TrainingOptions Options => _o;
@@ -71,9 +70,9 @@ public sealed class Trainer : IDisposable
         _sslSampler = new ItemSampler(data.ItemTrainCounts, options.SslSampling, options.SslMix);
         _uniformSampler = new ItemSampler(data.ItemTrainCounts, SslSampling.Uniform, 0);
 
-        var n = data.Train.Count;
-        _stepsPerEpoch = n / options.BatchSize + (n % options.BatchSize >= 2 ? 1 : 0);
-        if (_stepsPerEpoch == 0) throw new ArgumentException($"{n} training examples are fewer than the 2 a batch needs");
+        _examples = new ExampleStream(data.Train, data.Schema.Query, options.BatchSize, options.Seed, options.ShuffleBuffer);
+        _stepsPerEpoch = _examples.StepsPerEpoch;
+        if (_stepsPerEpoch == 0) throw new ArgumentException($"{data.Train.Count} training examples are fewer than the 2 a batch needs");
         State = new TrainingState { TotalSteps = _stepsPerEpoch * options.Epochs, Fingerprint = options.Fingerprint() };
     }
 
@@ -132,11 +131,7 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    private int CurrentBatchSize(int step)
-    {
-        var pos = step % _stepsPerEpoch;
-        return Math.Min(_o.BatchSize, _data.Train.Count - pos * _o.BatchSize);
-    }
+    private int CurrentBatchSize(int step) => _examples.BatchSize(step);
 
     private LossRecord Step(int step)
     {
@@ -144,17 +139,16 @@ public sealed class Trainer : IDisposable
         var timings = Timings;
         var clock = timings is null ? null : Stopwatch.StartNew();
         var epoch = step / _stepsPerEpoch;
-        var order = EpochOrder(epoch);
-        var pos = step % _stepsPerEpoch;
-        var rows = order.AsSpan(pos * _o.BatchSize, CurrentBatchSize(step));
+        var (examples, batchRows) = _examples.Batch(step);
+        var rows = batchRows.Span;
         var rng = new Rng(_o.Seed, stream: 1, position: (ulong)step);
 
         // 1. Host-side batch assembly: every tower input of this step.
         var itemRows = new long[rows.Length];
         var itemIndices = new int[rows.Length];
-        for (var i = 0; i < rows.Length; i++) itemRows[i] = itemIndices[i] = _data.Train.ItemIndex[rows[i]];
+        for (var i = 0; i < rows.Length; i++) itemRows[i] = itemIndices[i] = examples.ItemIndex[rows[i]];
         var itemIds = tensor(itemRows, device: _device);
-        var queryBatch = FeatureBatchBuilder.Build(_data.Train.Queries, rows, _device);
+        var queryBatch = FeatureBatchBuilder.Build(examples.Queries, rows, _device);
         var itemBatch = FeatureBatchBuilder.Build(_data.Items, itemIndices, _device);
         FeatureBatch? view1 = null, view2 = null, spreadBatch = null;
         Tensor? sslIds = null;
@@ -208,20 +202,9 @@ public sealed class Trainer : IDisposable
         clock.Restart();
     }
 
-    private int[] EpochOrder(int epoch)
-    {
-        if (_epochOrderFor != epoch)
-        {
-            _epochOrder ??= new int[_data.Train.Count];
-            for (var i = 0; i < _epochOrder.Length; i++) _epochOrder[i] = i;
-            new Rng(_o.Seed, stream: 2, position: (ulong)epoch).Shuffle(_epochOrder.AsSpan());
-            _epochOrderFor = epoch;
-        }
-        return _epochOrder!;
-    }
-
     public void Dispose()
     {
+        _examples.Dispose();
         _logQ.Dispose();
         _optimizer.Dispose();
         Model.Dispose();

@@ -53,7 +53,7 @@ public class SplitHostAndWorkerTests(AzuriteFixture azurite)
             Assert.Equal(0, (await ctx.Bus.Queue(QueueNames.Poison(QueueNames.Train)).GetPropertiesAsync()).Value.ApproximateMessagesCount);
             // Each stage's work time and peak memory are on the run record (StageMeter) and in `status --run`.
             var run = await ctx.Runs.RequireAsync("split.v1");
-            foreach (var stage in new[] { "drop", "shard-map", "shard-reduce", "train", "publish" })
+            foreach (var stage in new[] { "drop", "shard-map", "shard-reduce", "remap", "train", "publish" })
             {
                 Assert.True(run.Stages[stage].WorkSeconds > 0, $"{stage}: no work time");
                 Assert.True(run.Stages[stage].PeakMemoryMiB > 10, $"{stage}: peak {run.Stages[stage].PeakMemoryMiB} MiB");

@@ -31,7 +31,7 @@ public class DatasetEncoderTests
         Assert.Equal(["i1", "i2"], d.ItemKeys);
         Assert.Equal([2L, 1L], d.ItemTrainCounts);
         Assert.Equal(3, d.Train.Count);
-        Assert.Equal([0, 0, 1], d.Train.ItemIndex);
+        Assert.Equal([0, 0, 1], d.Train.Materialize().ItemIndex);
 
         // item key: i1 seen twice keeps an id; i2 seen once falls into one of 3 hashed buckets.
         var itemVocab = d.Vocabularies[2];
@@ -42,7 +42,7 @@ public class DatasetEncoderTests
         Assert.True(itemVocab.IsOov(items[1]));
 
         // multi-valued query feature: bags with offsets; the empty bag means missing.
-        var hist = d.Train.Queries.Columns[1];
+        var hist = d.Train.Materialize().Queries.Columns[1];
         Assert.Equal([0, 2, 2, 3], hist.Offsets!);
         var histVocab = d.Vocabularies[1];
         Assert.Equal(histVocab.IdOf("a"), hist.Values![0]);
@@ -92,7 +92,7 @@ public class DatasetEncoderTests
         Assert.Equal(2, d.Train.Count);
         Assert.Contains("row 3", d.Report.BadRowMessages[0]);
         Assert.Contains("row 4", d.Report.BadRowMessages[1]);
-        Assert.Equal(d.Vocabularies[0].IdOf("u4"), d.Train.Queries.Columns[0].Ids![1]);
+        Assert.Equal(d.Vocabularies[0].IdOf("u4"), d.Train.Materialize().Queries.Columns[0].Ids![1]);
     }
 
     [Fact]
@@ -103,13 +103,13 @@ public class DatasetEncoderTests
         using var dir = Dataset("user,hist,item,cat\n" + rows, schema: schema);
         var a = DatasetEncoder.Read(dir.Path);
         var b = DatasetEncoder.Read(dir.Path);
-        Assert.Equal(a.Eval.ItemIndex, b.Eval.ItemIndex);
-        Assert.Equal(a.Eval.Queries.Columns[0].Ids, b.Eval.Queries.Columns[0].Ids);
+        Assert.Equal(a.Eval.Materialize().ItemIndex, b.Eval.Materialize().ItemIndex);
+        Assert.Equal(a.Eval.Materialize().Queries.Columns[0].Ids, b.Eval.Materialize().Queries.Columns[0].Ids);
         Assert.InRange(a.Eval.Count / 4000.0, 0.22, 0.28);
 
         File.WriteAllText(Path.Combine(dir.Path, "schema.json"), schema.Replace("\"seed\": 1", "\"seed\": 2"));
         var c = DatasetEncoder.Read(dir.Path);
-        Assert.NotEqual(a.Eval.Queries.Columns[0].Ids, c.Eval.Queries.Columns[0].Ids);
+        Assert.NotEqual(a.Eval.Materialize().Queries.Columns[0].Ids, c.Eval.Materialize().Queries.Columns[0].Ids);
     }
 
     [Fact]

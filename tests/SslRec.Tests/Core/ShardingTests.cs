@@ -10,14 +10,14 @@ public class ShardingTests
     {
         Assert.Equal(a.ItemKeys, b.ItemKeys);
         Assert.Equal(a.ItemTrainCounts, b.ItemTrainCounts);
-        Assert.Equal(a.Train.ItemIndex, b.Train.ItemIndex);
-        Assert.Equal(a.Eval.ItemIndex, b.Eval.ItemIndex);
+        Assert.Equal(a.Train.Materialize().ItemIndex, b.Train.Materialize().ItemIndex);
+        Assert.Equal(a.Eval.Materialize().ItemIndex, b.Eval.Materialize().ItemIndex);
         for (var i = 0; i < a.Vocabularies.Count; i++)
         {
             Assert.Equal(a.Vocabularies[i].Values, b.Vocabularies[i].Values);
             Assert.Equal(a.Vocabularies[i].Counts, b.Vocabularies[i].Counts);
         }
-        foreach (var (x, y) in new[] { (a.Train.Queries, b.Train.Queries), (a.Eval.Queries, b.Eval.Queries), (a.Items, b.Items) })
+        foreach (var (x, y) in new[] { (a.Train.Materialize().Queries, b.Train.Materialize().Queries), (a.Eval.Materialize().Queries, b.Eval.Materialize().Queries), (a.Items, b.Items) })
             for (var f = 0; f < x.Columns.Count; f++)
             {
                 Assert.Equal(x.Columns[f].Ids, y.Columns[f].Ids);
@@ -106,9 +106,12 @@ public class ShardingTests
         SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 800, Items = 60, Seed = 4 });
         var data = DatasetEncoder.Read(dir.Path);
         using var ms = new MemoryStream();
-        BinaryFormat.WriteDataset(ms, data);
+        BinaryFormat.WriteHeader(ms, data.Header);
         ms.Position = 0;
-        var back = BinaryFormat.ReadDataset(ms);
+        var header = BinaryFormat.ReadHeader(ms);
+        var train = RoundTrip(data.Train.Materialize(), data.Schema);
+        var eval = RoundTrip(data.Eval.Materialize(), data.Schema);
+        var back = new EncodedDataset { Header = header, Train = ExampleParts.InMemory([train]), Eval = ExampleParts.InMemory([eval]) };
         AssertSameDataset(data, back);
         Assert.Equal(data.Report, back.Report with { BadRowMessages = data.Report.BadRowMessages });
         Assert.Equal(data.Schema.All, back.Schema.All);
@@ -116,17 +119,32 @@ public class ShardingTests
         using var reader = DataFiles.Open(Path.Combine(dir.Path, "interactions.csv"), ShardEncoder.InteractionColumns(data.Schema), data.Schema.Ignore);
         var shard = ShardEncoder.EncodeInteractions(reader, data.Schema, withCatalog: true, new DatasetReadOptions());
         using var ms2 = new MemoryStream();
-        BinaryFormat.WriteShard(ms2, shard);
+        BinaryFormat.WriteShardVocabulary(ms2, shard.Vocabulary);
         ms2.Position = 0;
-        var shardBack = BinaryFormat.ReadShard(ms2, data.Schema);
-        Assert.Equal(shard.TrainKeys, shardBack.TrainKeys);
-        Assert.Equal(shard.Dictionaries[0].Values, shardBack.Dictionaries[0].Values);
-        Assert.Equal(shard.Dictionaries[0].Counts, shardBack.Dictionaries[0].Counts);
-        Assert.Equal(shard.FirstRowOfKey, shardBack.FirstRowOfKey);
+        var vocabularyBack = BinaryFormat.ReadShardVocabulary(ms2, data.Schema);
+        Assert.Equal(shard.Vocabulary.Dictionaries[0].Values, vocabularyBack.Dictionaries[0].Values);
+        Assert.Equal(shard.Vocabulary.Dictionaries[0].Counts, vocabularyBack.Dictionaries[0].Counts);
+        Assert.Equal(shard.Vocabulary.FirstRowOfKey, vocabularyBack.FirstRowOfKey);
+        Assert.Equal(shard.Vocabulary.EvalRowsOfKey, vocabularyBack.EvalRowsOfKey);
+        using var ms3 = new MemoryStream();
+        BinaryFormat.WriteShardRows(ms3, shard.Rows);
+        ms3.Position = 0;
+        Assert.Equal(shard.Rows.TrainKeys, BinaryFormat.ReadShardRows(ms3, data.Schema).TrainKeys);
 
+        // a file of another kind (or a corrupt one) is refused, not misread
+        ms3.Position = 0;
+        Assert.Throws<InvalidDataException>(() => BinaryFormat.ReadShardVocabulary(ms3, data.Schema));
         ms2.Position = 0;
         ms2.WriteByte((byte)'X');
         ms2.Position = 0;
-        Assert.Throws<InvalidDataException>(() => BinaryFormat.ReadShard(ms2, data.Schema));
+        Assert.Throws<InvalidDataException>(() => BinaryFormat.ReadShardVocabulary(ms2, data.Schema));
+    }
+
+    private static EncodedExamples RoundTrip(EncodedExamples examples, SslRec.Core.Schema.DatasetSchema schema)
+    {
+        using var ms = new MemoryStream();
+        BinaryFormat.WriteExamples(ms, examples);
+        ms.Position = 0;
+        return BinaryFormat.ReadExamples(ms, schema);
     }
 }

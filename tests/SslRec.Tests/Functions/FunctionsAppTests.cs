@@ -81,6 +81,8 @@ public class FunctionsAgainstAzuriteTests(AzuriteFixture azurite)
             await functions.ShardMap(m.Body.ToString(), m.MessageId, m.DequeueCount, default);
         var reduce = (await ctx.Bus.Queue(QueueNames.ShardReduce).ReceiveMessageAsync()).Value;
         await functions.ShardReduce(reduce.Body.ToString(), reduce.MessageId, reduce.DequeueCount, default);
+        foreach (var m in (await ctx.Bus.Queue(QueueNames.Remap).ReceiveMessagesAsync(32)).Value)
+            await functions.Remap(m.Body.ToString(), m.MessageId, m.DequeueCount, default);
 
         var run = await ctx.Runs.RequireAsync(runId);
         Assert.Equal(RunState.Training, run.State);

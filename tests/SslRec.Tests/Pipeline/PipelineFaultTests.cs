@@ -131,13 +131,15 @@ public class PipelineFaultTests(AzuriteFixture azurite)
         Assert.Equal(1, (await ctx.Bus.Queue(QueueNames.Publish).GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
-    /// <summary>Uploads a dataset and runs drop, map and (optionally) reduce by pumping their queues.</summary>
+    /// <summary>Uploads a dataset and runs drop, map and (optionally) reduce and remap by pumping their queues.</summary>
     private static async Task<string> DropAndMapAsync(PipelineContext ctx, string data, string dataset, bool reduce)
     {
         var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, dataset);
         await PumpAsync(ctx, QueueNames.Drop, m => new DropStage(ctx).HandleAsync(m));
         await PumpAsync(ctx, QueueNames.ShardMap, m => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(m)));
-        if (reduce) await PumpAsync(ctx, QueueNames.ShardReduce, m => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(m)));
+        if (!reduce) return runId;
+        await PumpAsync(ctx, QueueNames.ShardReduce, m => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(m)));
+        await PumpAsync(ctx, QueueNames.Remap, m => new RemapStage(ctx).HandleAsync(JobMessage.Parse<RemapMessage>(m)));
         return runId;
     }
 

@@ -12,7 +12,7 @@ namespace SslRec.Tests.Reliability;
 public class ConcurrentStageTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task Concurrent_reduce_messages_merge_once_and_ask_for_training_once()
+    public async Task Concurrent_reduce_and_remap_messages_merge_once_remap_each_shard_and_ask_for_training_once()
     {
         using var dir = new TempDirectory();
         var ctx = await azurite.FreshContextAsync(new PipelineOptions { ShardTargetBytes = 20_000 });
@@ -32,8 +32,24 @@ public class ConcurrentStageTests(AzuriteFixture azurite)
         await Task.WhenAll(new ShardReduceStage(ctx).HandleAsync(reduce), new ShardReduceStage(ctx).HandleAsync(reduce), new ShardReduceStage(ctx).HandleAsync(reduce));
 
         var run = await ctx.Runs.RequireAsync(runId);
-        Assert.Equal(RunState.Training, run.State);
+        Assert.Equal(RunState.Remapping, run.State);
         Assert.Equal(1, run.Stages["shard-reduce"].Attempts); // one merge
+
+        // Every remap message delivered twice, all at once and out of order: each shard is remapped, training is asked for once.
+        var remaps = (await ctx.Bus.Queue(QueueNames.Remap).ReceiveMessagesAsync(32)).Value
+            .Select(m => JobMessage.Parse<RemapMessage>(m.Body.ToString())).ToList();
+        Assert.True(remaps.Count >= maps.Length - 1, $"{remaps.Count} remap messages for {maps.Length} map shards");
+        Assert.Equal(remaps.Count, remaps.Select(m => m.Index).Distinct().Count());
+        await Task.WhenAll(remaps.Concat(remaps).Reverse().Select(m => new RemapStage(ctx).HandleAsync(m)));
+        run = await ctx.Runs.RequireAsync(runId);
+        Assert.Equal(RunState.Training, run.State);
         Assert.Single((await ctx.Bus.Queue(QueueNames.Train).ReceiveMessagesAsync(32)).Value);
+        var parts = await RemapStage.ListPartsAsync(ctx.Blobs, run, default);
+        Assert.Equal(run.Data!.Train, parts.Sum(p => (long)p.Train));
+        Assert.Equal(run.Data!.Eval, parts.Sum(p => (long)p.Eval));
+
+        // A remap message arriving after training was asked for does nothing.
+        await new RemapStage(ctx).HandleAsync(remaps[0]);
+        Assert.Empty((await ctx.Bus.Queue(QueueNames.Train).ReceiveMessagesAsync(32)).Value);
     }
 }

@@ -131,7 +131,7 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
         using var dir = new TempDirectory();
         var ctx = await azurite.FreshContextAsync();
         var runId = await azurite.DropUntilTrainingAsync(ctx, dir, "corrupt", new SyntheticOptions { Interactions = 300, Items = 20, Seed = 6 });
-        await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.EncodedDataset(runId), BinaryData.FromString("SSLRECD1 but then nothing sensible"));
+        await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(runId), BinaryData.FromString("SSLRECD1 but then nothing sensible"));
 
         var outcome = await new TrainWorker(ctx, new SslRec.Worker.TorchModelTrainer(device: "cpu")).RunOnceAsync();
         Assert.Equal(TrainWorker.Outcome.Completed, outcome); // the message is done with: nothing to retry

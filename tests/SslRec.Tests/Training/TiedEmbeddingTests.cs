@@ -36,7 +36,7 @@ public class TiedEmbeddingTests
         var targetCount = untied.Vocabularies[3].Counts[untied.Vocabularies[3].IdOf(page) - 1];
         Assert.Equal(sourceCount + targetCount, tied.Vocabularies[3].Counts[0]);
         // a query row and an item row naming the same page use the same id
-        var firstSource = tied.Train.Queries.Columns[0].Ids![0];
+        var firstSource = tied.Train.Materialize().Queries.Columns[0].Ids![0];
         Assert.Equal(tied.Vocabularies[3].Values[firstSource - 1], tied.Vocabularies[0].Values[firstSource - 1]);
     }
 
@@ -53,7 +53,7 @@ public class TiedEmbeddingTests
 
         using (var scope = NewDisposeScope())
         {
-            var batch = FeatureBatchBuilder.Build(data.Train.Queries, Enumerable.Range(0, 64).ToArray(), CPU);
+            var batch = FeatureBatchBuilder.Build(data.Train.Materialize().Queries, Enumerable.Range(0, 64).ToArray(), CPU);
             model.QueryTower.call(batch).mul(linspace(-1, 1, 16)).sum().backward();
             optimizer.step();
         }

@@ -1,0 +1,206 @@
+using SslRec.Core.Reading;
+using SslRec.Core.Schema;
+using SslRec.Core.Util;
+using SslRec.Core.Vocab;
+
+namespace SslRec.Core.Data;
+
+/// <summary>
+/// The vocabulary reduce: takes the map shards' <see cref="ShardVocabulary"/> one at a time (catalog
+/// shards first, then interaction shards, each in input order) and keeps only what grows with distinct
+/// values: summed training counts per query feature and item key, the item corpus (the catalog's items,
+/// or each item's first row across the interaction shards) with its feature values, and row totals.
+/// <see cref="Finish"/> builds the global vocabularies and the encoded corpus. The result does not
+/// depend on how the input was split into shards; the shards' rows are remapped afterwards, one shard at
+/// a time (<see cref="ShardRemapper"/>).
+/// </summary>
+public sealed class VocabularyMerger
+{
+    private readonly DatasetSchema _schema;
+    private readonly long _maxBadRows;
+    private readonly int _q, _keySlot;
+    private readonly ValueCounter[] _trainCounts;      // query features and the item key: training occurrences
+    private readonly Dictionary<string, int> _corpusIndex = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _corpusLookup;
+    private readonly List<string> _itemKeys = [];
+    private readonly List<long> _itemTrainCounts = [];
+    private readonly CorpusColumn[] _itemColumns;      // item features of the corpus, in corpus-local ids
+    private readonly List<string> _badMessages = [];
+    private bool _withCatalog, _sawInteractions;
+    private long _rowsRead, _trainRows, _evalRows, _outside, _badRows, _unknownRows;
+
+    public VocabularyMerger(DatasetSchema schema, long maxBadRows)
+    {
+        _schema = schema;
+        _maxBadRows = maxBadRows;
+        _q = schema.Query.Count;
+        _keySlot = _q + schema.ItemKeyIndex;
+        _trainCounts = schema.All.Select(_ => new ValueCounter()).ToArray();
+        _corpusLookup = _corpusIndex.GetAlternateLookup<ReadOnlySpan<char>>();
+        _itemColumns = schema.Item.Select(f => new CorpusColumn(f)).ToArray();
+    }
+
+    public void AddCatalog(ShardVocabulary shard)
+    {
+        if (_sawInteractions) throw new InvalidOperationException("catalog shards must be merged before interaction shards");
+        _withCatalog = true;
+        AddBadRows(shard);
+        var keys = shard.Items.Columns[_schema.ItemKeyIndex].Ids!;
+        for (var r = 0; r < shard.Items.RowCount; r++)
+            if (!TryAddItem(shard, r, keys[r]))
+                throw new DataFormatException(shard.Source, shard.ItemRows[r], _schema.ItemKey.Name,
+                    $"duplicate item key '{shard.Dictionaries[_keySlot][keys[r]]}' (also in an earlier part of the catalog)");
+    }
+
+    public void AddInteractions(ShardVocabulary shard)
+    {
+        _sawInteractions = true;
+        AddBadRows(shard);
+        _rowsRead += shard.RowsRead;
+        _outside += shard.RowsOutsideFraction;
+        for (var f = 0; f < _q; f++) shard.Dictionaries[f].AddCountsTo(_trainCounts[f]);
+        var keyDictionary = shard.Dictionaries[_keySlot];
+        keyDictionary.AddCountsTo(_trainCounts[_keySlot]);
+        if (!_withCatalog)
+        {
+            // the shard's item rows are the first row of each of its items; an item seen in an earlier shard keeps that one
+            var keys = shard.Items.Columns[_schema.ItemKeyIndex].Ids!;
+            for (var r = 0; r < shard.Items.RowCount; r++) TryAddItem(shard, r, keys[r]);
+        }
+
+        // Rows whose item is not in the corpus (not in the catalog) are bad rows.
+        long unknown = 0;
+        var firstUnknown = 0;
+        for (var k = 1; k < keyDictionary.Count; k++)
+        {
+            long train = keyDictionary.Counts[k], held = shard.EvalRowsOfKey[k];
+            if (_corpusLookup.TryGetValue(keyDictionary.Text(k), out var item))
+            {
+                _itemTrainCounts[item] += train;
+                _trainRows += train;
+                _evalRows += held;
+            }
+            else
+            {
+                unknown += train + held;
+                if (firstUnknown == 0 && train + held > 0) firstUnknown = k;
+            }
+        }
+        if (unknown == 0) return;
+        var what = $"item '{keyDictionary[firstUnknown]}' is not in the catalog";
+        if (_badRows + _unknownRows + unknown > _maxBadRows)
+            throw new DataFormatException(shard.Source, shard.FirstRowOfKey[firstUnknown], _schema.ItemKey.Name,
+                what + (unknown > 1 ? $" ({unknown} rows of this file name unknown items)" : ""));
+        _unknownRows += unknown;
+        if (_badMessages.Count < 20)
+            _badMessages.Add(new DataFormatException(shard.Source, shard.FirstRowOfKey[firstUnknown], _schema.ItemKey.Name, what).Message);
+    }
+
+    /// <summary>The global vocabularies and the encoded corpus (call once, after every shard).</summary>
+    public DatasetHeader Finish()
+    {
+        if (_badRows + _unknownRows > _maxBadRows)
+            throw new InvalidDataException($"{_badRows + _unknownRows} bad rows exceed the allowance of {_maxBadRows}; first: {_badMessages.FirstOrDefault()}");
+
+        // Item features other than the key are counted over the corpus, each item once.
+        var counters = new ValueCounter[_schema.All.Count];
+        for (var f = 0; f < _q; f++) counters[f] = _trainCounts[f];
+        for (var f = 0; f < _schema.Item.Count; f++)
+            counters[_q + f] = f == _schema.ItemKeyIndex ? _trainCounts[_keySlot] : _itemColumns[f].Counts();
+        // A tied query feature and its item feature get one vocabulary over the union of their values
+        // (counts added) with the item feature's settings; both slots hold the same object.
+        for (var f = 0; f < _q; f++)
+            if (_schema.TableOwner(f) is var owner && owner != f) counters[owner].Merge(counters[f]);
+        var vocabularies = new Vocabulary[_schema.All.Count];
+        for (var i = _q; i < _schema.All.Count; i++)
+            vocabularies[i] = Vocabulary.Build(_schema.All[i].Name, counters[i], _schema.All[i].MinCount, _schema.All[i].OovBuckets);
+        for (var f = 0; f < _q; f++)
+            vocabularies[f] = _schema.TableOwner(f) is var owner && owner != f
+                ? vocabularies[owner]
+                : Vocabulary.Build(_schema.All[f].Name, counters[f], _schema.All[f].MinCount, _schema.All[f].OovBuckets);
+
+        var keyVocabulary = vocabularies[_keySlot];
+        var items = _schema.Item.Select((spec, f) => f == _schema.ItemKeyIndex
+            ? new FeatureColumn(spec, _itemKeys.Select(k => keyVocabulary.IdOf(k)).ToArray())
+            : _itemColumns[f].Build(vocabularies[_q + f])).ToList();
+        return new DatasetHeader
+        {
+            Schema = _schema,
+            Vocabularies = vocabularies,
+            Items = new EncodedTable(items, _itemKeys.Count),
+            ItemKeys = _itemKeys.ToArray(),
+            ItemTrainCounts = _itemTrainCounts.ToArray(),
+            Report = new ReadReport
+            {
+                RowsRead = _rowsRead,
+                TrainRows = _trainRows,
+                EvalRows = _evalRows,
+                RowsOutsideFraction = _outside,
+                BadRows = _badRows + _unknownRows,
+                BadRowMessages = _badMessages.ToList(),
+                CatalogItems = _withCatalog ? _itemKeys.Count : 0,
+            },
+        };
+    }
+
+    private void AddBadRows(ShardVocabulary shard)
+    {
+        _badRows += shard.BadRows;
+        foreach (var m in shard.BadRowMessages)
+            if (_badMessages.Count < 20) _badMessages.Add(m);
+    }
+
+    private bool TryAddItem(ShardVocabulary shard, int row, int keyId)
+    {
+        var key = shard.Dictionaries[_keySlot][keyId];
+        if (!_corpusIndex.TryAdd(key, _itemKeys.Count)) return false;
+        _itemKeys.Add(key);
+        _itemTrainCounts.Add(0);
+        for (var f = 0; f < _itemColumns.Length; f++)
+            if (f != _schema.ItemKeyIndex) _itemColumns[f].Add(shard.Items.Columns[f].Bag(row), shard.Dictionaries[_q + f]);
+        return true;
+    }
+
+    /// <summary>One item feature over the corpus, in ids of its own dictionary (which also counts each value once per item).</summary>
+    private sealed class CorpusColumn(FeatureSpec spec)
+    {
+        private readonly LocalDictionary _values = new();
+        private readonly IntList _ids = new();
+        private readonly IntList? _offsets = spec.IsMulti ? Started() : null;
+
+        private static IntList Started()
+        {
+            var offsets = new IntList();
+            offsets.Add(0);
+            return offsets;
+        }
+
+        public void Add(ReadOnlySpan<int> bag, LocalDictionary shardValues)
+        {
+            foreach (var id in bag)
+            {
+                if (id == 0 && _offsets is not null) continue;
+                var corpusId = id == 0 ? 0 : _values.IdOf(shardValues.Text(id));
+                _values.AddCount(corpusId);
+                _ids.Add(corpusId);
+            }
+            _offsets?.Add(_ids.Count);
+        }
+
+        public ValueCounter Counts()
+        {
+            var counter = new ValueCounter();
+            _values.AddCountsTo(counter);
+            return counter;
+        }
+
+        public FeatureColumn Build(Vocabulary vocabulary)
+        {
+            var map = new int[_values.Count];
+            for (var i = 1; i < map.Length; i++) map[i] = vocabulary.IdOf(_values.Text(i));
+            var ids = _ids.ToArray();
+            for (var i = 0; i < ids.Length; i++) ids[i] = map[ids[i]];
+            return _offsets is null ? new FeatureColumn(spec, ids) : new FeatureColumn(spec, _offsets.ToArray(), ids);
+        }
+    }
+}
