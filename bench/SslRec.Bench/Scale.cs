@@ -6,13 +6,16 @@ using SslRec.Pipeline.Runs;
 
 /// <summary>
 /// `scale`: memory and time of each pipeline stage at two dataset sizes, through the local pipeline as
-/// in Azure (`sslrec host --no-train` for the function-app stages, `sslrec train-worker` for training,
-/// limited to a few hundred steps). Per-stage peaks come from the run record (StageMeter: the host
-/// process's working set while the stage ran); the trainer's is its process's peak RSS (VmHWM).
+/// in Azure: one `sslrec host --no-train --stages X` process per memory-heavy function-app stage (a Flex
+/// Consumption app scales each queue-triggered function on its own instances), one for the light ones,
+/// and `sslrec train-worker` for training (limited to a few hundred steps). A stage's peak is its
+/// process's peak RSS (VmHWM); wall and work seconds come from the run record.
 /// </summary>
 static class Scale
 {
     private static readonly string[] HostStages = ["drop", "shard-map", "shard-reduce", "remap", "publish"];
+    /// <summary>The host processes: the three stages whose memory depends on the data on their own, the light ones together.</summary>
+    private static readonly string[][] Hosts = [["shard-map"], ["shard-reduce"], ["remap"], ["drop", "publish", "retrain"]];
     /// <summary>Evaluation is capped (as in Azure by default, at a smaller sample) so the trainer's figures are training's, not the hold-out's size.</summary>
     private const string EvalCap = "50000";
 
@@ -30,7 +33,8 @@ static class Scale
                 gen.WaitForExit();
             }
             using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, $"run-{size}"), new Dictionary<string, string> { ["SslRec__Pipeline__MaxEvalQueries"] = EvalCap });
-            var host = cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
+            var hosts = Hosts.Select(stages => (Stages: stages,
+                Process: cluster.Start("host-" + stages[0], "host", "--no-train", "--scan-seconds", "0", "--stages", string.Join(',', stages)))).ToList();
             var clock = Stopwatch.StartNew();
             var runId = DatasetDrop.UploadAsync(cluster.Context, data, "scale", "v1").GetAwaiter().GetResult().RunId;
             var uploaded = clock.Elapsed.TotalSeconds;
@@ -43,17 +47,17 @@ static class Scale
                 Thread.Sleep(200);
             }
             var run = cluster.WaitRun(runId, r => RunWatcher.IsTerminal(r.State), TimeSpan.FromMinutes(30));
-            var hostPeak = BenchCluster.PeakRssMiB(host) ?? 0;
+            var processPeak = hosts.SelectMany(h => h.Stages.Select(stage => (stage, Peak: BenchCluster.PeakRssMiB(h.Process) ?? 0))).ToDictionary(x => x.stage, x => x.Peak);
             var row = new Dictionary<string, object>
             {
                 ["interactions"] = size, ["state"] = run.State.ToString(), ["upload_seconds"] = Math.Round(uploaded, 1),
-                ["trainer_peak_mib"] = Math.Round(trainerPeak), ["host_process_peak_mib"] = Math.Round(hostPeak),
+                ["trainer_peak_mib"] = Math.Round(trainerPeak),
                 ["trainer_seconds"] = run.Stages.GetValueOrDefault("train")?.WorkSeconds ?? 0,
             };
             foreach (var stage in HostStages)
                 if (run.Stages.TryGetValue(stage, out var t))
                 {
-                    row[$"{stage}_peak_mib"] = t.PeakMemoryMiB ?? 0;
+                    row[$"{stage}_peak_mib"] = Math.Round(processPeak[stage]);
                     row[$"{stage}_work_seconds"] = t.WorkSeconds ?? 0;
                     row[$"{stage}_wall_seconds"] = Math.Round(t.Seconds ?? 0, 1);
                 }

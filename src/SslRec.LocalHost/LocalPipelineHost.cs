@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Stages;
 
 namespace SslRec.LocalHost;
 
@@ -17,16 +18,26 @@ namespace SslRec.LocalHost;
 /// </summary>
 public static class LocalPipelineHost
 {
+    /// <param name="stages">the stages whose queues this host reads (null: all); the others are disabled as a Functions app disables a function</param>
     public static IHost Build(PipelineSettings settings, IModelTrainer? trainer,
-        string? hostJsonPath = null, LogLevel minimumLevel = LogLevel.Warning, Action<IServiceCollection>? configure = null)
+        string? hostJsonPath = null, LogLevel minimumLevel = LogLevel.Warning, Action<IServiceCollection>? configure = null,
+        IReadOnlySet<string>? stages = null)
     {
         var queueSettings = HostJsonSettings.QueueConfiguration(hostJsonPath ?? HostJsonSettings.Locate());
+        var configuration = new Dictionary<string, string?>(queueSettings)
+        {
+            ["AzureWebJobsStorage"] = settings.Storage.HostConnectionString
+                ?? throw new NotSupportedException("the local host needs a storage connection string (AzureWebJobsStorage); identity-based storage is for the Azure Functions app"),
+        };
+        if (stages is not null)
+        {
+            var unknown = stages.Except(StageTable.All.Select(s => s.Name)).ToList();
+            if (unknown.Count > 0) throw new ArgumentException($"unknown stage(s) {string.Join(", ", unknown)} (stages: {string.Join(", ", StageTable.All.Select(s => s.Name))})");
+            foreach (var stage in StageTable.All.Where(s => !s.NeedsTrainer && !stages.Contains(s.Name)))
+                configuration[$"AzureWebJobs.{stage.Name}.Disabled"] = "true";
+        }
         return new HostBuilder()
-            .ConfigureAppConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>(queueSettings)
-            {
-                ["AzureWebJobsStorage"] = settings.Storage.HostConnectionString
-                    ?? throw new NotSupportedException("the local host needs a storage connection string (AzureWebJobsStorage); identity-based storage is for the Azure Functions app"),
-            }))
+            .ConfigureAppConfiguration(c => c.AddInMemoryCollection(configuration))
             .ConfigureWebJobs(b =>
             {
                 b.AddAzureStorageCoreServices();

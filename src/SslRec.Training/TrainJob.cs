@@ -26,6 +26,8 @@ public sealed record TrainJobOptions
     public long MaxBadRows { get; init; }
     /// <summary>Continue from the newest checkpoint in OUT/checkpoints when there is one.</summary>
     public bool Resume { get; init; }
+    /// <summary>Files larger than this are read as parts of about this size (the pipeline's map shards; each an example part).</summary>
+    public long PartBytes { get; init; } = 64L << 20;
     public Action<string>? Log { get; init; }
     public Action<TrainingProgress>? Progress { get; init; }
 }
@@ -49,10 +51,11 @@ public static class TrainJob
         {
             DataFraction = job.DataFraction,
             MaxBadRows = job.MaxBadRows,
+            RangeBytes = job.PartBytes,
             Progress = (file, rows) => log($"reading {Path.GetFileName(file)}: {rows:N0} rows"),
         });
         var r = data.Report;
-        log($"read {r.RowsRead:N0} rows in {read.Elapsed.TotalSeconds:F1}s: {r.TrainRows:N0} train, {r.EvalRows:N0} held out, {data.CorpusSize:N0} items" +
+        log($"read {r.RowsRead:N0} rows in {read.Elapsed.TotalSeconds:F1}s: {r.TrainRows:N0} train, {r.EvalRows:N0} held out, {data.CorpusSize:N0} items, {data.Train.PartCount} parts" +
             (r.BadRows > 0 ? $", {r.BadRows} bad rows skipped (first: {r.BadRowMessages[0]})" : ""));
 
         var store = new LocalCheckpointStore(Path.Combine(job.OutputDirectory, "checkpoints"));

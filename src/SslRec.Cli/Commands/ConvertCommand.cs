@@ -26,6 +26,15 @@ public static class ConvertCommand
             var r = EdgeListConverter.Convert(parse.GetValue(edges)!, parse.GetValue(nodes)!, parse.GetValue(output2)!);
             Console.WriteLine($"{r.Edges:N0} edges over {r.Nodes:N0} nodes ({r.SkippedEdges:N0} edges with unknown nodes skipped) → {parse.GetValue(output2)}");
         }));
-        return new Command("convert", "Convert public datasets into SslRec's format") { movielens, graph };
+        var textData = new Option<string>("--data") { Description = "Dataset folder with CSV/TSV/JSONL files and schema.json", Required = true };
+        var output3 = new Option<string>("--out") { Description = "Dataset folder to write (.parquet files and schema.json)", Required = true };
+        var groupRows = new Option<int>("--row-group-rows") { Description = "Rows per Parquet row group", DefaultValueFactory = _ => 1_000_000 };
+        var parquet = new Command("parquet", "Rewrite a dataset's text files as Parquet (string and list columns, declared features only)") { textData, output3, groupRows };
+        parquet.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var r = ParquetConverter.Convert(parse.GetValue(textData)!, parse.GetValue(output3)!, parse.GetValue(groupRows));
+            Console.WriteLine($"{r.Files} files, {r.Rows:N0} rows in {r.RowGroups} row groups → {parse.GetValue(output3)}");
+        }));
+        return new Command("convert", "Convert public datasets into SslRec's format") { movielens, graph, parquet };
     }
 }

@@ -32,14 +32,16 @@ public static class PipelineCommands
     {
         var noTrain = new Option<bool>("--no-train") { Description = "Leave the training queue to `sslrec train-worker` (as in Azure)" };
         var scan = new Option<int>("--scan-seconds") { Description = "How often to look for _READY datasets no run has claimed (0: only at start)", DefaultValueFactory = _ => 30 };
-        var command = new Command("host", "Run every pipeline stage under the WebJobs queue-trigger engine until Ctrl+C") { noTrain, scan, Device };
+        var stages = new Option<string?>("--stages") { Description = "Only these stages, comma-separated (e.g. shard-map,remap; default: all), as a Functions app scales each function on its own" };
+        var command = new Command("host", "Run every pipeline stage under the WebJobs queue-trigger engine until Ctrl+C") { noTrain, scan, Device, stages };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
             var settings = PipelineSettings.FromEnvironment();
             var ctx = PipelineContext.Create(settings);
             await ctx.EnsureInfrastructureAsync(cancel);
             IModelTrainer? trainer = parse.GetValue(noTrain) ? null : new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine);
-            using var host = LocalPipelineHost.Build(settings, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information);
+            var only = parse.GetValue(stages)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            using var host = LocalPipelineHost.Build(settings, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information, stages: only);
             await host.StartAsync(cancel);
             Console.Error.WriteLine("sslrec host: running (Ctrl+C stops; running work finishes or its message becomes visible again)");
             var every = parse.GetValue(scan);

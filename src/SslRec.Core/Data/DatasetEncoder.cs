@@ -72,15 +72,24 @@ public static class DatasetEncoder
         return shards.SelectMany(s => s).ToList();
     }
 
-    /// <summary>The parts one file is encoded in: the whole file (End −1), or byte ranges of about rangeBytes.</summary>
+    /// <summary>
+    /// The parts one file is encoded in: the whole file (End −1), byte ranges of about rangeBytes, or for
+    /// Parquet ranges [Start, End) of row groups of about rangeBytes.
+    /// </summary>
     public static IReadOnlyList<(string File, long Start, long End)> Parts(string file, long rangeBytes)
     {
+        if (DataFiles.IsParquet(file))
+        {
+            using var footer = File.OpenRead(file);
+            var ranges = ParquetRowReader.PlanRanges(ParquetRowReader.RowGroups(footer, file), rangeBytes);
+            return ranges.Count == 1 ? [(file, 0, -1)] : ranges.Select(r => (file, (long)r.Start, (long)r.End)).ToList();
+        }
         var length = new FileInfo(file).Length;
         if (DataFiles.IsCompressed(file) || rangeBytes <= 0 || length <= rangeBytes) return [(file, 0, -1)];
         return LineRange.Plan(length, rangeBytes).Select(r => (file, r.Start, r.End)).ToList();
     }
 
-    /// <summary>One map task: a whole file (end −1) or the lines starting in bytes [start, end) of an uncompressed one.</summary>
+    /// <summary>One map task: a whole file (end −1), the lines starting in bytes [start, end) of an uncompressed one, or row groups [start, end) of a Parquet file.</summary>
     public static PartialShard EncodeInteractions(DatasetSchema schema, string file, long start, long end, bool withCatalog, DatasetReadOptions options)
     {
         var columns = ShardEncoder.InteractionColumns(schema);
@@ -90,6 +99,8 @@ public static class DatasetEncoder
 
     private static IRowReader OpenRange(string file, long start, long end, IReadOnlyList<ColumnRequest> columns, DatasetSchema schema)
     {
+        if (DataFiles.IsParquet(file))
+            return new ParquetRowReader(File.OpenRead(file), file, columns, schema.Ignore, (int)start, (int)end);
         byte[]? header = null;
         if (start > 0 && DataFiles.HasHeader(file))
             using (var head = File.OpenRead(file)) header = LineRange.ReadHeader(head);

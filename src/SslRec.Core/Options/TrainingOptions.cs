@@ -58,7 +58,7 @@ public sealed record TrainingOptions
     /// fresh order, a buffer of about this many examples at a time, shuffled within the buffer. A dataset
     /// that fits in one buffer is shuffled globally. Memory holds two buffers (one being prefetched).
     /// </summary>
-    public int ShuffleBuffer { get; init; } = 4_000_000;
+    public int ShuffleBuffer { get; init; } = 1_000_000;
     /// <summary>Evaluate at most this many held-out pairs, an evenly spaced sample (0 = all); the metrics say how many were used.</summary>
     public int MaxEvalQueries { get; init; }
     /// <summary>Stop after this many steps in total (for tests and step-wise workers); 0 = train all epochs.</summary>

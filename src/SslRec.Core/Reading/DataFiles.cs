@@ -5,7 +5,7 @@ namespace SslRec.Core.Reading;
 /// <summary>Finds a dataset's files and opens them with the reader their extension calls for (.gz is decompressed on the fly).</summary>
 public static class DataFiles
 {
-    private static readonly string[] Formats = [".csv", ".tsv", ".jsonl", ".ndjson"];
+    private static readonly string[] Formats = [".csv", ".tsv", ".jsonl", ".ndjson", ".parquet"];
 
     public static bool IsDataFile(string path)
     {
@@ -30,12 +30,16 @@ public static class DataFiles
             throw new InvalidDataException($"{directory}: more than one item catalog ({string.Join(", ", catalogs.Select(Path.GetFileName))})");
         var interactions = files.Where(f => !IsCatalog(f)).ToList();
         if (interactions.Count == 0)
-            throw new InvalidDataException($"{directory}: no interaction files (expected *.csv, *.tsv, *.jsonl, optionally .gz)");
+            throw new InvalidDataException($"{directory}: no interaction files (expected *.csv, *.tsv, *.jsonl, optionally .gz, or *.parquet)");
         return (interactions, catalogs.FirstOrDefault());
     }
 
     public static IRowReader Open(string path, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored) =>
-        Open(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), path, columns, ignored);
+        Open(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, IsParquet(path) ? FileOptions.RandomAccess : FileOptions.SequentialScan),
+            path, columns, ignored);
+
+    /// <summary>Parquet files are read by row group (footer first), not as a text stream.</summary>
+    public static bool IsParquet(string name) => name.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Opens a stream of a data file. <paramref name="name"/> names it in errors; <paramref name="fileName"/>
@@ -45,6 +49,7 @@ public static class DataFiles
         bool decompress = true, string? fileName = null)
     {
         fileName ??= name;
+        if (IsParquet(fileName)) return new ParquetRowReader(stream, name, columns, ignored);
         if (decompress && IsCompressed(fileName)) stream = new CheckedGzipStream(stream, name);
         var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var format = StripGz(fileName);

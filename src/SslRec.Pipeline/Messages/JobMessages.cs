@@ -40,13 +40,13 @@ public abstract record JobMessage
 
 public sealed class InvalidMessageException(string message) : Exception(message);
 
-/// <summary>One unit of the map fan-out: a whole file, or a byte range of an uncompressed one.</summary>
+/// <summary>One unit of the map fan-out: a whole file, a byte range of an uncompressed one, or a range of a Parquet file's row groups.</summary>
 public sealed record ShardMapMessage : JobMessage
 {
     public int Index { get; init; }
     public string Blob { get; init; } = "";
     public bool Catalog { get; init; }
-    /// <summary>Byte range [Start, End) of the blob; End = -1 for the whole blob.</summary>
+    /// <summary>Byte range [Start, End) of the blob (for Parquet: row groups [Start, End)); End = -1 for the whole blob.</summary>
     public long Start { get; init; }
     public long End { get; init; } = -1;
 }

@@ -81,11 +81,21 @@ public sealed class DropStage(PipelineContext ctx)
         foreach (var f in catalogs.Concat(files.Except(catalogs)))
         {
             var length = f.Properties.ContentLength ?? 0;
-            var ranges = DataFiles.IsCompressed(f.Name) ? [(0L, -1L)] : LineRange.Plan(length, ctx.Options.ShardTargetBytes);
+            var ranges = DataFiles.IsParquet(f.Name) ? await RowGroupRangesAsync(f.Name, ct)
+                : DataFiles.IsCompressed(f.Name) ? [(0L, -1L)]
+                : LineRange.Plan(length, ctx.Options.ShardTargetBytes);
             foreach (var (start, end) in ranges)
                 plan.Add(new ShardTask(plan.Count, f.Name, DataFiles.IsCatalog(f.Name), start, ranges.Count == 1 ? -1 : end));
         }
         return plan;
+    }
+
+    /// <summary>A Parquet file's map shards: ranges of row groups of about the shard size (only the footer is read).</summary>
+    private async Task<IReadOnlyList<(long, long)>> RowGroupRangesAsync(string blob, CancellationToken ct)
+    {
+        await using var stream = await ctx.Blobs.Blob(BlobLayout.Datasets, blob).OpenReadAsync(position: 0, cancellationToken: ct);
+        var groups = ParquetRowReader.RowGroups(stream, $"{BlobLayout.Datasets}/{blob}");
+        return ParquetRowReader.PlanRanges(groups, ctx.Options.ShardTargetBytes).Select(r => ((long)r.Start, (long)r.End)).ToList();
     }
 
     private async Task FailAsync(string runId, string message, CancellationToken ct)

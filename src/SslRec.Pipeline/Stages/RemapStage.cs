@@ -81,8 +81,8 @@ public sealed class RemapStage(PipelineContext ctx)
     private async Task<PartCounts> RemapAsync(RunRecord run, int index, CancellationToken ct)
     {
         var (schema, remapper) = await HeaderCache.GetAsync(ctx.Blobs, run.RunId, ct);
-        var vocabulary = BinaryFormat.ReadShardVocabulary((await RequireAsync(BlobLayout.ShardVocabulary(run.RunId, index), ct)).ToStream(), schema);
-        var rows = BinaryFormat.ReadShardRows((await RequireAsync(BlobLayout.ShardRows(run.RunId, index), ct)).ToStream(), schema);
+        var vocabulary = await RequireAsync(BlobLayout.ShardVocabulary(run.RunId, index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct);
+        var rows = await RequireAsync(BlobLayout.ShardRows(run.RunId, index), s => BinaryFormat.ReadShardRows(s, schema), ct);
         var (train, eval) = remapper.Remap(vocabulary, rows);
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.TrainPart(run.RunId, index), s => BinaryFormat.WriteExamples(s, train), ct);
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.EvalPart(run.RunId, index), s => BinaryFormat.WriteExamples(s, eval), ct);
@@ -91,8 +91,8 @@ public sealed class RemapStage(PipelineContext ctx)
         return counts;
     }
 
-    private async Task<BinaryData> RequireAsync(string blob, CancellationToken ct) =>
-        await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, blob, ct)
+    private async Task<T> RequireAsync<T>(string blob, Func<Stream, T> parse, CancellationToken ct) where T : class =>
+        await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, blob, parse, ct)
         ?? throw new InvalidDataException($"{BlobLayout.Artifacts}/{blob} is missing");
 
     /// <summary>
@@ -111,9 +111,8 @@ public sealed class RemapStage(PipelineContext ctx)
             {
                 if (_last is { } last && last.RunId == runId) return (last.Schema, last.Remapper);
                 _last = null; // let the previous run's header go before the next one is read
-                var bytes = await blobs.TryDownloadAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(runId), ct)
-                            ?? throw new InvalidDataException($"{BlobLayout.Artifacts}/{BlobLayout.DatasetHeader(runId)} is missing");
-                var header = BinaryFormat.ReadHeader(bytes.ToStream());
+                var header = await blobs.TryReadAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(runId), BinaryFormat.ReadHeader, ct)
+                             ?? throw new InvalidDataException($"{BlobLayout.Artifacts}/{BlobLayout.DatasetHeader(runId)} is missing");
                 _last = (runId, header.Schema, new ShardRemapper(header));
                 return (header.Schema, _last.Value.Remapper);
             }

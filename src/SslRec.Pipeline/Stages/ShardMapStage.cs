@@ -64,6 +64,15 @@ public sealed class ShardMapStage(PipelineContext ctx)
         var name = ranged ? LineRange.Describe($"{BlobLayout.Datasets}/{m.Blob}", m.Start, m.End) : $"{BlobLayout.Datasets}/{m.Blob}";
         var options = new DatasetReadOptions { MaxBadRows = ctx.Options.MaxBadRows };
 
+        var columns = m.Catalog ? ShardEncoder.CatalogColumns(schema) : ShardEncoder.InteractionColumns(schema);
+        var hasCatalog = run.Shards.Any(s => s.Catalog);
+        if (DataFiles.IsParquet(m.Blob))
+        {
+            // row groups [Start, End); the blob's read stream is seekable, so only their column chunks are downloaded
+            var parquet = await blob.OpenReadAsync(position: 0, cancellationToken: ct);
+            using var rowGroups = new ParquetRowReader(parquet, $"{BlobLayout.Datasets}/{m.Blob}", columns, schema.Ignore, (int)m.Start, (int)m.End);
+            return m.Catalog ? ShardEncoder.EncodeCatalog(rowGroups, schema, options) : ShardEncoder.EncodeInteractions(rowGroups, schema, hasCatalog, options);
+        }
         Stream stream;
         if (!ranged)
         {
@@ -76,9 +85,7 @@ public sealed class ShardMapStage(PipelineContext ctx)
             if (m.Start > 0 && DataFiles.HasHeader(m.Blob)) header = await ReadHeaderAsync(blob, ct);
             stream = LineRange.Open(await blob.OpenReadAsync(position: Math.Max(0, m.Start - 1), cancellationToken: ct), m.Start, m.End, header);
         }
-        var columns = m.Catalog ? ShardEncoder.CatalogColumns(schema) : ShardEncoder.InteractionColumns(schema);
         using var reader = DataFiles.Open(stream, name, columns, schema.Ignore, decompress: false, fileName: m.Blob);
-        var hasCatalog = run.Shards.Any(s => s.Catalog);
         return m.Catalog
             ? ShardEncoder.EncodeCatalog(reader, schema, options)
             : ShardEncoder.EncodeInteractions(reader, schema, hasCatalog, options);

@@ -65,14 +65,11 @@ public sealed class ShardReduceStage(PipelineContext ctx)
     {
         var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
         var merger = new VocabularyMerger(schema, ctx.Options.MaxBadRows);
-        // the plan lists the catalog first; one shard's dictionaries in memory at a time, the next one downloading
-        var tasks = run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index).ToList();
-        var next = tasks.Count > 0 ? DownloadAsync(run.RunId, tasks[0].Index, ct) : null;
-        for (var i = 0; i < tasks.Count; i++)
+        // the plan lists the catalog first; one shard's dictionaries in memory at a time, parsed as they download
+        foreach (var task in run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index))
         {
-            var bytes = await next!;
-            next = i + 1 < tasks.Count ? DownloadAsync(run.RunId, tasks[i + 1].Index, ct) : null;
-            var shard = BinaryFormat.ReadShardVocabulary(bytes.ToStream(), schema);
+            var shard = await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, BlobLayout.ShardVocabulary(run.RunId, task.Index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct)
+                        ?? throw new InvalidOperationException($"shard {task.Index} of run {run.RunId} is missing; the reduce will be retried");
             if (shard.Kind == ShardKind.Catalog) merger.AddCatalog(shard);
             else merger.AddInteractions(shard);
         }
@@ -81,10 +78,6 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             throw new InvalidDataException($"no training rows: {header.Report.RowsRead} rows read, {header.Report.EvalRows} held out");
         return header;
     }
-
-    private async Task<BinaryData> DownloadAsync(string runId, int index, CancellationToken ct) =>
-        await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, BlobLayout.ShardVocabulary(runId, index), ct)
-        ?? throw new InvalidOperationException($"shard {index} of run {runId} is missing; the reduce will be retried");
 
     private static object Statistics(DatasetHeader data)
     {

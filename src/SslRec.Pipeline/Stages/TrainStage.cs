@@ -103,12 +103,11 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
     private async Task<EncodedDataset> OpenDatasetAsync(RunRecord run, CancellationToken ct)
     {
         var headerBlob = BlobLayout.DatasetHeader(run.RunId);
-        var bytes = await ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, headerBlob, ct)
-                    ?? throw new InvalidOperationException($"run {run.RunId} has no encoded dataset yet");
         DatasetHeader header;
         try
         {
-            header = BinaryFormat.ReadHeader(bytes.ToStream());
+            header = await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, headerBlob, BinaryFormat.ReadHeader, ct)
+                     ?? throw new InvalidOperationException($"run {run.RunId} has no encoded dataset yet");
         }
         catch (Exception e) when (IsCorrupt(e))
         {
@@ -118,11 +117,10 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         ExampleParts Parts(Func<int, string> blob, Func<RemapStage.PartCounts, int> count) => new(parts.Select(count).ToList(), i =>
         {
             var name = blob(parts[i].Index);
-            var data = ctx.Blobs.TryDownloadAsync(BlobLayout.Artifacts, name, ct).GetAwaiter().GetResult()
-                       ?? throw new CorruptPartException($"{BlobLayout.Artifacts}/{name} is missing");
             try
             {
-                return BinaryFormat.ReadExamples(data.ToStream(), header.Schema);
+                return ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, name, s => BinaryFormat.ReadExamples(s, header.Schema), ct).GetAwaiter().GetResult()
+                       ?? throw new CorruptPartException($"{BlobLayout.Artifacts}/{name} is missing");
             }
             catch (Exception e) when (IsCorrupt(e))
             {

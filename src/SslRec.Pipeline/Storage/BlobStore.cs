@@ -32,13 +32,38 @@ public sealed class BlobStore(BlobServiceClient service)
     public Task UploadAsync(string container, string name, Stream content, CancellationToken ct = default) =>
         Blob(container, name).UploadAsync(content, overwrite: true, ct);
 
-    /// <summary>Uploads what <paramref name="write"/> writes (a binary file of <see cref="SslRec.Core.Data.BinaryFormat"/>).</summary>
+    /// <summary>
+    /// Uploads what <paramref name="write"/> writes (a binary file of <see cref="SslRec.Core.Data.BinaryFormat"/>) through a
+    /// temporary file rather than a buffer in memory, which would double the peak memory of the stage writing
+    /// it. The blob appears complete or not at all (a write that fails uploads nothing).
+    /// </summary>
     public async Task UploadAsync(string container, string name, Action<Stream> write, CancellationToken ct = default)
     {
-        using var buffer = new MemoryStream();
-        write(buffer);
-        buffer.Position = 0;
-        await UploadAsync(container, name, buffer, ct);
+        var path = Path.Combine(Path.GetTempPath(), "sslrec-upload-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16)) write(file);
+            await Blob(container, name).UploadAsync(path, overwrite: true, ct);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Parses a blob as it downloads (the whole blob is never held in memory); null when it does not exist.</summary>
+    public async Task<T?> TryReadAsync<T>(string container, string name, Func<Stream, T> parse, CancellationToken ct = default) where T : class
+    {
+        Stream stream;
+        try
+        {
+            stream = await Blob(container, name).OpenReadAsync(position: 0, bufferSize: 4 << 20, cancellationToken: ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+        await using (stream) return parse(stream);
     }
 
     public Task UploadAsync(string container, string name, BinaryData content, CancellationToken ct = default) =>

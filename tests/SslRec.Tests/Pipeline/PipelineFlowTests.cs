@@ -26,10 +26,10 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         return dir.Path;
     }
 
-    private async Task<(PipelineContext Ctx, RunRecord Run, List<string> LatestViolations)> RunFlowAsync(TempDirectory dir, string dataset)
+    private async Task<(PipelineContext Ctx, RunRecord Run, List<string> LatestViolations)> RunFlowAsync(TempDirectory dir, string dataset, Func<TempDirectory, string>? data = null)
     {
         var ctx = await azurite.FreshContextAsync(Options);
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, Dataset(dir), dataset);
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, (data ?? Dataset)(dir), dataset);
         using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), Trainer(), AzuriteFixture.FastHostJson(dir));
         using var stopReader = new CancellationTokenSource();
         var violations = new List<string>();
@@ -77,7 +77,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         Assert.True(run.State == RunState.Published, $"run ended {run.State}: {string.Join("; ", run.Failures.Select(f => f.Message))}");
         Assert.True(run.Shards.Count >= 3, $"expected byte-range fan-out, got {run.Shards.Count} shards");
         Assert.Contains(run.Shards, s => s.Catalog);
-        Assert.All(new[] { DropStage.Name, ShardMapStage.Name, ShardReduceStage.Name, TrainStage.Name, PublishStage.Name },
+        Assert.All(new[] { DropStage.Name, ShardMapStage.Name, ShardReduceStage.Name, RemapStage.Name, TrainStage.Name, PublishStage.Name },
             stage => Assert.NotNull(run.Stages[stage].Seconds));
         Assert.Equal(3000, run.Data!.Rows);
         Assert.Equal(100, run.Data.Items);
@@ -101,6 +101,26 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         var notes = (await ctx.Bus.Queue(QueueNames.Published).ReceiveMessagesAsync(32)).Value;
         var note = Assert.Single(notes);
         Assert.Contains("\"model\":\"shop\"", note.Body.ToString());
+    }
+
+    [Fact]
+    public async Task A_parquet_dataset_flows_to_published_embeddings_with_its_row_groups_as_map_shards()
+    {
+        using var dir = new TempDirectory();
+        var (ctx, run, violations) = await RunFlowAsync(dir, "shop-parquet", d =>
+        {
+            var parquet = d.Sub("parquet");
+            SslRec.Core.Converters.ParquetConverter.Convert(Dataset(d), parquet, rowGroupRows: 250);
+            return parquet;
+        });
+
+        Assert.True(run.State == RunState.Published, $"run ended {run.State}: {string.Join("; ", run.Failures.Select(f => f.Message))}");
+        Assert.True(run.Shards.Count(s => !s.Catalog) >= 2, $"expected row-group fan-out, got {run.Shards.Count} shards");
+        Assert.All(run.Shards.Where(s => !s.Catalog), s => Assert.True(s.End > s.Start, $"shard {s.Index}: row groups [{s.Start}, {s.End})"));
+        Assert.Equal(3000, run.Data!.Rows);
+        Assert.Equal(100, run.Data.Items);
+        Assert.Equal(run.Data.Train, (await RemapStage.ListPartsAsync(ctx.Blobs, run, default)).Sum(p => (long)p.Train));
+        Assert.Empty(violations);
     }
 
     [Fact]
