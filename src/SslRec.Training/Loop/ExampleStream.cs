@@ -25,7 +25,7 @@ public sealed class ExampleStream : IDisposable
     private readonly ulong _seed;
     private readonly long _bufferExamples;
     private readonly Dictionary<(int Epoch, int Group), Task<LoadedGroup>> _loaded = new();
-    private EpochPlan? _plan;
+    private readonly Dictionary<int, EpochPlan> _plans = new();
 
     public long Count => _parts.Count;
     public int StepsPerEpoch { get; }
@@ -51,6 +51,9 @@ public sealed class ExampleStream : IDisposable
     {
         var epoch = step / StepsPerEpoch;
         var plan = Plan(epoch);
+        // an earlier epoch's plan and groups are no longer needed
+        foreach (var old in _plans.Keys.Where(e => e < epoch).ToList()) _plans.Remove(old);
+        foreach (var key in _loaded.Keys.Where(k => k.Epoch < epoch).ToList()) Drop(key);
         var begin = (long)(step % StepsPerEpoch) * _batchSize;
         var size = BatchSize(step);
         var g = plan.GroupAt(begin);
@@ -95,7 +98,7 @@ public sealed class ExampleStream : IDisposable
 
     private EpochPlan Plan(int epoch)
     {
-        if (_plan?.Epoch == epoch) return _plan;
+        if (_plans.TryGetValue(epoch, out var known)) return known;
         var order = Enumerable.Range(0, _parts.PartCount).ToArray();
         var oneGroup = _parts.Count <= _bufferExamples;
         if (!oneGroup) new Rng(_seed, stream: 3, position: (ulong)epoch).Shuffle(order.AsSpan());
@@ -110,9 +113,7 @@ public sealed class ExampleStream : IDisposable
             if (!oneGroup && inGroup >= _bufferExamples) Close();
         }
         if (current.Count > 0 || groups.Count == 0) Close();
-        // the previous epoch's groups are no longer needed
-        foreach (var key in _loaded.Keys.Where(k => k.Epoch < epoch).ToList()) Drop(key);
-        return _plan = new EpochPlan(epoch, groups.ToArray(), starts.ToArray());
+        return _plans[epoch] = new EpochPlan(epoch, groups.ToArray(), starts.ToArray());
 
         void Close()
         {
@@ -135,7 +136,12 @@ public sealed class ExampleStream : IDisposable
     /// <summary>Starts loading the group after g (the first of the next epoch after the last) in the background.</summary>
     private void Prefetch(EpochPlan plan, int g)
     {
-        if (g >= plan.Groups.Length) return; // the next epoch's plan is made when it starts
+        if (g >= plan.Groups.Length)
+        {
+            // one group per epoch: the next epoch holds the same examples; load them when it starts rather than hold them twice
+            if (plan.Groups.Length == 1) return;
+            (plan, g) = (Plan(plan.Epoch + 1), 0);
+        }
         if (_loaded.ContainsKey((plan.Epoch, g))) return;
         _loaded[(plan.Epoch, g)] = Task.Run(() => LoadGroup(plan, g));
     }

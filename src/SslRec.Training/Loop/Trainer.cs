@@ -73,7 +73,9 @@ public sealed class Trainer : IDisposable
         _examples = new ExampleStream(data.Train, data.Schema.Query, options.BatchSize, options.Seed, options.ShuffleBuffer);
         _stepsPerEpoch = _examples.StepsPerEpoch;
         if (_stepsPerEpoch == 0) throw new ArgumentException($"{data.Train.Count} training examples are fewer than the 2 a batch needs");
-        State = new TrainingState { TotalSteps = _stepsPerEpoch * options.Epochs, Fingerprint = options.Fingerprint() };
+        // The stream position is a function of the step only for the same parts: a checkpoint also names them.
+        var layout = $" | examples {data.Train.Count} in parts {StableHash.Hash(string.Join(',', data.Train.Counts)):x16}";
+        State = new TrainingState { TotalSteps = _stepsPerEpoch * options.Epochs, Fingerprint = options.Fingerprint() + layout };
     }
 
     public int StepsPerEpoch => _stepsPerEpoch;
@@ -85,7 +87,7 @@ public sealed class Trainer : IDisposable
         if (stream is null) return false;
         var state = Checkpoint.Read(stream, Model, _optimizer);
         if (state.Fingerprint != State.Fingerprint)
-            throw new InvalidOperationException("the checkpoint was written with different training settings; use the same options to resume, or a new output folder");
+            throw new InvalidOperationException("the checkpoint was written with different training settings or example parts; use the same options and data to resume, or a new output folder");
         state.TotalSteps = State.TotalSteps; // more epochs may have been asked for
         State = state;
         ResumedFromStep = state.Step;

@@ -15,7 +15,15 @@ public static class TinyData
         return (dir, DatasetEncoder.Read(dir.Path));
     });
 
+    /// <summary>The same data read in about six parts (byte ranges), as the pipeline's map shards would be.</summary>
+    private static readonly Lazy<EncodedDataset> InParts = new(() =>
+    {
+        var bytes = new FileInfo(Path.Combine(Shared.Value.Dir.Path, "interactions.csv")).Length;
+        return DatasetEncoder.Read(Shared.Value.Dir.Path, new DatasetReadOptions { RangeBytes = bytes / 6 + 1, Threads = 2 });
+    });
+
     public static string Directory => Shared.Value.Dir.Path;
+    public static EncodedDataset Parts => InParts.Value;
     public static EncodedDataset Data => Shared.Value.Data;
 
     public static TrainingOptions Options => new()
