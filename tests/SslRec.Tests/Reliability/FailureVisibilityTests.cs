@@ -96,6 +96,50 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
         Assert.Contains("not valid JSON", rejected.Error);
     }
 
+    [Theory]
+    [InlineData("footer")]
+    [InlineData("column")]
+    public async Task A_bad_parquet_upload_fails_its_run_naming_the_file_and_column_and_nothing_is_published(string defect)
+    {
+        using var dir = new TempDirectory();
+        var ctx = await azurite.FreshContextAsync();
+        var csv = dir.Sub("csv");
+        SyntheticGenerator.Generate(csv, new SyntheticOptions { Interactions = 2000, Items = 40, Seed = 9 });
+        var data = dir.Sub("data");
+        SslRec.Core.Converters.ParquetConverter.Convert(csv, data, rowGroupRows: 500);
+        var file = Path.Combine(data, "interactions.parquet");
+        if (defect == "footer")
+        {
+            var bytes = File.ReadAllBytes(file);
+            File.WriteAllBytes(file, bytes[..(bytes.Length - 64)]); // an upload cut short: the footer is the end of the file
+        }
+        else
+        {
+            // a declared feature written as floating point, which is not a categorical value
+            var user = new Parquet.Schema.DataField<string>("user_id");
+            var score = new Parquet.Schema.DataField<double>("country");
+            await using (var stream = File.Create(file))
+            await using (var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(user, score), stream))
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync(user, new[] { "u1" }, null);
+                await group.WriteAsync<double>(score, new[] { 0.5 }.AsMemory(), null);
+            }
+        }
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, "pq");
+
+        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir));
+        await host.StartAsync();
+        var run = await RunWatcher.WaitAsync(ctx.Runs, runId, TimeSpan.FromMinutes(1));
+        await host.StopAsync();
+
+        Assert.Equal(RunState.Failed, run.State);
+        var failure = Assert.Single(run.Failures);
+        Assert.Contains("interactions.parquet", failure.Message);
+        Assert.Contains(defect == "footer" ? "not a readable Parquet file" : "field 'country': column type Double cannot be used as a feature", failure.Message);
+        Assert.Null(await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.Latest("pq")));
+    }
+
     [Fact]
     public async Task A_truncated_gzip_upload_fails_its_run_naming_the_file_and_nothing_is_published()
     {
