@@ -19,7 +19,8 @@ static class Scale
     /// <summary>Evaluation is capped (as in Azure by default, at a smaller sample) so the trainer's figures are training's, not the hold-out's size.</summary>
     private const string EvalCap = "50000";
 
-    public static int Run(string sslrec, string workDir, int[] sizes, int users, int items, int trainSteps, string? jsonPath)
+    /// <param name="format">csv, or parquet: the same rows converted by `sslrec convert parquet` (row groups of 1M rows)</param>
+    public static int Run(string sslrec, string workDir, int[] sizes, int users, int items, int trainSteps, string? jsonPath, string format = "csv")
     {
         var results = new List<Dictionary<string, object>>();
         foreach (var size in sizes)
@@ -32,7 +33,17 @@ static class Scale
                     "--users", users.ToString(CultureInfo.InvariantCulture), "--items", items.ToString(CultureInfo.InvariantCulture), "--seed", "1"])!;
                 gen.WaitForExit();
             }
-            using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, $"run-{size}"), new Dictionary<string, string> { ["SslRec__Pipeline__MaxEvalQueries"] = EvalCap });
+            if (format == "parquet")
+            {
+                var parquet = data + "-parquet";
+                if (!File.Exists(Path.Combine(parquet, "schema.json")))
+                {
+                    using var convert = Process.Start("dotnet", [sslrec, "convert", "parquet", "--data", data, "--out", parquet, "--row-group-rows", "1000000"])!;
+                    convert.WaitForExit();
+                }
+                data = parquet;
+            }
+            using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, $"run-{size}-{format}"), new Dictionary<string, string> { ["SslRec__Pipeline__MaxEvalQueries"] = EvalCap });
             var hosts = Hosts.Select(stages => (Stages: stages,
                 Process: cluster.Start("host-" + stages[0], "host", "--no-train", "--scan-seconds", "0", "--stages", string.Join(',', stages)))).ToList();
             var clock = Stopwatch.StartNew();
@@ -50,7 +61,7 @@ static class Scale
             var processPeak = hosts.SelectMany(h => h.Stages.Select(stage => (stage, Peak: BenchCluster.PeakRssMiB(h.Process) ?? 0))).ToDictionary(x => x.stage, x => x.Peak);
             var row = new Dictionary<string, object>
             {
-                ["interactions"] = size, ["state"] = run.State.ToString(), ["upload_seconds"] = Math.Round(uploaded, 1),
+                ["interactions"] = size, ["format"] = format, ["state"] = run.State.ToString(), ["upload_seconds"] = Math.Round(uploaded, 1),
                 ["trainer_peak_mib"] = Math.Round(trainerPeak),
                 ["trainer_seconds"] = run.Stages.GetValueOrDefault("train")?.WorkSeconds ?? 0,
             };

@@ -59,16 +59,19 @@ public sealed class ParquetRowReader : IRowReader
         }
     }
 
-    /// <summary>Rows and compressed bytes of each row group (for planning map shards).</summary>
+    /// <summary>
+    /// Rows and uncompressed bytes of each row group (for planning map shards: a map task's memory follows
+    /// its rows, so a Parquet shard is sized like a text shard of the same data, not by its compressed size).
+    /// </summary>
     public static IReadOnlyList<(long Rows, long Bytes)> RowGroups(Stream stream, string filePath)
     {
         var reader = OpenFooter(stream, filePath);
         using var _ = new DisposeWhenDone(reader);
-        return reader.RowGroups.Select(g => (g.RowCount, g.RowGroup.TotalCompressedSize ?? g.RowGroup.TotalByteSize)).ToList();
+        return reader.RowGroups.Select(g => (g.RowCount, g.RowGroup.TotalByteSize)).ToList();
     }
 
     /// <summary>
-    /// Consecutive row groups of about targetBytes (compressed) each, as [start, end) ranges: one map shard
+    /// Consecutive row groups of about targetBytes (uncompressed) each, as [start, end) ranges: one map shard
     /// per range. A row group is never split; a file with one row group is one range.
     /// </summary>
     public static IReadOnlyList<(int Start, int End)> PlanRanges(IReadOnlyList<(long Rows, long Bytes)> groups, long targetBytes)
