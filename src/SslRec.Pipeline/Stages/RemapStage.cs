@@ -48,6 +48,7 @@ public sealed class RemapStage(PipelineContext ctx)
                 return;
             }
             ctx.Logger.LogInformation("remap: run {Run} shard {Index}: {Train} train / {Eval} held-out rows", m.RunId, m.Index, counts.Train, counts.Eval);
+            LargeHeap.Compact();
         }
 
         if ((await PendingShardsAsync(ctx, run, ct)).Count > 0) return;

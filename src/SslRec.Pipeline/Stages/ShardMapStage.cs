@@ -45,6 +45,8 @@ public sealed class ShardMapStage(PipelineContext ctx)
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardRows(m.RunId, m.Index), s => BinaryFormat.WriteShardRows(s, shard.Rows), ct);
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, shard.Vocabulary), ct);
             ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, shard.Vocabulary.RowsRead, shard.Vocabulary.BadRows);
+            shard = null!;
+            LargeHeap.Compact();
         }
 
         var done = (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.ShardPrefix(m.RunId), ct))

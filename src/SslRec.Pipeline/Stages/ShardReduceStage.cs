@@ -48,6 +48,8 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             var r = header.Report;
             await ctx.Runs.UpdateAsync(m.RunId, run => run.Data = new DatasetSummary(r.RowsRead, r.TrainRows, r.EvalRows, header.CorpusSize, r.BadRows), ct);
             ctx.Logger.LogInformation("shard-reduce: run {Run}: {Train} train / {Eval} held-out rows, {Items} items", m.RunId, r.TrainRows, r.EvalRows, header.CorpusSize);
+            header = null!;
+            LargeHeap.Compact();
         }
 
         // The run is marked remapping before the remap messages go out, so a remap never finds its run a
