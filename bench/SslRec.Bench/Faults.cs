@@ -91,9 +91,10 @@ static class Faults
                 ctx.Bus.SendTextAsync(QueueNames.Drop, readyEvent).GetAwaiter().GetResult();
                 ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage { RunId = run, Index = 0, Blob = published.Shards[0].Blob, Start = published.Shards[0].Start, End = published.Shards[0].End }).GetAwaiter().GetResult();
                 ctx.Bus.SendAsync(QueueNames.ShardReduce, new ShardReduceMessage { RunId = run }).GetAwaiter().GetResult();
+                ctx.Bus.SendAsync(QueueNames.Remap, new RemapMessage { RunId = run, Index = published.Shards.First(s => !s.Catalog).Index }).GetAwaiter().GetResult();
                 ctx.Bus.SendAsync(QueueNames.Train, new TrainMessage { RunId = run }).GetAwaiter().GetResult();
                 ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = run }).GetAwaiter().GetResult();
-                var drained = new[] { QueueNames.Drop, QueueNames.ShardMap, QueueNames.ShardReduce, QueueNames.Train, QueueNames.Publish };
+                var drained = new[] { QueueNames.Drop, QueueNames.ShardMap, QueueNames.ShardReduce, QueueNames.Remap, QueueNames.Train, QueueNames.Publish };
                 while (drained.Any(q => ctx.Bus.Queue(q).GetPropertiesAsync().GetAwaiter().GetResult().Value.ApproximateMessagesCount > 0) && clock.Elapsed < limit) Thread.Sleep(250);
                 Thread.Sleep(3000); // let the last handler finish
                 var after = ctx.Runs.RequireAsync(run).GetAwaiter().GetResult();
