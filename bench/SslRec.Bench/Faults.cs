@@ -99,7 +99,7 @@ static class Faults
                 Thread.Sleep(3000); // let the last handler finish
                 var after = ctx.Runs.RequireAsync(run).GetAwaiter().GetResult();
                 var runs = ctx.Runs.ListAsync().GetAwaiter().GetResult().Count(r => r.Dataset == "redeliver");
-                rows.Add(new("same _READY twice; then drop, map, reduce, train and publish messages re-delivered", $"{after.State} (was {published.State}); {runs} run(s) for the dataset",
+                rows.Add(new("same _READY twice; then drop, map, reduce, remap, train and publish messages re-delivered", $"{after.State} (was {published.State}); {runs} run(s) for the dataset",
                     clock.Elapsed.TotalSeconds, LostSummary("redeliver", poison)));
                 cluster.StopAll();
             }
