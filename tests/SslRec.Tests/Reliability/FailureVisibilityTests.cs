@@ -96,6 +96,17 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
         Assert.Contains("not valid JSON", rejected.Error);
     }
 
+    /// <summary>Drops a dataset folder and runs a host without trainer until its run ends.</summary>
+    private async Task<RunRecord> DropAndRunAsync(PipelineContext ctx, TempDirectory dir, string data, string dataset)
+    {
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, dataset);
+        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir));
+        await host.StartAsync();
+        var run = await RunWatcher.WaitAsync(ctx.Runs, runId, TimeSpan.FromMinutes(1));
+        await host.StopAsync();
+        return run;
+    }
+
     [Theory]
     [InlineData("footer")]
     [InlineData("column")]
@@ -126,12 +137,7 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
                 await group.WriteAsync<double>(score, new[] { 0.5 }.AsMemory(), null);
             }
         }
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, "pq");
-
-        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir));
-        await host.StartAsync();
-        var run = await RunWatcher.WaitAsync(ctx.Runs, runId, TimeSpan.FromMinutes(1));
-        await host.StopAsync();
+        var run = await DropAndRunAsync(ctx, dir, data, "pq");
 
         Assert.Equal(RunState.Failed, run.State);
         var failure = Assert.Single(run.Failures);
@@ -155,12 +161,7 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
             File.WriteAllBytes(csv + ".gz", buffer.ToArray()[..(int)(buffer.Length * 2 / 3)]); // an upload cut short
         }
         File.Delete(csv);
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, "cut");
-
-        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir));
-        await host.StartAsync();
-        var run = await RunWatcher.WaitAsync(ctx.Runs, runId, TimeSpan.FromMinutes(1));
-        await host.StopAsync();
+        var run = await DropAndRunAsync(ctx, dir, data, "cut");
 
         Assert.Equal(RunState.Failed, run.State);
         var failure = Assert.Single(run.Failures);
