@@ -59,35 +59,41 @@ public sealed class ParquetRowReader : IRowReader
         }
     }
 
-    /// <summary>
-    /// Rows and uncompressed bytes of each row group (for planning map shards: a map task's memory follows
-    /// its rows, so a Parquet shard is sized like a text shard of the same data, not by its compressed size).
-    /// </summary>
+    /// <summary>Rows and compressed bytes of each row group (for planning map shards).</summary>
     public static IReadOnlyList<(long Rows, long Bytes)> RowGroups(Stream stream, string filePath)
     {
         var reader = OpenFooter(stream, filePath);
         using var _ = new DisposeWhenDone(reader);
-        return reader.RowGroups.Select(g => (g.RowCount, g.RowGroup.TotalByteSize)).ToList();
+        return reader.RowGroups.Select(g => (g.RowCount, g.RowGroup.TotalCompressedSize ?? g.RowGroup.TotalByteSize)).ToList();
     }
 
+    /// <summary>About as many rows as a text shard of the same byte size holds (48 bytes a row, as in the generated data).</summary>
+    public const int BytesPerRowEstimate = 48;
+
     /// <summary>
-    /// Consecutive row groups of about targetBytes (uncompressed) each, as [start, end) ranges: one map shard
-    /// per range. A row group is never split; a file with one row group is one range.
+    /// Consecutive row groups as [start, end) ranges, one map shard each, holding about as many rows as a
+    /// text shard of targetBytes (targetBytes / <see cref="BytesPerRowEstimate"/>; 1.4M rows at 64 MB):
+    /// a map task's memory follows its rows, and Parquet's sizes (compressed, dictionary-encoded) say little
+    /// about them. Row groups are added while the shard stays within that; a row group is never split.
     /// </summary>
     public static IReadOnlyList<(int Start, int End)> PlanRanges(IReadOnlyList<(long Rows, long Bytes)> groups, long targetBytes)
     {
+        var targetRows = targetBytes > 0 ? Math.Max(1, targetBytes / BytesPerRowEstimate) : long.MaxValue;
         var ranges = new List<(int, int)>();
         var start = 0;
-        long bytes = 0;
+        long rows = 0;
         for (var g = 0; g < groups.Count; g++)
         {
-            bytes += groups[g].Bytes;
-            if (targetBytes > 0 && bytes < targetBytes && g + 1 < groups.Count) continue;
-            ranges.Add((start, g + 1));
-            start = g + 1;
-            bytes = 0;
+            if (g > start && rows + groups[g].Rows > targetRows)
+            {
+                ranges.Add((start, g));
+                start = g;
+                rows = 0;
+            }
+            rows += groups[g].Rows;
         }
-        return ranges.Count > 0 ? ranges : [(0, 0)];
+        ranges.Add((start, groups.Count));
+        return ranges;
     }
 
     private static ParquetReader OpenFooter(Stream stream, string filePath)
