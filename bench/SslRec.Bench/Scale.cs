@@ -19,7 +19,7 @@ static class Scale
     /// <summary>Evaluation is capped (as in Azure by default, at a smaller sample) so the trainer's figures are training's, not the hold-out's size.</summary>
     private const string EvalCap = "50000";
 
-    /// <param name="format">csv, or parquet: the same rows converted by `sslrec convert parquet` (row groups of 1M rows)</param>
+    /// <param name="format">csv, or parquet: the same rows converted by `sslrec convert parquet` (row groups of 250,000 rows)</param>
     public static int Run(string sslrec, string workDir, int[] sizes, int users, int items, int trainSteps, string? jsonPath, string format = "csv")
     {
         var results = new List<Dictionary<string, object>>();
@@ -38,7 +38,7 @@ static class Scale
                 var parquet = data + "-parquet";
                 if (!File.Exists(Path.Combine(parquet, "schema.json")))
                 {
-                    using var convert = Process.Start("dotnet", [sslrec, "convert", "parquet", "--data", data, "--out", parquet, "--row-group-rows", "1000000"])!;
+                    using var convert = Process.Start("dotnet", [sslrec, "convert", "parquet", "--data", data, "--out", parquet, "--row-group-rows", "250000"])!;
                     convert.WaitForExit();
                 }
                 data = parquet;

@@ -16,7 +16,7 @@ public static class ParquetConverter
 {
     public sealed record Result(int Files, long Rows, int RowGroups);
 
-    public static Result Convert(string inputDirectory, string outputDirectory, int rowGroupRows = 1_000_000)
+    public static Result Convert(string inputDirectory, string outputDirectory, int rowGroupRows = 250_000)
     {
         if (rowGroupRows < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupRows), "row groups need at least one row");
         var schemaPath = Path.Combine(inputDirectory, DatasetSchema.FileName);
