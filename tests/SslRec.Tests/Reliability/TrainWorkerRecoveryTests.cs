@@ -46,6 +46,8 @@ public class TrainWorkerRecoveryTests(AzuriteFixture azurite)
 
         var run = await ctx.Runs.RequireAsync(runId);
         Assert.Equal(RunState.Evaluated, run.State);
-        Assert.True(run.Training!.ResumedFromStep >= 10, $"resumed from step {run.Training.ResumedFromStep}");
+        var checkpoints = await ctx.Blobs.ListAsync(SslRec.Pipeline.Storage.BlobLayout.Artifacts, SslRec.Pipeline.Storage.BlobLayout.CheckpointPrefix(runId));
+        Assert.True(run.Training!.ResumedFromStep >= 10,
+            $"resumed from step {run.Training.ResumedFromStep} (step {run.Training.Step}/{run.Training.TotalSteps}; checkpoints now: {string.Join(", ", checkpoints.Select(c => c.Name))}; failures: {string.Join("; ", run.Failures.Select(f => f.Message))})");
     }
 }
