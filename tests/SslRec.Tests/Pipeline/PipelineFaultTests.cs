@@ -80,22 +80,6 @@ public class PipelineFaultTests(AzuriteFixture azurite)
         Assert.Equal(0, (await ctx.Bus.Queue(QueueNames.ShardReduce).GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
-    /// <summary>
-    /// Failure injection: wraps the real trainer and cancels the worker's token once training reaches a
-    /// step, the way a container killed mid-training stops.
-    /// </summary>
-    private sealed class KillAtStep(IModelTrainer inner, int step, CancellationTokenSource kill) : IModelTrainer
-    {
-        public TrainingOutcome Train(TrainingRequest r, CancellationToken ct) => inner.Train(r with
-        {
-            Progress = p =>
-            {
-                r.Progress(p);
-                if (p.Step >= step) kill.Cancel();
-            },
-        }, ct);
-    }
-
     [Fact]
     public async Task A_worker_killed_between_checkpoints_leaves_its_message_and_the_retry_resumes_to_the_same_step_count()
     {
