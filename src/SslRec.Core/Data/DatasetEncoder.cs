@@ -81,8 +81,8 @@ public static class DatasetEncoder
         if (DataFiles.IsParquet(file))
         {
             using var footer = File.OpenRead(file);
-            var ranges = ParquetRowReader.PlanRanges(ParquetRowReader.RowGroups(footer, file), rangeBytes);
-            return ranges.Count == 1 ? [(file, 0, -1)] : ranges.Select(r => (file, (long)r.Start, (long)r.End)).ToList();
+            var ranges = ParquetRowReader.PlanShards(footer, file, rangeBytes);
+            return ranges.Count == 1 ? [(file, 0, -1)] : ranges.Select(r => (file, r.Start, r.End)).ToList();
         }
         var length = new FileInfo(file).Length;
         if (DataFiles.IsCompressed(file) || rangeBytes <= 0 || length <= rangeBytes) return [(file, 0, -1)];

@@ -43,9 +43,6 @@ public sealed class ShardVocabulary
     public long RowsOutsideFraction { get; init; }
     public long BadRows { get; init; }
     public IReadOnlyList<string> BadRowMessages { get; init; } = [];
-
-    /// <summary>Training rows naming a local key id.</summary>
-    public long TrainRowsOfKey(int keySlot, int key) => Dictionaries[keySlot].Counts[key];
 }
 
 /// <summary>A shard's examples in local ids: query features of training and held-out rows, and each row's item key.</summary>

@@ -29,15 +29,8 @@ public sealed class ShardRemapper
         keyMap[0] = -1;
         for (var k = 1; k < keyMap.Length; k++) keyMap[k] = _corpus.TryGetValue(keys.Text(k), out var item) ? item : -1;
         var maps = new int[_q][];
-        for (var f = 0; f < _q; f++) maps[f] = GlobalIds(vocabulary.Dictionaries[f], _header.Vocabularies[f]);
+        for (var f = 0; f < _q; f++) maps[f] = vocabulary.Dictionaries[f].GlobalIds(_header.Vocabularies[f]);
         return (RemapKnown(rows.TrainQueries, rows.TrainKeys, keyMap, maps), RemapKnown(rows.EvalQueries, rows.EvalKeys, keyMap, maps));
-    }
-
-    private static int[] GlobalIds(LocalDictionary local, Vocabulary global)
-    {
-        var map = new int[local.Count];
-        for (var i = 1; i < map.Length; i++) map[i] = global.IdOf(local.Text(i));
-        return map;
     }
 
     private static EncodedExamples RemapKnown(EncodedTable queries, int[] keys, int[] keyMap, int[][] maps)

@@ -196,8 +196,7 @@ public sealed class VocabularyMerger
 
         public FeatureColumn Build(Vocabulary vocabulary)
         {
-            var map = new int[_values.Count];
-            for (var i = 1; i < map.Length; i++) map[i] = vocabulary.IdOf(_values.Text(i));
+            var map = _values.GlobalIds(vocabulary);
             var ids = _ids.ToArray();
             for (var i = 0; i < ids.Length; i++) ids[i] = map[ids[i]];
             return _offsets is null ? new FeatureColumn(spec, ids) : new FeatureColumn(spec, _offsets.ToArray(), ids);

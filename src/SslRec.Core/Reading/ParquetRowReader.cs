@@ -59,40 +59,35 @@ public sealed class ParquetRowReader : IRowReader
         }
     }
 
-    /// <summary>Rows and compressed bytes of each row group (for planning map shards).</summary>
-    public static IReadOnlyList<(long Rows, long Bytes)> RowGroups(Stream stream, string filePath)
-    {
-        var reader = OpenFooter(stream, filePath);
-        using var _ = new DisposeWhenDone(reader);
-        return reader.RowGroups.Select(g => (g.RowCount, g.RowGroup.TotalCompressedSize ?? g.RowGroup.TotalByteSize)).ToList();
-    }
-
     /// <summary>About as many rows as a text shard of the same byte size holds (48 bytes a row, as in the generated data).</summary>
     public const int BytesPerRowEstimate = 48;
 
     /// <summary>
-    /// Consecutive row groups as [start, end) ranges, one map shard each, holding about as many rows as a
-    /// text shard of targetBytes (targetBytes / <see cref="BytesPerRowEstimate"/>; 1.4M rows at 64 MB):
-    /// a map task's memory follows its rows, and Parquet's sizes (compressed, dictionary-encoded) say little
-    /// about them. Row groups are added while the shard stays within that; a row group is never split.
+    /// A file's map shards from its footer: consecutive row groups as [start, end) ranges holding about as many
+    /// rows as a text shard of targetBytes (targetBytes / <see cref="BytesPerRowEstimate"/>; 1.4M rows at
+    /// 64 MB): a map task's memory follows its rows, and Parquet's sizes (compressed, dictionary-encoded) say
+    /// little about them. Row groups are added while the shard stays within that; a row group is never split.
     /// </summary>
-    public static IReadOnlyList<(int Start, int End)> PlanRanges(IReadOnlyList<(long Rows, long Bytes)> groups, long targetBytes)
+    public static IReadOnlyList<(long Start, long End)> PlanShards(Stream stream, string filePath, long targetBytes)
     {
+        var reader = OpenFooter(stream, filePath);
+        using var _ = new DisposeWhenDone(reader);
         var targetRows = targetBytes > 0 ? Math.Max(1, targetBytes / BytesPerRowEstimate) : long.MaxValue;
-        var ranges = new List<(int, int)>();
+        var ranges = new List<(long, long)>();
         var start = 0;
         long rows = 0;
-        for (var g = 0; g < groups.Count; g++)
+        for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            if (g > start && rows + groups[g].Rows > targetRows)
+            var groupRows = reader.RowGroups[g].RowCount;
+            if (g > start && rows + groupRows > targetRows)
             {
                 ranges.Add((start, g));
                 start = g;
                 rows = 0;
             }
-            rows += groups[g].Rows;
+            rows += groupRows;
         }
-        ranges.Add((start, groups.Count));
+        ranges.Add((start, reader.RowGroupCount));
         return ranges;
     }
 

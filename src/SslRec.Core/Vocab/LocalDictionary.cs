@@ -45,6 +45,14 @@ public sealed class LocalDictionary : IIdMapper
         if (id != 0) _counts[id] += n;
     }
 
+    /// <summary>local id → the global vocabulary's id of the same value (0 stays 0).</summary>
+    public int[] GlobalIds(Vocabulary global)
+    {
+        var map = new int[_table.Count];
+        for (var i = 1; i < map.Length; i++) map[i] = global.IdOf(_table[i]);
+        return map;
+    }
+
     /// <summary>Adds this dictionary's counts to a global counter (values never counted are skipped).</summary>
     public void AddCountsTo(ValueCounter counter)
     {

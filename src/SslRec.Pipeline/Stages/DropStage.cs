@@ -94,8 +94,7 @@ public sealed class DropStage(PipelineContext ctx)
     private async Task<IReadOnlyList<(long, long)>> RowGroupRangesAsync(string blob, CancellationToken ct)
     {
         await using var stream = await ctx.Blobs.Blob(BlobLayout.Datasets, blob).OpenReadAsync(position: 0, cancellationToken: ct);
-        var groups = ParquetRowReader.RowGroups(stream, $"{BlobLayout.Datasets}/{blob}");
-        return ParquetRowReader.PlanRanges(groups, ctx.Options.ShardTargetBytes).Select(r => ((long)r.Start, (long)r.End)).ToList();
+        return ParquetRowReader.PlanShards(stream, $"{BlobLayout.Datasets}/{blob}", ctx.Options.ShardTargetBytes);
     }
 
     private async Task FailAsync(string runId, string message, CancellationToken ct)

@@ -43,33 +43,24 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         var work = Path.Combine(Path.GetTempPath(), "sslrec-train-" + run.RunId + "-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            EncodedDataset data;
-            try
-            {
-                data = await OpenDatasetAsync(run, ct);
-            }
-            catch (Exception e) when (IsCorrupt(e))
-            {
-                // A corrupt dataset blob stays corrupt: fail the run now instead of retrying it on the GPU.
-                await ctx.Runs.FailRunAsync(run.RunId, Name, $"{e.Message.Split('\n', 2)[0]}; drop the dataset again", ct);
-                return;
-            }
-            var warm = run.WarmStart ? await DownloadPublishedModelAsync(run, Path.Combine(work, "warm-start"), ct) : null;
-            var lastReport = DateTime.MinValue;
             TrainingOutcome outcome;
             try
             {
-            outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
-                data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId, ct: ct), ctx.Options.CheckpointEvery, Path.Combine(work, "out"),
-                progress =>
-                {
-                    if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
-                    lastReport = DateTime.UtcNow;
-                    ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
-                }, warm, ctx.Options.MaxEvalQueries), ct), ct);
+                var data = await OpenDatasetAsync(run, ct);
+                var warm = run.WarmStart ? await DownloadPublishedModelAsync(run, Path.Combine(work, "warm-start"), ct) : null;
+                var lastReport = DateTime.MinValue;
+                outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
+                    data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId, ct: ct), ctx.Options.CheckpointEvery, Path.Combine(work, "out"),
+                    progress =>
+                    {
+                        if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
+                        lastReport = DateTime.UtcNow;
+                        ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
+                    }, warm, ctx.Options.MaxEvalQueries), ct), ct);
             }
-            catch (CorruptPartException e)
+            catch (CorruptDatasetException e)
             {
+                // A corrupt dataset blob stays corrupt: fail the run now instead of retrying it on the GPU.
                 await ctx.Runs.FailRunAsync(run.RunId, Name, $"{e.Message}; drop the dataset again", ct);
                 return;
             }
@@ -111,7 +102,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         }
         catch (Exception e) when (IsCorrupt(e))
         {
-            throw new InvalidDataException($"{BlobLayout.Artifacts}/{headerBlob} cannot be read ({e.Message.Split('\n', 2)[0]})", e);
+            throw new CorruptDatasetException($"{BlobLayout.Artifacts}/{headerBlob} cannot be read ({e.Message.Split('\n', 2)[0]})");
         }
         var parts = await RemapStage.ListPartsAsync(ctx.Blobs, run, ct);
         ExampleParts Parts(Func<int, string> blob, Func<RemapStage.PartCounts, int> count) => new(parts.Select(count).ToList(), i =>
@@ -120,11 +111,11 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             try
             {
                 return ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, name, s => BinaryFormat.ReadExamples(s, header.Schema), ct).GetAwaiter().GetResult()
-                       ?? throw new CorruptPartException($"{BlobLayout.Artifacts}/{name} is missing");
+                       ?? throw new CorruptDatasetException($"{BlobLayout.Artifacts}/{name} is missing");
             }
             catch (Exception e) when (IsCorrupt(e))
             {
-                throw new CorruptPartException($"{BlobLayout.Artifacts}/{name} cannot be read ({e.Message.Split('\n', 2)[0]})");
+                throw new CorruptDatasetException($"{BlobLayout.Artifacts}/{name} cannot be read ({e.Message.Split('\n', 2)[0]})");
             }
         });
         return new EncodedDataset
@@ -135,8 +126,8 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         };
     }
 
-    /// <summary>An example part that cannot be read: retrying will not help.</summary>
-    private sealed class CorruptPartException(string message) : Exception(message);
+    /// <summary>The run's header or one of its example parts cannot be read: retrying will not help.</summary>
+    private sealed class CorruptDatasetException(string message) : Exception(message);
 
     /// <summary>The full model of the run behind the currently published version (null when none is published).</summary>
     private async Task<string?> DownloadPublishedModelAsync(RunRecord run, string directory, CancellationToken ct)

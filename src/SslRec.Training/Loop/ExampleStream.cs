@@ -27,7 +27,6 @@ public sealed class ExampleStream : IDisposable
     private readonly Dictionary<(int Epoch, int Group), Task<LoadedGroup>> _loaded = new();
     private readonly Dictionary<int, EpochPlan> _plans = new();
 
-    public long Count => _parts.Count;
     public int StepsPerEpoch { get; }
 
     public ExampleStream(ExampleParts parts, IReadOnlyList<FeatureSpec> querySpecs, int batchSize, ulong seed, long bufferExamples)
@@ -72,7 +71,6 @@ public sealed class ExampleStream : IDisposable
             offset = 0;
             if (size > 0) group = Load(plan, ++g);
         }
-        Forget(epoch, g);
         var batch = EncodedExamples.Concat(_querySpecs, pieces);
         return (batch, Enumerable.Range(0, batch.Count).ToArray());
     }
@@ -144,11 +142,6 @@ public sealed class ExampleStream : IDisposable
         }
         if (_loaded.ContainsKey((plan.Epoch, g))) return;
         _loaded[(plan.Epoch, g)] = Task.Run(() => LoadGroup(plan, g));
-    }
-
-    private void Forget(int epoch, int g)
-    {
-        foreach (var key in _loaded.Keys.Where(k => k.Epoch == epoch && k.Group < g).ToList()) Drop(key);
     }
 
     private void Drop((int, int) key)
