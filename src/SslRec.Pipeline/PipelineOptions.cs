@@ -17,4 +17,12 @@ public sealed record PipelineOptions
     public int MaxEvalQueries { get; init; } = 1_000_000;
     /// <summary>Checkpoint to blob every N training steps.</summary>
     public int CheckpointEvery { get; init; } = 50;
+    /// <summary>
+    /// Longest one training execution trains, in seconds: then it checkpoints and hands the run to the next
+    /// execution through a continuation message (not a failed attempt), so a run's total training time is
+    /// unbounded while each execution stays inside the GPU job's replica timeout. The default (3.5 h) is half
+    /// an hour below the Bicep's 4 h replicaTimeout, which passes its own value (timeout minus a reserve for
+    /// the final checkpoint, evaluation and upload). 0 = no budget.
+    /// </summary>
+    public double TrainTimeBudgetSeconds { get; init; } = 12_600;
 }
