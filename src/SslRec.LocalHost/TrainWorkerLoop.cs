@@ -18,6 +18,7 @@ internal sealed class TrainWorkerLoop(TrainWorker worker, PipelineContext ctx, T
         {
             try
             {
+                // After a hand-over the continuation is already waiting: take it at once.
                 if (await worker.RunOnceAsync(stoppingToken) == TrainWorker.Outcome.NoMessage) await Task.Delay(idlePoll, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

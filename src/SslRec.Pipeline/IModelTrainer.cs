@@ -23,7 +23,9 @@ public sealed record TrainingRequest(
     string OutputDirectory,
     Action<TrainingProgressInfo> Progress,
     string? WarmStartDirectory = null,
-    int MaxEvalQueries = 0);
+    int MaxEvalQueries = 0,
+    // Training past this time checkpoints and throws TrainingSuspendedException (the execution's time budget).
+    DateTimeOffset? SuspendAt = null);
 
 /// <summary>Files the trainer wrote under the output directory (relative names are the candidate's blob names).</summary>
 public sealed record TrainingOutcome(MetricsReport Metrics, IReadOnlyList<string> Files, int ResumedFromStep);

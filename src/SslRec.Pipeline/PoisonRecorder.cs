@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using SslRec.Core.Checkpoints;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -29,7 +30,7 @@ public static class PoisonRecorder
         {
             await run(message);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!IsSettled(e))
         {
             var stage = Stages.StageTable.ForQueue(queue).Name;
             var runId = TryRunId(message);
@@ -44,6 +45,28 @@ public static class PoisonRecorder
         }
     }
 
+    /// <summary>
+    /// Not failures: cancellation (the host is stopping), a training that stopped at its time budget and hands
+    /// over, a duplicate message that is dropped. None counts as an attempt that failed.
+    /// </summary>
+    public static bool IsSettled(Exception e) => e is OperationCanceledException or TrainingSuspendedException or DuplicateMessageException;
+
+    /// <summary>
+    /// A message that comes back more often than allowed without a recorded failure (its executions were
+    /// killed: out of memory, the replica timeout, a lost node): recorded and its run failed, as a failed last
+    /// attempt is, before the caller moves it to the poison queue.
+    /// </summary>
+    public static async Task RecordAbandonedAsync(PipelineContext ctx, string queue, string rawMessage, string messageId, long dequeueCount, string reason,
+        CancellationToken ct = default)
+    {
+        if (await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, Blob(queue, messageId), ct)) return; // its last attempt failed and was recorded then
+        var message = QueueText.Decode(rawMessage);
+        await RecordAsync(ctx, queue, Stages.StageTable.ForQueue(queue).Name, message, messageId, dequeueCount, TryRunId(message),
+            new AbandonedMessageException(reason), ct);
+    }
+
+    private sealed class AbandonedMessageException(string message) : Exception(message);
+
     private static async Task RecordAsync(PipelineContext ctx, string queue, string stage, string message, string messageId, long dequeueCount, string? runId, Exception e,
         CancellationToken ct)
     {
@@ -53,7 +76,7 @@ public static class PoisonRecorder
             Message = message, RunId = runId, At = DateTimeOffset.UtcNow,
         }, ct);
         if (runId is null || await ctx.Runs.GetAsync(runId, ct) is not { } record) return;
-        var reason = $"message moved to {QueueNames.Poison(queue)} after {dequeueCount} attempts: {FirstLine(e)}";
+        var reason = $"message moved to {QueueNames.Poison(queue)} after {dequeueCount} {(e is AbandonedMessageException ? "deliveries" : "attempts")}: {FirstLine(e)}";
         if (record.State is RunState.Published or RunState.Rejected or RunState.Failed) await ctx.Runs.FailedAsync(runId, stage, reason, ct);
         else await ctx.Runs.FailRunAsync(runId, stage, reason, ct);
     }

@@ -68,7 +68,7 @@ public static class TrainJob
     /// </summary>
     public static MetricsReport TrainAndEvaluate(EncodedDataset data, TrainingOptions options, Device device, ICheckpointStore store,
         bool resume, string outputDirectory, Action<string> log, Action<TrainingProgress>? progress, double dataFraction = 1.0,
-        CancellationToken cancel = default, string? warmStartFrom = null)
+        CancellationToken cancel = default, string? warmStartFrom = null, DateTimeOffset? suspendAt = null)
     {
         Directory.CreateDirectory(outputDirectory);
         var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
@@ -83,7 +83,7 @@ public static class TrainJob
             log($"warm start: {w.RowsCopied:N0} embedding rows of {w.FeaturesMatched} features and {w.LayersCopied} tower layers from the previous model");
         }
         log($"training on {device.type}: {trainer.State.TotalSteps} steps ({trainer.StepsPerEpoch}/epoch), ssl={options.Ssl.ToString().ToLowerInvariant()}, α={options.Alpha}");
-        trainer.Train(store, progress, cancel);
+        trainer.Train(store, progress, cancel, suspendAt); // throws TrainingSuspendedException at suspendAt, after a checkpoint
         WriteLosses(Path.Combine(outputDirectory, ModelOutput.Losses), trainer.State.Losses);
 
         var evalClock = Stopwatch.StartNew();

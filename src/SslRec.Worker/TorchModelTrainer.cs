@@ -33,7 +33,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
                     Step = p.Step, TotalSteps = p.TotalSteps, Loss = p.Loss, ExamplesPerSecond = p.ExamplesPerSecond,
                     ResumedFromStep = p.ResumedFromStep, UpdatedAt = DateTimeOffset.UtcNow,
                 });
-            }, cancel: ct, warmStartFrom: request.WarmStartDirectory);
+            }, cancel: ct, warmStartFrom: request.WarmStartDirectory, suspendAt: request.SuspendAt);
         File.WriteAllText(Path.Combine(request.OutputDirectory, ModelOutput.Report), Report(metrics, options));
         ReportPlots.LossCurve(Path.Combine(request.OutputDirectory, ModelOutput.LossPlot), ReadLosses(Path.Combine(request.OutputDirectory, ModelOutput.Losses)));
         ReportPlots.RecallBars(Path.Combine(request.OutputDirectory, ModelOutput.RecallPlot), metrics);

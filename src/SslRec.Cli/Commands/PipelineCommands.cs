@@ -132,7 +132,7 @@ public static class PipelineCommands
     {
         var loop = new Option<bool>("--loop") { Description = "Keep taking messages instead of exiting after one" };
         var maxSteps = new Option<int>("--max-steps") { Description = "Stop training after this many steps (0: every epoch); for measurements and smoke tests", DefaultValueFactory = _ => 0 };
-        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints), evaluate, delete it, exit") { loop, maxSteps, Device };
+        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints) to the end — or to the execution's time budget, then hand the run to a continuation message — evaluate, delete it, exit") { loop, maxSteps, Device };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async Task<int> () =>
         {
             var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(new TrainingOptions { MaxSteps = parse.GetValue(maxSteps) }, parse.GetValue(Device)!, Console.Error.WriteLine),

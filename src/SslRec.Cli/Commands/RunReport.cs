@@ -23,7 +23,8 @@ public static class RunReport
         if (r.Data is { } d) o.WriteLine($"data     {d.Rows:N0} rows: {d.Train:N0} train, {d.Eval:N0} held out, {d.Items:N0} items, {d.BadRows} bad rows; {r.Shards.Count} map shards");
         PrintStages(r, o);
         if (r.Training is { } t)
-            o.WriteLine($"training step {t.Step}/{t.TotalSteps}, loss {t.Loss:F4}, {t.ExamplesPerSecond:N0} examples/s" + (t.ResumedFromStep > 0 ? $", resumed from step {t.ResumedFromStep}" : ""));
+            o.WriteLine($"training step {t.Step}/{t.TotalSteps}, loss {t.Loss:F4}, {t.ExamplesPerSecond:N0} examples/s" + (t.ResumedFromStep > 0 ? $", resumed from step {t.ResumedFromStep}" : "") +
+                        (t.Executions > 1 ? $", execution {t.Executions} (earlier ones stopped at their time budget)" : ""));
         if (r.Recall is not null) PrintRecall(r.Recall, o);
         if (r.Gate is { } g) o.WriteLine($"gate     {(g.Passed ? "passed" : "failed")}: {g.Reason}");
         foreach (var f in r.Failures) o.WriteLine($"failure  [{f.At:HH:mm:ss}] {f.Stage}: {f.Message}");

@@ -59,7 +59,17 @@ public sealed record RemapMessage : JobMessage
     public int Index { get; init; }
 }
 
-public sealed record TrainMessage : JobMessage;
+/// <summary>
+/// Train a run. A continuation (sent by an execution that reached its time budget) names the step its
+/// checkpoint holds and the execution it asks for; any training message resumes from the run's newest
+/// checkpoint, so the fields are for logs and `sslrec status`, and a repeated one does no harm.
+/// </summary>
+public sealed record TrainMessage : JobMessage
+{
+    public int? ContinuesFromStep { get; init; }
+    /// <summary>1 for the first execution of a run's training (absent), n + 1 for the continuation of execution n.</summary>
+    public int? Execution { get; init; }
+}
 
 public sealed record PublishMessage : JobMessage;
 

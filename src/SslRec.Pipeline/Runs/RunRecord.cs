@@ -49,6 +49,8 @@ public sealed class TrainingProgressInfo
     public double Loss { get; set; }
     public double ExamplesPerSecond { get; set; }
     public int ResumedFromStep { get; set; }
+    /// <summary>Executions this training has run in so far (each but the last stopped at its time budget and handed over).</summary>
+    public int Executions { get; set; } = 1;
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

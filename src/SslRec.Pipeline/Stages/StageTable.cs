@@ -4,14 +4,15 @@ using SslRec.Pipeline.Runs;
 
 namespace SslRec.Pipeline.Stages;
 
-/// <summary>One stage: its name (run records, logs), its queue, whether it needs the trainer, and its handler of the decoded message text.</summary>
-public sealed record StageDefinition(string Name, string Queue, bool NeedsTrainer, Func<PipelineContext, IModelTrainer?, string, CancellationToken, Task> Handle)
+/// <summary>One stage: its name (run records, logs), its queue, whether it needs the trainer, and its handler of a delivered message.</summary>
+public sealed record StageDefinition(string Name, string Queue, bool NeedsTrainer, Func<PipelineContext, IModelTrainer?, QueueDelivery, CancellationToken, Task> Handle)
 {
     /// <summary>Handles a message and adds its time and peak memory to the run's record (<see cref="StageMeter"/>).</summary>
-    public async Task MeasuredAsync(PipelineContext ctx, IModelTrainer? trainer, string text, CancellationToken ct)
+    public async Task MeasuredAsync(PipelineContext ctx, IModelTrainer? trainer, QueueDelivery delivery, CancellationToken ct)
     {
         using var meter = StageMeter.Start();
-        await Handle(ctx, trainer, text, ct);
+        await Handle(ctx, trainer, delivery, ct);
+        var text = delivery.Text;
         // Stage messages name their run; a drop event names the _READY blob, whose run is dataset.version.
         var runId = PoisonRecorder.TryRunId(text)
                     ?? (Name == DropStage.Name ? DropEvents.ParseReadyEvents(text).Select(e => $"{e.Dataset}.{e.Version}").FirstOrDefault() : null);
@@ -29,26 +30,26 @@ public sealed record StageDefinition(string Name, string Queue, bool NeedsTraine
 public static class StageTable
 {
     public static readonly StageDefinition Drop = new(DropStage.Name, QueueNames.Drop, false,
-        (ctx, _, text, ct) => new DropStage(ctx).HandleAsync(text, ct));
+        (ctx, _, d, ct) => new DropStage(ctx).HandleAsync(d.Text, ct));
 
     public static readonly StageDefinition ShardMap = new(ShardMapStage.Name, QueueNames.ShardMap, false,
-        (ctx, _, text, ct) => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(text), ct));
+        (ctx, _, d, ct) => new ShardMapStage(ctx).HandleAsync(JobMessage.Parse<ShardMapMessage>(d.Text), ct));
 
     public static readonly StageDefinition ShardReduce = new(ShardReduceStage.Name, QueueNames.ShardReduce, false,
-        (ctx, _, text, ct) => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(text), ct));
+        (ctx, _, d, ct) => new ShardReduceStage(ctx).HandleAsync(JobMessage.Parse<ShardReduceMessage>(d.Text), ct));
 
     public static readonly StageDefinition Remap = new(RemapStage.Name, QueueNames.Remap, false,
-        (ctx, _, text, ct) => new RemapStage(ctx).HandleAsync(JobMessage.Parse<RemapMessage>(text), ct));
+        (ctx, _, d, ct) => new RemapStage(ctx).HandleAsync(JobMessage.Parse<RemapMessage>(d.Text), ct));
 
     public static readonly StageDefinition Train = new(TrainStage.Name, QueueNames.Train, true,
-        (ctx, trainer, text, ct) => new TrainStage(ctx, trainer ?? throw new InvalidOperationException("the train stage needs a trainer"))
-            .HandleAsync(JobMessage.Parse<TrainMessage>(text), ct));
+        (ctx, trainer, d, ct) => new TrainStage(ctx, trainer ?? throw new InvalidOperationException("the train stage needs a trainer"))
+            .HandleAsync(JobMessage.Parse<TrainMessage>(d.Text), d, ct));
 
     public static readonly StageDefinition Publish = new(PublishStage.Name, QueueNames.Publish, false,
-        (ctx, _, text, ct) => new PublishStage(ctx).HandleAsync(JobMessage.Parse<PublishMessage>(text), ct));
+        (ctx, _, d, ct) => new PublishStage(ctx).HandleAsync(JobMessage.Parse<PublishMessage>(d.Text), ct));
 
     public static readonly StageDefinition Retrain = new(RetrainStage.Name, QueueNames.Retrain, false,
-        (ctx, _, text, ct) => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(JobMessage.Parse<RetrainMessage>(text), ct));
+        (ctx, _, d, ct) => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(JobMessage.Parse<RetrainMessage>(d.Text), ct));
 
     public static readonly IReadOnlyList<StageDefinition> All = [Drop, ShardMap, ShardReduce, Remap, Train, Publish, Retrain];
 
@@ -65,6 +66,7 @@ public sealed class StageDispatcher(PipelineContext ctx, FunctionSettings settin
     public Task DispatchAsync(string queue, string message, string messageId, long dequeueCount, CancellationToken ct)
     {
         var stage = StageTable.ForQueue(queue);
-        return PoisonRecorder.RunAsync(ctx, queue, message, messageId, dequeueCount, settings.MaxDequeueCount, text => stage.MeasuredAsync(ctx, trainer, text, ct), ct);
+        return PoisonRecorder.RunAsync(ctx, queue, message, messageId, dequeueCount, settings.MaxDequeueCount,
+            text => stage.MeasuredAsync(ctx, trainer, new QueueDelivery(text, messageId, dequeueCount, DateTimeOffset.UtcNow), ct), ct);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Artifacts;
+using SslRec.Core.Checkpoints;
 using SslRec.Core.Data;
 using SslRec.Core.Metrics;
 using SslRec.Core.Schema;
@@ -22,7 +23,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
 {
     public const string Name = "train";
 
-    public async Task HandleAsync(TrainMessage m, CancellationToken ct = default)
+    public async Task HandleAsync(TrainMessage m, QueueDelivery delivery, CancellationToken ct = default)
     {
         var run = await ctx.Runs.RequireAsync(m.RunId, ct);
         if (run.State is RunState.Failed or RunState.Rejected or RunState.Published or RunState.Publishing) return;
@@ -32,12 +33,22 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             return;
         }
 
-        await using var held = await RunLock.TryAcquireAsync(ctx.Blobs, m.RunId, Name, ct)
-            ?? throw new InvalidOperationException($"run {m.RunId} is being trained by another worker; this message will be retried");
-        await TrainAsync(run, ct);
+        await using var held = await RunLock.TryAcquireAsync(ctx.Blobs, m.RunId, Name, ct, holder: delivery.MessageId);
+        if (held is null)
+        {
+            // Another message holds the run (e.g. a continuation, when the execution that sent it died before
+            // deleting its own message): that message finishes the training, so this one is dropped instead of
+            // failing attempt after attempt until it poisons a run that is doing fine.
+            if (await RunLock.HolderAsync(ctx.Blobs, m.RunId, Name, ct) is { } holder && holder != delivery.MessageId)
+                throw new DuplicateMessageException($"run {m.RunId} is being trained under message {holder}");
+            throw new InvalidOperationException($"run {m.RunId} is being trained by another worker; this message will be retried");
+        }
+        var budget = ctx.Options.TrainTimeBudgetSeconds;
+        await TrainAsync(run, m.Execution ?? 1, budget > 0 ? delivery.ReceivedAt + TimeSpan.FromSeconds(budget) : null, ct);
     }
 
-    private async Task TrainAsync(RunRecord run, CancellationToken ct)
+    /// <param name="suspendAt">the execution's time budget: training past it checkpoints and throws <see cref="TrainingSuspendedException"/></param>
+    private async Task TrainAsync(RunRecord run, int execution, DateTimeOffset? suspendAt, CancellationToken ct)
     {
         await ctx.Runs.StageStartedAsync(run.RunId, Name, ct);
         var work = Path.Combine(Path.GetTempPath(), "sslrec-train-" + run.RunId + "-" + Guid.NewGuid().ToString("N")[..8]);
@@ -49,14 +60,28 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
                 var data = await OpenDatasetAsync(run, ct);
                 var warm = run.WarmStart ? await DownloadPublishedModelAsync(run, Path.Combine(work, "warm-start"), ct) : null;
                 var lastReport = DateTime.MinValue;
-                outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
-                    data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId, ct: ct), ctx.Options.CheckpointEvery, Path.Combine(work, "out"),
-                    progress =>
-                    {
-                        if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
-                        lastReport = DateTime.UtcNow;
-                        ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
-                    }, warm, ctx.Options.MaxEvalQueries), ct), ct);
+                TrainingProgressInfo? latest = null;
+                try
+                {
+                    outcome = await Task.Run(() => trainer.Train(new TrainingRequest(
+                        data, run.Overrides, new BlobCheckpointStore(ctx.Blobs, run.RunId, ct: ct), ctx.Options.CheckpointEvery, Path.Combine(work, "out"),
+                        progress =>
+                        {
+                            progress.Executions = execution;
+                            latest = progress;
+                            if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
+                            lastReport = DateTime.UtcNow;
+                            ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
+                        }, warm, ctx.Options.MaxEvalQueries, suspendAt), ct), ct);
+                }
+                catch (TrainingSuspendedException s)
+                {
+                    // The execution's time is up: its checkpoint holds step s.Step; the worker hands the run over.
+                    if (latest is not null) await ctx.Runs.UpdateAsync(run.RunId, r => r.Training = latest, ct);
+                    ctx.Logger.LogInformation("train: run {Run} reached its execution time budget at step {Step}/{Total} (execution {Execution}); checkpoint saved",
+                        run.RunId, s.Step, s.TotalSteps, execution);
+                    throw;
+                }
             }
             catch (CorruptDatasetException e)
             {

@@ -97,8 +97,14 @@ public sealed class Trainer : IDisposable
     public void SaveCheckpoint(ICheckpointStore store) =>
         store.Save(State.Step, s => Checkpoint.Write(s, State, Model, _optimizer));
 
-    /// <summary>Runs steps until all epochs (or MaxSteps) are done, checkpointing along the way.</summary>
-    public void Train(ICheckpointStore? store = null, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Runs steps until all epochs (or MaxSteps) are done, checkpointing along the way. With a store and
+    /// <paramref name="suspendAt"/>, the first step that ends after that time saves a checkpoint and throws
+    /// <see cref="TrainingSuspendedException"/> (every execution makes at least one step); a later
+    /// <see cref="TryResume"/> continues exactly where it stopped.
+    /// </summary>
+    public void Train(ICheckpointStore? store = null, Action<TrainingProgress>? progress = null, CancellationToken cancel = default,
+        DateTimeOffset? suspendAt = null)
     {
         var stopAt = _o.MaxSteps > 0 ? Math.Min(_o.MaxSteps, State.TotalSteps) : State.TotalSteps;
         Model.train();
@@ -113,10 +119,15 @@ public sealed class Trainer : IDisposable
             State.Step++;
             State.ExamplesSeen += CurrentBatchSize(State.Step - 1);
             State.TrainSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
-            if (store is not null && _o.CheckpointEvery > 0 && State.Step % _o.CheckpointEvery == 0 && State.Step < stopAt)
-                SaveCheckpoint(store);
+            var checkpointed = store is not null && _o.CheckpointEvery > 0 && State.Step % _o.CheckpointEvery == 0 && State.Step < stopAt;
+            if (checkpointed) SaveCheckpoint(store!);
             progress?.Invoke(new TrainingProgress(State.Step, State.TotalSteps, record.Epoch, record.Total,
                 (State.ExamplesSeen - examplesBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), ResumedFromStep));
+            if (store is not null && suspendAt is { } deadline && State.Step < stopAt && DateTimeOffset.UtcNow >= deadline)
+            {
+                if (!checkpointed) SaveCheckpoint(store);
+                throw new TrainingSuspendedException(State.Step, State.TotalSteps);
+            }
         }
         if (store is not null) SaveCheckpoint(store);
     }

@@ -14,7 +14,8 @@ namespace SslRec.Tests.Pipeline;
 /// <summary>
 /// Failure injection (it fakes two things, and says so): the training message's visibility renewal is made
 /// to fail by a pipeline policy that sends UpdateMessage with a stale pop receipt (Azurite answers with an
-/// error, as Azure answers 403 to an identity without messages/write), and the trainer is a stand-in that
+/// error, as Azure answers 403 to an identity without messages/write) or that fails it as a token request
+/// fails (not a storage error: a renewal loop that caught only those once ended quietly), and the trainer is a stand-in that
 /// trains until it is cancelled. The worker must stop training and fail loudly, not swallow the error and
 /// let a second execution train the same run.
 /// </summary>
@@ -31,6 +32,16 @@ public class TrainWorkerRenewalTests(AzuriteFixture azurite)
         }
     }
 
+    /// <summary>Every Update Message fails before it is sent, as a managed-identity token request that fails does.</summary>
+    private sealed class NoToken : HttpPipelineSynchronousPolicy
+    {
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (message.Request.Method == RequestMethod.Put && message.Request.Uri.ToString().Contains("popreceipt=", StringComparison.OrdinalIgnoreCase))
+                throw new Azure.Identity.AuthenticationFailedException("failure injection: ManagedIdentityCredential authentication failed");
+        }
+    }
+
     private sealed class TrainsUntilCancelled : IModelTrainer
     {
         public readonly TaskCompletionSource Cancelled = new();
@@ -43,15 +54,17 @@ public class TrainWorkerRenewalTests(AzuriteFixture azurite)
         }
     }
 
-    [Fact]
-    public async Task A_failed_visibility_renewal_stops_training_and_fails_the_worker_loudly()
+    [Theory]
+    [InlineData("stale pop receipt")]
+    [InlineData("no token")]
+    public async Task A_failed_visibility_renewal_stops_training_and_fails_the_worker_loudly(string failure)
     {
         using var dir = new TempDirectory();
         var ctx = await azurite.FreshContextAsync();
         await azurite.DropUntilTrainingAsync(ctx, dir, "renew", new SyntheticOptions { Interactions = 300, Items = 20, Seed = 4 });
 
         var options = new QueueClientOptions(StorageSettings.EmulatorQueueVersion) { MessageEncoding = QueueMessageEncoding.Base64 };
-        options.AddPolicy(new StalePopReceipt(), HttpPipelinePosition.PerCall);
+        options.AddPolicy(failure == "no token" ? new NoToken() : new StalePopReceipt(), HttpPipelinePosition.PerCall);
         var sabotaged = new PipelineContext(ctx.Blobs, new MessageBus(new QueueServiceClient(azurite.Azurite.ConnectionString, options)));
         var trainer = new TrainsUntilCancelled();
         var worker = new TrainWorker(sabotaged, trainer, visibility: TimeSpan.FromSeconds(2));
@@ -60,6 +73,8 @@ public class TrainWorkerRenewalTests(AzuriteFixture azurite)
         Assert.True(trainer.Cancelled.Task.IsCompleted, "training was stopped");
         Assert.Contains("could not keep training message", e.Message);
         Assert.Contains("training stopped", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+        if (failure == "no token") Assert.Contains("AuthenticationFailedException", e.Message);
 
         // The message was not deleted: it comes back for the next execution, which resumes from checkpoints.
         await Task.Delay(TimeSpan.FromSeconds(2.5));

@@ -46,6 +46,41 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_training_past_its_suspend_time_checkpoints_the_step_it_reached_and_a_resume_finishes_it_identically()
+    {
+        var options = TinyData.Options with { Epochs = 1, CheckpointEvery = 5 };
+        using var full = new Trainer(TinyData.Data, options, CPU, Mi);
+        full.Train();
+
+        using var dir = new TempDirectory();
+        var store = new LocalCheckpointStore(dir.Path);
+        var executions = 0;
+        while (true)
+        {
+            using var trainer = new Trainer(TinyData.Data, options, CPU, Mi);
+            var before = trainer.TryResume(store) ? trainer.State.Step : 0;
+            executions++;
+            try
+            {
+                // A suspend time already past: each execution makes exactly one step, then stops.
+                trainer.Train(store, suspendAt: DateTimeOffset.UtcNow.AddDays(-1));
+            }
+            catch (TrainingSuspendedException s)
+            {
+                Assert.Equal(before + 1, s.Step);
+                using var latest = store.OpenLatest(out var saved);
+                Assert.NotNull(latest);
+                Assert.Equal(s.Step, saved); // the step it reached is checkpointed, not just the last CheckpointEvery
+                continue;
+            }
+            Assert.Equal(full.State.TotalSteps, trainer.State.Step);
+            Assert.Equal(full.State.Losses.Select(l => l.Total), trainer.State.Losses.Select(l => l.Total));
+            break;
+        }
+        Assert.Equal(full.State.TotalSteps, executions); // the last step finishes the training instead of suspending it
+    }
+
+    [Fact]
     public void Resume_refuses_a_checkpoint_written_with_other_settings()
     {
         using var dir = new TempDirectory();
