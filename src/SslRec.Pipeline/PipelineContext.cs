@@ -36,7 +36,7 @@ public sealed class PipelineContext
     /// <summary>The context a host builds from its configuration (see <see cref="PipelineSettings"/>).</summary>
     public static PipelineContext Create(PipelineSettings settings, ILogger? logger = null)
     {
-        var bus = new MessageBus(settings.Storage.CreateQueueServiceClient());
+        var bus = new MessageBus(settings.Storage.CreateQueueServiceClient(), settings.Storage.CreateQueueServiceClient(Azure.Storage.Queues.QueueMessageEncoding.None));
         return new PipelineContext(new BlobStore(settings.Storage.CreateBlobServiceClient()), bus, settings.Notifications.CreateNotifier(bus), settings.Options, logger)
         {
             CreatesInfrastructure = !settings.Storage.UsesIdentity,

@@ -52,7 +52,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
 
     public async Task<Outcome> RunOnceAsync(CancellationToken ct = default)
     {
-        var queue = ctx.Bus.Queue(QueueNames.Train);
+        var queue = ctx.Bus.ReceivingQueue(QueueNames.Train);
         var message = await ReceiveAsync(queue, ct);
         if (message is null) return Outcome.NoMessage;
         var receivedAt = DateTimeOffset.UtcNow;
@@ -64,7 +64,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
             // killed (out of memory, past the replica timeout, a lost node). Fail the run visibly, as any stage does.
             await PoisonRecorder.RecordAbandonedAsync(ctx, QueueNames.Train, text, message.MessageId, message.DequeueCount,
                 $"received {message.DequeueCount - 1} times by executions that ended without finishing (killed, out of memory, or past the job's replica timeout)", ct);
-            await ctx.Bus.SendTextAsync(QueueNames.Poison(QueueNames.Train), text, ct);
+            await ctx.Bus.SendTextAsync(QueueNames.Poison(QueueNames.Train), QueueText.Decode(text), ct);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
             ctx.Logger.LogError("train-worker: message {Id} was received {Count} times without finishing; moved to {Poison}", message.MessageId, message.DequeueCount - 1, QueueNames.Poison(QueueNames.Train));
             return Outcome.Poisoned;

@@ -65,11 +65,15 @@ public sealed class StorageSettings
         return ConnectionString is not null ? new BlobServiceClient(ConnectionString, options) : new BlobServiceClient(BlobServiceUri, Credential, options);
     }
 
-    /// <summary>Queue clients encode messages as base64, which is what Functions queue triggers expect.</summary>
-    public QueueServiceClient CreateQueueServiceClient()
+    /// <summary>
+    /// Queue clients encode messages as base64, which is what Functions queue triggers expect; a client that
+    /// receives messages anyone may have written (plain JSON by `az storage message put`) takes them as raw
+    /// text (<see cref="QueueMessageEncoding.None"/>) and decodes them with QueueText.
+    /// </summary>
+    public QueueServiceClient CreateQueueServiceClient(QueueMessageEncoding encoding = QueueMessageEncoding.Base64)
     {
         var options = IsEmulator ? new QueueClientOptions(EmulatorQueueVersion) : new QueueClientOptions();
-        options.MessageEncoding = QueueMessageEncoding.Base64;
+        options.MessageEncoding = encoding;
         return ConnectionString is not null ? new QueueServiceClient(ConnectionString, options) : new QueueServiceClient(QueueServiceUri, Credential, options);
     }
 

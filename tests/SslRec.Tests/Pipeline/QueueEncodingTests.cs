@@ -20,3 +20,49 @@ public class QueueEncodingTests(AzuriteFixture azurite)
         Assert.Equal(message.ToJson(), Encoding.UTF8.GetString(Convert.FromBase64String(text)));
     }
 }
+
+/// <summary>
+/// A training message written by hand (`az storage message put`, the portal) is plain JSON, not base64: the
+/// train worker handles it like any other, and a message it cannot read at all ends as a rejected entry
+/// after the attempt threshold instead of crashing the worker before it could count the attempt.
+/// </summary>
+[Collection("azurite")]
+public class HandWrittenTrainMessageTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_plain_json_training_message_is_trained()
+    {
+        using var dir = new TempDirectory();
+        var ctx = await azurite.FreshContextAsync();
+        var runId = await azurite.DropUntilTrainingAsync(ctx, dir, "byhand", new SslRec.Core.Synthetic.SyntheticOptions { Interactions = 300, Items = 20, Seed = 4 });
+        await ctx.Bus.Queue(QueueNames.Train).ClearMessagesAsync();
+        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Storage.StorageSettings.EmulatorQueueVersion));
+        await raw.SendMessageAsync($$"""{"v":1,"run":"{{runId}}"}""");
+
+        var trainer = new SslRec.Worker.TorchModelTrainer(SslRec.Tests.Training.TinyData.Options with { Epochs = 1 }, "cpu");
+        Assert.Equal(TrainWorker.Outcome.Completed, await new TrainWorker(ctx, trainer).RunOnceAsync());
+        Assert.Equal(SslRec.Pipeline.Runs.RunState.Evaluated, (await ctx.Runs.RequireAsync(runId)).State);
+    }
+
+    [Fact]
+    public async Task An_unreadable_training_message_is_retried_to_the_threshold_then_rejected_not_crashed_on()
+    {
+        var ctx = await azurite.FreshContextAsync();
+        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Storage.StorageSettings.EmulatorQueueVersion));
+        await raw.SendMessageAsync("train run shop.v1 please");
+        var visibility = TimeSpan.FromSeconds(1);
+        var outcomes = new List<TrainWorker.Outcome>();
+        for (var i = 0; i < 3; i++)
+        {
+            outcomes.Add(await new TrainWorker(ctx, new SslRec.Worker.TorchModelTrainer(device: "cpu"), visibility, maxDequeueCount: 2).RunOnceAsync());
+            await Task.Delay(visibility + TimeSpan.FromSeconds(0.3));
+        }
+
+        Assert.Equal([TrainWorker.Outcome.Failed, TrainWorker.Outcome.Failed, TrainWorker.Outcome.Poisoned], outcomes);
+        var rejected = Assert.Single(await PoisonRecorder.ListAsync(ctx));
+        Assert.Equal(QueueNames.Train, rejected.Queue);
+        Assert.Contains("not valid JSON", rejected.Error);
+        // The poison queue holds the message as written (base64-encoded as every SslRec message is).
+        Assert.Equal("train run shop.v1 please", (await ctx.Bus.Queue(QueueNames.Poison(QueueNames.Train)).ReceiveMessageAsync()).Value.Body.ToString());
+    }
+}
