@@ -27,6 +27,8 @@ public static class RunReport
                         (t.Executions > 1 ? $", execution {t.Executions} (earlier ones stopped at their time budget)" : ""));
         if (r.Recall is not null) PrintRecall(r.Recall, o);
         if (r.Gate is { } g) o.WriteLine($"gate     {(g.Passed ? "passed" : "failed")}: {g.Reason}");
+        if (r.Watchdog is { } w)
+            o.WriteLine($"watchdog re-drove it {w.TotalReDrives} time{(w.TotalReDrives == 1 ? "" : "s")}; last at {w.LastAt:HH:mm:ss}: {w.LastAction}");
         foreach (var f in r.Failures) o.WriteLine($"failure  [{f.At:HH:mm:ss}] {f.Stage}: {f.Message}");
     }
 
