@@ -70,6 +70,7 @@ public static class RoleContracts
         new("functionapp", "queue triggers: keep a running message invisible (Update Message)", "storage", $"{Queues}/messages/write"),
         new("functionapp", "queue triggers: delete a handled message", "storage", $"{Queues}/messages/delete", $"{Queues}/messages/process/action"),
         new("functionapp", "stages: send the next stage's messages (MessageBus)", "storage", $"{Queues}/messages/add/action", $"{Queues}/messages/write"),
+        new("functionapp", "watchdog: is a run's training message queued (Peek Messages on sslrec-train)", "queue:sslrec-train", $"{Queues}/messages/read"),
         new("functionapp", "publish: notify the embeddings-published topic (ServiceBusNotifier)", $"topic:{ServiceBusNotifier.Topic}", "Microsoft.ServiceBus/namespaces/messages/send/action"),
         new("functionapp", "telemetry to Application Insights (AAD auth)", "insights", "Microsoft.Insights/Telemetry/Write"),
 
