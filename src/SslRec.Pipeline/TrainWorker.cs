@@ -154,7 +154,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         {
             throw new TrainWorkerAccessException(
                 $"train-worker: storage refused to give a message from queue {queue.Name} at {queue.Uri.Host} ({e.Status} {e.ErrorCode}): the job's identity needs " +
-                "Get Messages, Update Message and Delete Message on that queue (its role assignment; new ones take up to 10 minutes to apply) " +
+                "Get Messages, Update Message and Delete Message on that queue (the Bicep's 'SslRec training queue worker' role; new assignments take up to 10 minutes to apply) " +
                 "and AzureWebJobsStorage__clientId must be the client id of the job's user-assigned identity", e);
         }
         catch (AuthenticationFailedException e)
