@@ -15,7 +15,7 @@ using SslRec.Pipeline.Storage;
 /// </summary>
 static class Faults
 {
-    private sealed record Row(string Fault, string Outcome, double RecoverySeconds, string Lost);
+    internal sealed record Row(string Fault, string Outcome, double RecoverySeconds, string Lost);
 
     public static int Run(string sslrec, string dataDir, string workDir, string? jsonPath)
     {
@@ -116,7 +116,12 @@ static class Faults
                 }
                 cluster.StopAll();
             }
-            // 5. Azurite stopped for 20 s mid-training, then started again on the same data.
+            // 5–7. Round two: kill -9 of the host in each stage, storage outages of 30 s and 3 min, a hand-written training message.
+            var more = new StageFaults(cluster, Drop, LostSummary, Poisoned, limit);
+            rows.AddRange(more.HostKilledInEachStage());
+            rows.AddRange(more.StorageOutages());
+            rows.Add(more.PlainJsonTrainingMessage());
+            // 8. Azurite stopped for 20 s mid-training, then started again on the same data.
             {
                 var poison = Poisoned();
                 cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Azure.Storage.Queues;
+using SslRec.Pipeline;
+using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Stages;
+using SslRec.Pipeline.Storage;
+
+/// <summary>
+/// The fault table's second round (issue 24): `kill -9` of `sslrec host` while each stage has a message in
+/// flight (recovered by the run watchdog, not by the engine's 10-minute visibility timeout), storage outages
+/// of 30 s and 3 minutes with the host and the worker running (they must ride them out), and a training
+/// message written by hand as plain JSON.
+/// </summary>
+sealed class StageFaults(BenchCluster cluster, Func<string, string?, string> drop, Func<string, int, string> lostSummary,
+    Func<int> poisoned, TimeSpan limit)
+{
+    private PipelineContext Ctx => cluster.Context;
+
+    /// <summary>Polls the run's heartbeats until one of <paramref name="stage"/> appears; false if the run got past the stage first.</summary>
+    private bool WaitInFlight(string runId, string stage, RunState after)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.InFlightPrefix(runId)).GetAwaiter().GetResult()
+                .Any(b => b.Name[BlobLayout.InFlightPrefix(runId).Length..].StartsWith(stage + ".", StringComparison.Ordinal))) return true;
+            if (Ctx.Runs.GetAsync(runId).GetAwaiter().GetResult() is { } r && (r.State >= after || RunWatcher.IsTerminal(r.State))) return false;
+            Thread.Sleep(30);
+        }
+        return false;
+    }
+
+    public IEnumerable<Faults.Row> HostKilledInEachStage()
+    {
+        foreach (var (stage, next) in new[]
+                 {
+                     (ShardMapStage.Name, RunState.Reducing), (ShardReduceStage.Name, RunState.Remapping),
+                     (RemapStage.Name, RunState.Training), (PublishStage.Name, RunState.Published),
+                 })
+        {
+            var name = "kill-" + stage;
+            var poison = poisoned();
+            var host = cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
+            if (stage == PublishStage.Name) cluster.Start("worker", "train-worker", "--loop", "--device", "cpu");
+            var run = drop(name, null);
+            var caught = WaitInFlight(run, stage, next);
+            BenchCluster.Kill9(host);
+            var clock = Stopwatch.StartNew();
+            cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
+            cluster.WaitRun(run, r => r.State >= next || RunWatcher.IsTerminal(r.State), limit);
+            var past = clock.Elapsed.TotalSeconds;
+            var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
+            yield return new($"kill -9 host during {stage}",
+                $"{done.State}; {(caught ? "killed with a message in flight" : "the stage finished before the kill")}; past {stage} {past:F0} s after the kill; watchdog re-drives: {done.Watchdog?.TotalReDrives ?? 0}",
+                past, lostSummary(name, poison));
+            cluster.StopAll();
+        }
+    }
+
+    public IEnumerable<Faults.Row> StorageOutages()
+    {
+        foreach (var (outage, during) in new[] { (30, RunState.Mapping), (30, RunState.Training), (180, RunState.Mapping), (180, RunState.Training) })
+        {
+            var name = $"outage-{outage}s-{during.ToString().ToLowerInvariant()}";
+            var poison = poisoned();
+            var host = cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
+            var worker = cluster.Start("worker", "train-worker", "--loop", "--device", "cpu");
+            var run = drop(name, null);
+            cluster.WaitRun(run, r => r.State >= during && (during != RunState.Training || r.Training?.Step >= 30), limit);
+            cluster.RestartStorage(TimeSpan.FromSeconds(outage));
+            var alive = !host.HasExited && !worker.HasExited;
+            var clock = Stopwatch.StartNew();
+            var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
+            yield return new($"storage down {outage} s during {during.ToString().ToLowerInvariant()}",
+                $"{done.State}; host and worker {(alive ? "stayed up" : "EXITED")} through the outage; watchdog re-drives: {done.Watchdog?.TotalReDrives ?? 0}",
+                clock.Elapsed.TotalSeconds, alive ? lostSummary(name, poison) : "a process exited");
+            cluster.StopAll();
+        }
+    }
+
+    public Faults.Row PlainJsonTrainingMessage()
+    {
+        var poison = poisoned();
+        cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
+        var run = drop("plain-json", null);
+        cluster.WaitRun(run, r => r.State == RunState.Training, limit);
+        var queue = Ctx.Bus.Queue(QueueNames.Train);
+        queue.ClearMessagesAsync().GetAwaiter().GetResult();
+        // What `az storage message put --content '{…}'` writes: the JSON as it is, not base64.
+        new QueueClient(cluster.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(StorageSettings.EmulatorQueueVersion))
+            .SendMessageAsync($$"""{"v":1,"run":"{{run}}"}""").GetAwaiter().GetResult();
+        var clock = Stopwatch.StartNew();
+        var worker = cluster.Start("worker", "train-worker", "--loop", "--device", "cpu");
+        var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
+        var row = new Faults.Row("a training message written by hand as plain JSON",
+            $"{done.State}; the worker {(worker.HasExited ? "EXITED" : "stayed up")}", clock.Elapsed.TotalSeconds, lostSummary("plain-json", poison));
+        cluster.StopAll();
+        return row;
+    }
+}
