@@ -13,6 +13,13 @@ namespace SslRec.Pipeline;
 public interface IModelTrainer
 {
     TrainingOutcome Train(TrainingRequest request, CancellationToken ct);
+
+    /// <summary>
+    /// Recall@K by slice ("all", "head", "tail" → "10", "50", "100") of an earlier model — the full bundle in
+    /// <paramref name="modelDirectory"/> — on this dataset's hold-out and corpus, for a publish gate that
+    /// compares on the same data; null when this trainer cannot (the gate then says so).
+    /// </summary>
+    Dictionary<string, Dictionary<string, double>>? RecallOfEarlierModel(EncodedDataset data, string modelDirectory, int maxEvalQueries, CancellationToken ct) => null;
 }
 
 public sealed record TrainingRequest(

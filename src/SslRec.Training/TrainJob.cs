@@ -121,21 +121,12 @@ public static class TrainJob
     {
         var o = trainer.State;
         var slices = new FrequencySlices(data.ItemTrainCounts);
-        var ks = RecallAtK.DefaultKs;
-        string Key(int k) => k.ToString(CultureInfo.InvariantCulture);
-        Dictionary<string, double> Slice(Func<int, bool>? include) =>
-            RecallAtK.Compute(ranks, ks, include).ToDictionary(e => Key(e.Key), e => e.Value);
 
         var last = o.Losses.Count > 0 ? o.Losses[^1] : null;
         var options = trainer.Options;
         return new MetricsReport
         {
-            Recall = new()
-            {
-                ["all"] = Slice(null),
-                ["head"] = Slice(i => slices.IsHead[targets[i]]),
-                ["tail"] = Slice(i => !slices.IsHead[targets[i]]),
-            },
+            Recall = SameDataRecall.BySlice(data, targets, ranks),
             Slices = new MetricsReport.SliceInfo
             {
                 TailDefinition = slices.Definition,

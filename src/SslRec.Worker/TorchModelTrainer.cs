@@ -52,6 +52,9 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
         return new TrainingOutcome(metrics, files, resumedFrom);
     }
 
+    public Dictionary<string, Dictionary<string, double>>? RecallOfEarlierModel(SslRec.Core.Data.EncodedDataset data, string modelDirectory, int maxEvalQueries, CancellationToken ct) =>
+        SslRec.Training.Evaluation.SameDataRecall.Compute(data, modelDirectory, TorchSetup.ResolveDevice(device), maxEvalQueries);
+
     private static List<(int, double, double, double)> ReadLosses(string lossCsv) =>
         File.ReadLines(lossCsv).Skip(1).Select(l => l.Split(',')).Select(p => (
             int.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[2], CultureInfo.InvariantCulture),

@@ -70,7 +70,11 @@ public sealed class TrainingProgressInfo
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-public sealed record GateResult(bool Passed, string Reason, double? CandidateRecall, double? PublishedRecall);
+/// <summary>
+/// The publish gate: the candidate's Recall@K and the published model's on the same data (this run's
+/// hold-out and corpus), and what the published model measured on its own version when it was published.
+/// </summary>
+public sealed record GateResult(bool Passed, string Reason, double? CandidateRecall, double? PublishedRecall, double? PublishedRecallOnItsOwnData = null);
 
 public sealed record DatasetSummary(long Rows, long Train, long Eval, int Items, long BadRows);
 

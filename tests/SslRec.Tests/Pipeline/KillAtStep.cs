@@ -17,4 +17,7 @@ public sealed class KillAtStep(IModelTrainer inner, int step, CancellationTokenS
             if (p.Step >= step) kill.Cancel();
         },
     }, ct);
+
+    public Dictionary<string, Dictionary<string, double>>? RecallOfEarlierModel(SslRec.Core.Data.EncodedDataset data, string modelDirectory, int maxEvalQueries, CancellationToken ct) =>
+        inner.RecallOfEarlierModel(data, modelDirectory, maxEvalQueries, ct);
 }
