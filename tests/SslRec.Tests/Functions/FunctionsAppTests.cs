@@ -100,7 +100,10 @@ public class FunctionsAgainstAzuriteTests(AzuriteFixture azurite)
         Assert.NotNull((await ctx.Bus.Queue(QueueNames.Train).ReceiveMessageAsync()).Value);
 
         // On the last allowed attempt, a failing message's error is recorded before the host poisons it.
-        await Assert.ThrowsAsync<SslRec.Pipeline.Messages.InvalidMessageException>(() => functions.Publish("{", "m-1", 5, default));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => functions.Publish("""{"v":1,"run":"nobody.v1"}""", "m-1", 5, default));
         Assert.NotNull(await ctx.Blobs.TryDownloadAsync(SslRec.Pipeline.Storage.BlobLayout.Artifacts, PoisonRecorder.Blob(QueueNames.Publish, "m-1")));
+        // A message no attempt can read is recorded and completed at its first attempt (the function returns).
+        await functions.Publish("{", "m-2", 1, default);
+        Assert.NotNull(await ctx.Blobs.TryDownloadAsync(SslRec.Pipeline.Storage.BlobLayout.Artifacts, PoisonRecorder.Blob(QueueNames.Publish, "m-2")));
     }
 }
