@@ -74,7 +74,7 @@ public static class OptionLimits
     public static readonly OptionRange DpqTemperature = new(nameof(TrainingOptions.DpqTemperature), 1e-4, 100,
         "temperature of the softmax over −distance", Integer: false);
     public static readonly OptionRange ShuffleBuffer = new(nameof(TrainingOptions.ShuffleBuffer), 2, 100_000_000,
-        "examples held in memory, twice (one buffer prefetched): several GB at 100,000,000");
+        "examples held in memory twice over, the next buffer being prefetched: several GB at 100,000,000");
     public static readonly OptionRange MaxEvalQueries = new(nameof(TrainingOptions.MaxEvalQueries), 0, int.MaxValue,
         "0 evaluates every held-out pair");
     public static readonly OptionRange CheckpointEvery = new(nameof(TrainingOptions.CheckpointEvery), 0, int.MaxValue,
