@@ -127,6 +127,7 @@ public class RetrainOverridesTests(AzuriteFixture azurite)
     [InlineData("""{"embedding_dim": 1000000}""", "--embedding-dim must be 1..4,096")]
     [InlineData("""{"learning_rate": "NaN"}""", "--lr must be in (0, 10]")]
     [InlineData("""{"epochs": 1000000000}""", "--epochs must be 1..10,000")]
+    [InlineData("\"epochs=4\"", "training overrides must be a JSON object of options and values")]
     public async Task A_hand_written_retrain_message_with_an_absurd_override_fails_its_run_at_the_first_attempt(string overrides, string expected)
     {
         using var dir = new TempDirectory();
