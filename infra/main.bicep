@@ -1,6 +1,7 @@
 // SslRec on Azure: storage (datasets, artifacts, embeddings, queues), the isolated-worker Functions app on
 // Flex Consumption, the GPU Container Apps job that trains, Service Bus for "embeddings published",
-// Event Grid wiring of _READY markers to the drop queue, monitoring and a container registry.
+// Event Grid wiring of _READY markers to the drop queue, monitoring (with an alert on failed training
+// executions) and a container registry.
 // Deploy with: az deployment group create -g RG -f infra/main.bicep -p trainerImage=... (docs/deploy.md)
 targetScope = 'resourceGroup'
 
@@ -15,6 +16,13 @@ param prefix string = 'sslrec'
 @description('Serverless GPU workload profile of the training job.')
 @allowed(['Consumption-GPU-NC8as-T4', 'Consumption-GPU-NC24-A100'])
 param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
+
+@description('Container registry tier. Premium enables artifact streaming, which Microsoft recommends for serverless GPU cold starts (docs/deploy.md, "Faster GPU cold starts").')
+@allowed(['Basic', 'Standard', 'Premium'])
+param registrySku string = 'Basic'
+
+@description('Email address that receives the alert on failed training executions; empty: no email (the alert still fires in Azure Monitor).')
+param alertEmail string = ''
 
 @description('Trainer image, e.g. myregistry.azurecr.io/sslrec-trainer:1 (built from infra/trainer.Dockerfile).')
 param trainerImage string
@@ -66,6 +74,7 @@ module registry 'modules/registry.bicep' = {
   params: {
     location: location
     name: take(toLower('${prefix}acr${suffix}'), 50)
+    sku: registrySku
   }
 }
 
@@ -80,6 +89,7 @@ module functionApp 'modules/functionapp.bicep' = {
     insightsId: monitoring.outputs.insightsId
     serviceBusNamespaceName: serviceBus.outputs.name
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    serviceBusTopicName: serviceBus.outputs.topicName
   }
 }
 
@@ -106,7 +116,18 @@ module trainer 'modules/trainerjob.bicep' = {
     trainerImage: trainerImage
     trainQueueName: 'sslrec-train'
     publishQueueName: 'sslrec-publish'
+    artifactsContainerName: 'artifacts'
+    embeddingsContainerName: 'embeddings'
     gpuProfileType: gpuProfileType
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    name: '${prefix}-${suffix}'
+    jobId: trainer.outputs.jobId
+    alertEmail: alertEmail
   }
 }
 

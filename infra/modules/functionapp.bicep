@@ -10,6 +10,8 @@ param insightsConnectionString string
 param insightsId string
 param serviceBusNamespaceName string
 param serviceBusFullyQualifiedNamespace string
+@description('The "embeddings published" topic: the app sends to it and holds its sender role on it alone.')
+param serviceBusTopicName string
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -19,6 +21,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
 resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
   name: serviceBusNamespaceName
+}
+
+resource topic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' existing = {
+  parent: serviceBus
+  name: serviceBusTopicName
 }
 
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -63,11 +70,26 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
         { name: 'SSLREC_NOTIFY', value: 'servicebus' }
+        { name: 'SSLREC_PUBLISHED_TOPIC', value: serviceBusTopicName }
         { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: serviceBusFullyQualifiedNamespace }
         { name: 'ServiceBusConnection__credential', value: 'managedidentity' }
       ]
     }
   }
+}
+
+// Publishing authenticates with Microsoft Entra ID (`az functionapp deployment source config-zip` uses your
+// `az login`); the publishing profile's user name and password (scm: zip deploy, ftp) are refused.
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: { allow: false }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: { allow: false }
 }
 
 // What the app does with storage (tests/SslRec.Tests/Infra/RoleCoverageTests.cs checks the roles against it):
@@ -95,9 +117,10 @@ resource queueAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Sender on the one topic it publishes to, not on the namespace (which would cover every queue and topic in it).
 resource notifyAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(serviceBus.id, app.id, roles.serviceBusDataSender)
-  scope: serviceBus
+  name: guid(topic.id, app.id, roles.serviceBusDataSender)
+  scope: topic
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
     principalId: app.identity.principalId

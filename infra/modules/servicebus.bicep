@@ -28,3 +28,4 @@ output id string = namespace.id
 output name string = namespace.name
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
 output topicId string = topic.id
+output topicName string = topic.name

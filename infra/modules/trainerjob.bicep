@@ -1,6 +1,7 @@
 // The GPU training job: a Container Apps environment with a serverless GPU workload profile and an
 // event-driven Container Apps job that KEDA starts when the training queue has messages. Each execution
-// runs `sslrec train-worker` (one message, resumes from blob checkpoints, deletes the message when done).
+// runs `sslrec train-worker` (one message, resumes from blob checkpoints, deletes the message when done;
+// a training longer than one execution's budget checkpoints and continues in the next execution).
 import { roles } from 'roles.bicep'
 
 param location string
@@ -12,11 +13,18 @@ param registryName string
 param trainerImage string
 param trainQueueName string
 param publishQueueName string
+@description('Container of run records, encoded datasets, checkpoints and candidates (read, written, deleted).')
+param artifactsContainerName string
+@description('Container of published models (read for the publish gate and a warm start).')
+param embeddingsContainerName string
 @allowed(['Consumption-GPU-NC8as-T4', 'Consumption-GPU-NC24-A100'])
 param gpuProfileType string
-@description('Longest a training execution may run, in seconds (checkpoints make a retry resume).')
+@description('Longest a training execution may run, in seconds. A longer training continues in the next execution (see trainHandOverReserveSeconds).')
 param replicaTimeoutSeconds int = 14400
-param replicaRetryLimit int = 2
+@description('Time left in an execution for the final checkpoint, evaluation and uploads: the worker stops training at replicaTimeoutSeconds minus this, checkpoints and hands the run to the next execution.')
+param trainHandOverReserveSeconds int = 1800
+@description('Executions the platform retries on its own: none. A failed attempt leaves its message, which the queue delivers again and counts toward the poison threshold.')
+param replicaRetryLimit int = 0
 param maxExecutions int = 2
 
 // A replica takes the whole GPU node of its profile (Container Apps serverless GPU sizes).
@@ -42,19 +50,47 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
   location: location
 }
 
-// What `sslrec train-worker` does, and the least each needs (tests/SslRec.Tests/Infra/RoleCoverageTests.cs
+// What `sslrec train-worker` does, and the least each needs (tests/SslRec.Tests/Infra/Contracts/RoleContracts.cs
 // checks the roles against this list):
-// - blobs: read datasets, write and delete checkpoints, write candidates and run records, lease the run's
-//   train lock → Storage Blob Data Contributor on the account;
-// - the training queue: receive, keep invisible (UpdateMessage), delete; KEDA reads its length →
-//   Storage Queue Data Contributor on that queue only (the only built-in role with messages/write);
+// - artifacts: read run records, encoded datasets, the published run's model; write checkpoints,
+//   candidates, run records and poison records; lease the run's train lock; delete old checkpoints →
+//   Storage Blob Data Contributor on that container;
+// - embeddings: read latest.json and the manifest (publish gate, warm start) → Storage Blob Data Reader on it;
+// - datasets and the function app's deployment package: nothing;
+// - the training queue: receive, keep invisible (Update Message), delete, enqueue the continuation of a run
+//   that reached its time budget; KEDA reads its length and peeks it → the custom role below on that queue;
 // - the publish queue and the training poison queue: send → Storage Queue Data Message Sender on each.
-// It never creates queues or containers: the storage module does.
-resource blobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, roles.storageBlobDataContributor)
-  scope: storage
+// It never creates or deletes queues or containers: the storage module creates them.
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource artifacts 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: artifactsContainerName
+}
+
+resource embeddings 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: embeddingsContainerName
+}
+
+resource artifactsAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(artifacts.id, identity.id, roles.storageBlobDataContributor)
+  scope: artifacts
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource embeddingsAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(embeddings.id, identity.id, roles.storageBlobDataReader)
+  scope: embeddings
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
@@ -80,11 +116,40 @@ resource trainPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queue
   name: '${trainQueueName}-poison'
 }
 
+// Storage Queue Data Contributor, the only built-in role with messages/write (Update Message), also lets its
+// holder delete and re-create the queue. This role holds only the operations of the Storage REST API's
+// Entra ID table that the worker and KEDA's azure-queue scaler call: Get Queue Metadata (queues/read), Peek
+// Messages (messages/read), Get/Delete Message (messages/process/action), Update Message and Put Message
+// (messages/write). Its name carries the job's name: custom role names are unique per tenant.
+resource trainQueueWorkerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, name, 'train-queue-worker')
+  properties: {
+    roleName: 'SslRec training queue worker (${name})'
+    description: 'Receive, renew, delete and re-enqueue messages of the SslRec training queue, and read its length; cannot create or delete queues.'
+    type: 'CustomRole'
+    assignableScopes: [resourceGroup().id]
+    permissions: [
+      {
+        actions: ['Microsoft.Storage/storageAccounts/queueServices/queues/read']
+        notActions: []
+        dataActions: [
+          'Microsoft.Storage/storageAccounts/queueServices/queues/messages/read'
+          'Microsoft.Storage/storageAccounts/queueServices/queues/messages/process/action'
+          'Microsoft.Storage/storageAccounts/queueServices/queues/messages/write'
+        ]
+        notDataActions: []
+      }
+    ]
+  }
+}
+
 resource trainQueueAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(trainQueue.id, identity.id, roles.storageQueueDataContributor)
+  name: guid(trainQueue.id, identity.id, trainQueueWorkerRole.name)
   scope: trainQueue
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    // The subscription-level id is how role assignments name a custom role (as `az role definition list` shows
+    // it); the reference to the role's name orders the assignment after the role.
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', trainQueueWorkerRole.name)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
@@ -145,7 +210,7 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
     type: 'UserAssigned'
     userAssignedIdentities: { '${identity.id}': {} }
   }
-  dependsOn: [blobAccess, trainQueueAccess, publishQueueAccess, trainPoisonQueueAccess, pullAccess]
+  dependsOn: [artifactsAccess, embeddingsAccess, trainQueueAccess, publishQueueAccess, trainPoisonQueueAccess, pullAccess]
   properties: {
     environmentId: environment.id
     workloadProfileName: 'gpu'
@@ -169,6 +234,9 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
                 accountName: storage.name
                 queueName: trainQueueName
                 queueLength: '1'
+                // Count only visible messages: the one being trained is invisible and must not start a
+                // second GPU execution (KEDA's default, 'all', counts it).
+                queueLengthStrategy: 'visibleonly'
               }
               identity: identity.id
             }
@@ -187,6 +255,8 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
             { name: 'AzureWebJobsStorage__accountName', value: storage.name }
             { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
             { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+            // The worker checkpoints and hands the run on before the platform stops the replica.
+            { name: 'SslRec__Pipeline__TrainTimeBudgetSeconds', value: string(replicaTimeoutSeconds - trainHandOverReserveSeconds) }
           ]
           resources: containerSize[gpuProfileType]
         }
@@ -195,6 +265,7 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
   }
 }
 
+output jobId string = job.id
 output jobName string = job.name
 output environmentName string = environment.name
 output identityClientId string = identity.properties.clientId

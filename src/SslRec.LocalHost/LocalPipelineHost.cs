@@ -53,10 +53,12 @@ public static class LocalPipelineHost
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }))
             .ConfigureServices(s =>
             {
-                if (settings.Storage.IsEmulator) EmulatorServiceVersion.Register(s);
+                EngineStorageClients.Register(s, settings.Storage.IsEmulator);
+                ListenerFailures.Register(s);
                 s.AddSingleton<ITypeLocator>(new FunctionTypes(typeof(PipelineFunctions)));
                 var maxDequeueCount = HostJsonSettings.MaxDequeueCount(queueSettings);
                 s.AddSslRecPipeline(settings, maxDequeueCount);
+                s.AddHostedService(sp => new RunWatchdogLoop(sp.GetRequiredService<PipelineContext>()));
                 if (trainer is not null)
                     s.AddHostedService(sp => new TrainWorkerLoop(
                         new TrainWorker(sp.GetRequiredService<PipelineContext>(), trainer, maxDequeueCount: maxDequeueCount),

@@ -34,10 +34,12 @@ public sealed class PipelineContext
     public bool CreatesInfrastructure { get; init; } = true;
 
     /// <summary>The context a host builds from its configuration (see <see cref="PipelineSettings"/>).</summary>
-    public static PipelineContext Create(PipelineSettings settings, ILogger? logger = null)
+    /// <param name="use">a host's clients ride out storage outages of minutes; a one-shot command's fail within seconds</param>
+    public static PipelineContext Create(PipelineSettings settings, ILogger? logger = null, StorageClientUse use = StorageClientUse.Service)
     {
-        var bus = new MessageBus(settings.Storage.CreateQueueServiceClient(), settings.Storage.CreateQueueServiceClient(Azure.Storage.Queues.QueueMessageEncoding.None));
-        return new PipelineContext(new BlobStore(settings.Storage.CreateBlobServiceClient()), bus, settings.Notifications.CreateNotifier(bus), settings.Options, logger)
+        var s = settings.Storage;
+        var bus = new MessageBus(s.CreateQueueServiceClient(use: use), s.CreateQueueServiceClient(Azure.Storage.Queues.QueueMessageEncoding.None, use));
+        return new PipelineContext(new BlobStore(s.CreateBlobServiceClient(use)), bus, settings.Notifications.CreateNotifier(bus), settings.Options, logger)
         {
             CreatesInfrastructure = !settings.Storage.UsesIdentity,
         };

@@ -25,4 +25,12 @@ public sealed record PipelineOptions
     /// the final checkpoint, evaluation and upload). 0 = no budget.
     /// </summary>
     public double TrainTimeBudgetSeconds { get; init; } = 12_600;
+    /// <summary>
+    /// The run watchdog re-drives a run (re-sends its current stage's messages; stages are idempotent) when its
+    /// record has not changed for this long and no stage has a live heartbeat for it (a killed host, a lost
+    /// message). Heartbeats are written every 15 s, so this stays well above that.
+    /// </summary>
+    public double WatchdogStallSeconds { get; init; } = 60;
+    /// <summary>Re-drives in a row without progress before the watchdog fails the run (its stage's process keeps dying).</summary>
+    public int WatchdogMaxReDrives { get; init; } = 5;
 }

@@ -22,13 +22,25 @@ public static class PoisonRecorder
 
     public static string Blob(string queue, string messageId) => $"{Prefix}{queue}/{messageId}.json";
 
-    public static async Task RunAsync(PipelineContext ctx, string queue, string rawMessage, string messageId, long dequeueCount, int maxDequeueCount,
+    /// <returns>false when the message was rejected at once (a message that cannot be handled on any attempt); true when handled</returns>
+    public static async Task<bool> RunAsync(PipelineContext ctx, string queue, string rawMessage, string messageId, long dequeueCount, int maxDequeueCount,
         Func<string, Task> run, CancellationToken ct = default)
     {
         var message = QueueText.Decode(rawMessage);
         try
         {
             await run(message);
+            return true;
+        }
+        catch (InvalidMessageException e)
+        {
+            // Unreadable, of an unknown version, naming nothing that exists: the same on every attempt, so it is
+            // rejected now (recorded, its run failed, the message completed) instead of being retried to the poison queue.
+            var stage = Stages.StageTable.ForQueue(queue).Name;
+            var runId = TryRunId(message);
+            ctx.Logger.LogWarning("{Stage}: {Run}message {Id} rejected: {Error}", stage, runId is null ? "" : $"run {runId}, ", messageId, FirstLine(e));
+            await RecordAsync(ctx, queue, stage, message, messageId, dequeueCount, runId, e, ct);
+            return false;
         }
         catch (Exception e) when (!IsSettled(e))
         {
@@ -76,7 +88,8 @@ public static class PoisonRecorder
             Message = message, RunId = runId, At = DateTimeOffset.UtcNow,
         }, ct);
         if (runId is null || await ctx.Runs.GetAsync(runId, ct) is not { } record) return;
-        var reason = $"message moved to {QueueNames.Poison(queue)} after {dequeueCount} {(e is AbandonedMessageException ? "deliveries" : "attempts")}: {FirstLine(e)}";
+        var reason = e is InvalidMessageException ? $"message rejected: {FirstLine(e)}"
+            : $"message moved to {QueueNames.Poison(queue)} after {dequeueCount} {(e is AbandonedMessageException ? "deliveries" : "attempts")}: {FirstLine(e)}";
         if (record.State is RunState.Published or RunState.Rejected or RunState.Failed) await ctx.Runs.FailedAsync(runId, stage, reason, ct);
         else await ctx.Runs.FailRunAsync(runId, stage, reason, ct);
     }
@@ -90,7 +103,12 @@ public static class PoisonRecorder
         return records.OrderByDescending(r => r.At).ToList();
     }
 
-    private static string FirstLine(Exception e) => e.Message.Split('\n', 2)[0].Trim();
+    /// <summary>The error's first line, at most <see cref="MaxLine"/> characters: an error may quote a message of any size (60 KB seen).</summary>
+    private static string FirstLine(Exception e) => Cap(e.Message.Split('\n', 2)[0].Trim());
+
+    public const int MaxLine = 300;
+
+    public static string Cap(string text) => text.Length <= MaxLine ? text : $"{text[..MaxLine]}… ({text.Length - MaxLine:N0} more characters)";
 
     /// <summary>The run a stage message names ("run"), or null.</summary>
     public static string? TryRunId(string message)

@@ -35,7 +35,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
 
     private readonly TimeSpan _visibility = visibility ?? DefaultVisibility;
 
-    public enum Outcome { NoMessage, Completed, HandedOver, Duplicate, Failed, Poisoned }
+    public enum Outcome { NoMessage, Completed, HandedOver, Duplicate, Rejected, Failed, Poisoned }
 
     /// <summary>The dequeue count of the last message this worker received (1 on its first delivery).</summary>
     public long LastDequeueCount { get; private set; }
@@ -97,10 +97,10 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         }, CancellationToken.None);
         try
         {
-            await PoisonRecorder.RunAsync(ctx, QueueNames.Train, text, message.MessageId, message.DequeueCount, maxDequeueCount,
+            var handled = await PoisonRecorder.RunAsync(ctx, QueueNames.Train, text, message.MessageId, message.DequeueCount, maxDequeueCount,
                 t => StageTable.Train.MeasuredAsync(ctx, trainer, new QueueDelivery(t, message.MessageId, message.DequeueCount, receivedAt), work.Token));
             await SettleAsync();
-            return Outcome.Completed;
+            return handled ? Outcome.Completed : Outcome.Rejected;
         }
         catch (TrainingSuspendedException suspended) when (renewalFailure is null)
         {
@@ -154,7 +154,7 @@ public sealed class TrainWorker(PipelineContext ctx, IModelTrainer trainer, Time
         {
             throw new TrainWorkerAccessException(
                 $"train-worker: storage refused to give a message from queue {queue.Name} at {queue.Uri.Host} ({e.Status} {e.ErrorCode}): the job's identity needs " +
-                "Get Messages, Update Message and Delete Message on that queue (its role assignment; new ones take up to 10 minutes to apply) " +
+                "Get Messages, Update Message and Delete Message on that queue (the Bicep's 'SslRec training queue worker' role; new assignments take up to 10 minutes to apply) " +
                 "and AzureWebJobsStorage__clientId must be the client id of the job's user-assigned identity", e);
         }
         catch (AuthenticationFailedException e)

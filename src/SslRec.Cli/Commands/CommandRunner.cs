@@ -18,6 +18,11 @@ public static class CommandRunner
         {
             return await action();
         }
+        catch (Exception e) when (Pipeline.Storage.StorageResilience.IsUnreachable(e))
+        {
+            Console.Error.WriteLine($"error: {Unreachable(e)}");
+            return 2;
+        }
         catch (Exception e) when (e is DataFormatException or SchemaException or ArgumentException or InvalidDataException
                                       or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException
                                       or InvalidMessageException or TimeoutException or Azure.RequestFailedException or Pipeline.RenewalFailedException)
@@ -30,6 +35,17 @@ public static class CommandRunner
             Console.Error.WriteLine("cancelled");
             return 130;
         }
+    }
+
+    /// <summary>Storage gave no answer at all: which endpoint, why, and what to check — not the SDK's retry dump.</summary>
+    public static string Unreachable(Exception e)
+    {
+        var inner = e;
+        while (inner is AggregateException { InnerExceptions.Count: > 0 } a) inner = a.InnerExceptions[^1];
+        while (inner.InnerException is not null && inner is not System.Net.Sockets.SocketException) inner = inner.InnerException;
+        var cause = inner.Message.Split('\n', 2)[0].Trim();
+        var endpoint = System.Text.RegularExpressions.Regex.Match(e.ToString(), @"\(([^()\s]+:\d+)\)").Groups[1].Value;
+        return $"storage unreachable{(endpoint.Length > 0 ? $" at {endpoint}" : "")} ({cause}) — check AzureWebJobsStorage, and that Azurite (npm install -g azurite) or the account is up";
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ using SslRec.Pipeline;
 using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Stages;
 using SslRec.Pipeline.Storage;
 using SslRec.Training;
 using SslRec.Training.Export;
@@ -24,7 +25,8 @@ namespace SslRec.Cli.Commands;
 /// </summary>
 public static class PipelineCommands
 {
-    public static PipelineContext Context() => PipelineContext.Create(PipelineSettings.FromEnvironment());
+    /// <summary>The context of a one-shot command: storage that cannot be reached fails it within seconds, in one line.</summary>
+    public static PipelineContext Context() => PipelineContext.Create(PipelineSettings.FromEnvironment(), use: StorageClientUse.Command);
 
     private static readonly Option<string> Device = new("--device") { Description = "Training device: auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
 
@@ -42,22 +44,33 @@ public static class PipelineCommands
             await ctx.EnsureInfrastructureAsync(cancel);
             IModelTrainer? trainer = parse.GetValue(noTrain) ? null : new TorchModelTrainer(device: parse.GetValue(Device)!, log: Console.Error.WriteLine);
             var only = parse.GetValue(stages)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-            using var host = LocalPipelineHost.Build(settings, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information, stages: only);
-            await host.StartAsync(cancel);
-            Console.Error.WriteLine("sslrec host: running (Ctrl+C stops; running work finishes or its message becomes visible again)");
             var every = parse.GetValue(scan);
-            try
-            {
-                do
-                {
-                    foreach (var run in await UnclaimedDrops.EnqueueAsync(ctx, cancel)) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
-                    await Task.Delay(every > 0 ? TimeSpan.FromSeconds(every) : Timeout.InfiniteTimeSpan, cancel);
-                } while (true);
-            }
-            catch (OperationCanceledException) { }
-            await host.StopAsync(CancellationToken.None);
+            Console.Error.WriteLine("sslrec host: running (Ctrl+C stops; running work finishes or its message becomes visible again)");
+            // The host rides out storage outages (its clients retry for ~14 minutes, one line when storage goes
+            // away and one when it is back); a listener that gives up after that restarts the stages, never the process.
+            await HostSupervisor.RunAsync(
+                () => LocalPipelineHost.Build(settings, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information, stages: only),
+                running => ScanUnclaimedDropsAsync(ctx, every, running), Console.Error.WriteLine, cancel);
         }));
         return command;
+    }
+
+    /// <summary>Enqueues _READY versions no run has claimed, at start and every <paramref name="everySeconds"/> (0: only at start), until cancelled.</summary>
+    private static async Task ScanUnclaimedDropsAsync(PipelineContext ctx, int everySeconds, CancellationToken cancel)
+    {
+        do
+        {
+            try
+            {
+                foreach (var run in await UnclaimedDrops.EnqueueAsync(ctx, cancel)) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Storage unreachable (StorageOutageLog says so once) or a listing that failed: the next scan tries again.
+                if (!StorageResilience.IsUnreachable(e)) Console.Error.WriteLine($"host: scan for unclaimed datasets failed: {e.Message.Split('\n', 2)[0]}");
+            }
+            await Task.Delay(everySeconds > 0 ? TimeSpan.FromSeconds(everySeconds) : Timeout.InfiniteTimeSpan, cancel);
+        } while (true);
     }
 
     public static Command Drop()
@@ -88,7 +101,9 @@ public static class PipelineCommands
             var id = parse.GetValue(run);
             if (id is not null)
             {
-                RunReport.PrintDetails(await ctx.Runs.GetAsync(id, cancel) ?? throw new ArgumentException($"--run: no run '{id}'"), Console.Out);
+                var record = await ctx.Runs.GetAsync(id, cancel) ?? throw new ArgumentException($"--run: no run '{id}'");
+                RunReport.PrintDetails(record, Console.Out);
+                if (await new RunWatchdog(ctx).DescribeWaitAsync(record, cancel) is { } waiting) Console.WriteLine($"waiting  for {waiting}");
                 return;
             }
             var runs = await ctx.Runs.ListAsync(cancel);

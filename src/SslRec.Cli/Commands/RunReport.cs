@@ -37,6 +37,8 @@ public static class RunReport
                         (t.Executions > 1 ? $", execution {t.Executions} (earlier ones stopped at their time budget)" : ""));
         if (r.Recall is not null) PrintRecall(r.Recall, o);
         if (r.Gate is { } g) o.WriteLine($"gate     {(g.Passed ? "passed" : "failed")}: {g.Reason}");
+        if (r.Watchdog is { } w)
+            o.WriteLine($"watchdog re-drove it {w.TotalReDrives} time{(w.TotalReDrives == 1 ? "" : "s")}; last at {w.LastAt:HH:mm:ss}: {w.LastAction}");
         foreach (var f in r.Failures) o.WriteLine($"failure  [{f.At:HH:mm:ss}] {f.Stage}: {f.Message}");
     }
 
@@ -55,7 +57,7 @@ public static class RunReport
 
     /// <summary>A message that exhausted its attempts: queue, when, the run it named, and why.</summary>
     public static string Rejected(PoisonRecord p) =>
-        $"{p.At:yyyy-MM-dd HH:mm:ss}  {p.Queue,-20} {(p.RunId is null ? "(no run)" : "run " + p.RunId),-30} {p.Error}";
+        $"{p.At:yyyy-MM-dd HH:mm:ss}  {p.Queue,-20} {(p.RunId is null ? "(no run)" : "run " + PoisonRecorder.Cap(p.RunId)),-30} {PoisonRecorder.Cap(p.Error.Split('\n', 2)[0])}";
 
     public static void PrintRecall(Dictionary<string, Dictionary<string, double>> recall, TextWriter o)
     {

@@ -26,6 +26,22 @@ public sealed class RunRecord
     public GateResult? Gate { get; set; }
     public DatasetSummary? Data { get; set; }
     public List<RunFailure> Failures { get; set; } = [];
+    /// <summary>What the run watchdog did for this run (null: never needed).</summary>
+    public WatchdogRecord? Watchdog { get; set; }
+}
+
+/// <summary>
+/// Re-drives of a run whose stage stopped making progress with nothing working on it: how many in a row
+/// without progress since, the last one, and what was sent.
+/// </summary>
+public sealed class WatchdogRecord
+{
+    public int ReDrives { get; set; }
+    public int TotalReDrives { get; set; }
+    public DateTimeOffset LastAt { get; set; }
+    public string LastAction { get; set; } = "";
+    /// <summary>The run's finished work when it was last re-driven ("Mapping:3"): the same again means no progress since.</summary>
+    public string LastProgress { get; set; } = "";
 }
 
 public sealed record ShardTask(int Index, string Blob, bool Catalog, long Start, long End);

@@ -10,12 +10,23 @@ namespace SslRec.Pipeline.Runs;
 /// </summary>
 public sealed class RunStore(BlobStore blobs)
 {
-    /// <summary>Creates the record unless one exists; returns false when the run was already claimed.</summary>
-    public Task<bool> TryCreateAsync(RunRecord run, CancellationToken ct = default)
+    /// <summary>
+    /// Creates the record unless one exists; returns false when the run was already claimed. The run is
+    /// listed as active (artifacts/active/{run}) first, so the run watchdog sees every run that exists.
+    /// </summary>
+    public async Task<bool> TryCreateAsync(RunRecord run, CancellationToken ct = default)
     {
         run.CreatedAt = run.UpdatedAt = DateTimeOffset.UtcNow;
-        return blobs.TryCreateAsync(BlobLayout.Artifacts, BlobLayout.Run(run.RunId), BinaryData.FromObjectAsJson(run, BlobStore.Json), ct);
+        await blobs.TryCreateAsync(BlobLayout.Artifacts, BlobLayout.Active(run.RunId), BinaryData.FromString(run.RunId), ct);
+        return await blobs.TryCreateAsync(BlobLayout.Artifacts, BlobLayout.Run(run.RunId), BinaryData.FromObjectAsJson(run, BlobStore.Json), ct);
     }
+
+    /// <summary>The runs listed as active (their records may since have reached a final state: see <see cref="ForgetActiveAsync"/>).</summary>
+    public async Task<List<string>> ListActiveAsync(CancellationToken ct = default) =>
+        (await blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.ActivePrefix, ct)).Select(b => b.Name[BlobLayout.ActivePrefix.Length..]).ToList();
+
+    public async Task ForgetActiveAsync(string runId, CancellationToken ct = default) =>
+        await blobs.Container(BlobLayout.Artifacts).DeleteBlobIfExistsAsync(BlobLayout.Active(runId), cancellationToken: ct);
 
     public async Task<RunRecord?> GetAsync(string runId, CancellationToken ct = default) =>
         await blobs.TryReadJsonAsync<RunRecord>(BlobLayout.Artifacts, BlobLayout.Run(runId), ct);
@@ -56,6 +67,7 @@ public sealed class RunStore(BlobStore blobs)
             {
                 await blob.UploadAsync(BinaryData.FromObjectAsJson(run, BlobStore.Json),
                     new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = download.Value.Details.ETag } }, ct);
+                if (RunWatcher.IsTerminal(run.State)) await ForgetActiveAsync(runId, ct);
                 return run;
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 50)

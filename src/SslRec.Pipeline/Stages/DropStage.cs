@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using SslRec.Core.Options;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 using SslRec.Pipeline.Messages;
@@ -30,7 +31,7 @@ public sealed class DropStage(PipelineContext ctx)
     public async Task<string> StartRunAsync(string dataset, string version, string runId, string modelVersion, JsonObject? overrides, bool warmStart, CancellationToken ct)
     {
         if (!await ctx.Blobs.ExistsAsync(BlobLayout.Datasets, BlobLayout.ReadyBlob(dataset, version), ct))
-            throw new InvalidOperationException($"{BlobLayout.Datasets}/{BlobLayout.ReadyBlob(dataset, version)} does not exist: the upload is not complete");
+            throw new InvalidMessageException($"{BlobLayout.Datasets}/{BlobLayout.ReadyBlob(dataset, version)} does not exist: the upload is not complete (or was deleted)");
         var created = await ctx.Runs.TryCreateAsync(new RunRecord
         {
             RunId = runId, Dataset = dataset, DatasetVersion = version, Model = dataset, ModelVersion = modelVersion,
@@ -47,7 +48,7 @@ public sealed class DropStage(PipelineContext ctx)
         List<ShardTask> plan;
         try
         {
-            plan = await PlanAsync(dataset, version, ct);
+            plan = await PlanAsync(dataset, version, overrides, ct);
         }
         catch (Exception e) when (e is SchemaException or InvalidDataException)
         {
@@ -65,11 +66,13 @@ public sealed class DropStage(PipelineContext ctx)
         return runId;
     }
 
-    private async Task<List<ShardTask>> PlanAsync(string dataset, string version, CancellationToken ct)
+    private async Task<List<ShardTask>> PlanAsync(string dataset, string version, JsonObject? overrides, CancellationToken ct)
     {
         var prefix = BlobLayout.DatasetPrefix(dataset, version);
         var blobs = await ctx.Blobs.ListAsync(BlobLayout.Datasets, prefix, ct);
-        await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, dataset, version, ct); // fail early on a bad schema
+        // Fail early on a bad schema, or one the training options cannot train (e.g. CFM with one item feature).
+        var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, dataset, version, ct);
+        SchemaRequirements.Check(TrainingOverrides.Apply(new TrainingOptions(), overrides), schema, $"{BlobLayout.Datasets}/{prefix}{DatasetSchema.FileName}");
 
         var files = blobs.Where(b => b.Name.LastIndexOf('/') == prefix.Length - 1 && DataFiles.IsDataFile(b.Name))
             .OrderBy(b => b.Name, StringComparer.Ordinal).ToList();

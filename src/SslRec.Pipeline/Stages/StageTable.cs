@@ -8,13 +8,19 @@ namespace SslRec.Pipeline.Stages;
 public sealed record StageDefinition(string Name, string Queue, bool NeedsTrainer, Func<PipelineContext, IModelTrainer?, QueueDelivery, CancellationToken, Task> Handle)
 {
     /// <summary>Handles a message and adds its time and peak memory to the run's record (<see cref="StageMeter"/>).</summary>
+    /// <summary>
+    /// Handles a message and adds its time and peak memory to the run's record (<see cref="StageMeter"/>).
+    /// A message that names its run beats a heartbeat for it while it runs (<see cref="InFlight"/>).
+    /// </summary>
     public async Task MeasuredAsync(PipelineContext ctx, IModelTrainer? trainer, QueueDelivery delivery, CancellationToken ct)
     {
         using var meter = StageMeter.Start();
-        await Handle(ctx, trainer, delivery, ct);
         var text = delivery.Text;
+        var named = PoisonRecorder.TryRunId(text);
+        if (named is null) await Handle(ctx, trainer, delivery, ct);
+        else await InFlight.RunAsync(ctx, named, Name, delivery.MessageId, text.Length <= 512 ? text : text[..512], () => Handle(ctx, trainer, delivery, ct));
         // Stage messages name their run; a drop event names the _READY blob, whose run is dataset.version.
-        var runId = PoisonRecorder.TryRunId(text)
+        var runId = named
                     ?? (Name == DropStage.Name ? DropEvents.ParseReadyEvents(text).Select(e => $"{e.Dataset}.{e.Version}").FirstOrDefault() : null);
         await meter.RecordAsync(ctx.Runs, runId, Name, ct);
     }

@@ -89,6 +89,12 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
                 await ctx.Runs.FailRunAsync(run.RunId, Name, $"{e.Message}; drop the dataset again", ct);
                 return;
             }
+            catch (Exception e) when (e is SchemaException or ArgumentException)
+            {
+                // Options the data cannot train with (or out of bounds): the same on every attempt, so not retried.
+                await ctx.Runs.FailRunAsync(run.RunId, Name, e.Message.Split('\n', 2)[0], ct);
+                return;
+            }
 
             foreach (var file in outcome.Files)
                 await ctx.Blobs.UploadFileAsync(BlobLayout.Artifacts, BlobLayout.CandidatePrefix(run.RunId) + file, Path.Combine(work, "out", file), ct);

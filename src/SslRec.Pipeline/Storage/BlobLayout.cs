@@ -32,6 +32,12 @@ public static class BlobLayout
     public static string Statistics(string runId) => $"runs/{runId}/encoded/stats.json";
     public static string CheckpointPrefix(string runId) => $"runs/{runId}/checkpoints/";
     public static string CandidatePrefix(string runId) => $"runs/{runId}/candidate/";
+    /// <summary>One marker per message a stage is working on, rewritten every few seconds (the run watchdog's heartbeat).</summary>
+    public static string InFlightPrefix(string runId) => $"runs/{runId}/inflight/";
+    public static string InFlight(string runId, string stage, string messageId) => $"runs/{runId}/inflight/{stage}.{messageId}.json";
+    // artifacts/active/{run}: runs not yet published, rejected or failed (what the run watchdog looks at)
+    public const string ActivePrefix = "active/";
+    public static string Active(string runId) => $"{ActivePrefix}{runId}";
 
     // embeddings/{model}/...
     public static string VersionPrefix(string model, string version) => $"{model}/{version}/";

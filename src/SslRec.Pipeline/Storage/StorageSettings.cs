@@ -59,9 +59,9 @@ public sealed class StorageSettings
         return new StorageSettings { ConnectionString = DevelopmentStorage };
     }
 
-    public BlobServiceClient CreateBlobServiceClient()
+    public BlobServiceClient CreateBlobServiceClient(StorageClientUse use = StorageClientUse.Service)
     {
-        var options = IsEmulator ? new BlobClientOptions(EmulatorBlobVersion) : new BlobClientOptions();
+        var options = StorageResilience.Apply(IsEmulator ? new BlobClientOptions(EmulatorBlobVersion) : new BlobClientOptions(), use);
         return ConnectionString is not null ? new BlobServiceClient(ConnectionString, options) : new BlobServiceClient(BlobServiceUri, Credential, options);
     }
 
@@ -70,9 +70,9 @@ public sealed class StorageSettings
     /// receives messages anyone may have written (plain JSON by `az storage message put`) takes them as raw
     /// text (<see cref="QueueMessageEncoding.None"/>) and decodes them with QueueText.
     /// </summary>
-    public QueueServiceClient CreateQueueServiceClient(QueueMessageEncoding encoding = QueueMessageEncoding.Base64)
+    public QueueServiceClient CreateQueueServiceClient(QueueMessageEncoding encoding = QueueMessageEncoding.Base64, StorageClientUse use = StorageClientUse.Service)
     {
-        var options = IsEmulator ? new QueueClientOptions(EmulatorQueueVersion) : new QueueClientOptions();
+        var options = StorageResilience.Apply(IsEmulator ? new QueueClientOptions(EmulatorQueueVersion) : new QueueClientOptions(), use);
         options.MessageEncoding = encoding;
         return ConnectionString is not null ? new QueueServiceClient(ConnectionString, options) : new QueueServiceClient(QueueServiceUri, Credential, options);
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SslRec.Core.Checkpoints;
 using SslRec.Core.Data;
 using SslRec.Core.Options;
+using SslRec.Core.Schema;
 using SslRec.Core.Util;
 using SslRec.Training.Augmentation;
 using SslRec.Training.Losses;
@@ -53,14 +54,13 @@ public sealed class Trainer : IDisposable
         _o = options;
         _device = device;
         var itemFeatures = data.Schema.Item.Count;
+        SchemaRequirements.Check(options, data.Schema, DatasetSchema.FileName);
         _masking = options.Ssl switch
         {
             SslMode.Cfm => new CorrelatedFeatureMasking(mutualInformation ?? throw new ArgumentException("CFM needs the mutual-information matrix")),
             SslMode.Rfm => new RandomFeatureMasking(itemFeatures),
             _ => new NoMasking(itemFeatures),
         };
-        if (options.Ssl is SslMode.Cfm or SslMode.Rfm && itemFeatures < 2)
-            throw new ArgumentException($"--ssl {options.Ssl.ToString().ToLowerInvariant()} masks half of the item features and needs at least two; the schema has {itemFeatures}");
 
         // Before anything is allocated: the step count must be countable, and the model must fit.
         _examples = new ExampleStream(data.Train, data.Schema.Query, options.BatchSize, options.Seed, options.ShuffleBuffer);

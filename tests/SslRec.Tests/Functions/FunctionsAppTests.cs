@@ -33,9 +33,16 @@ public class FunctionsAppTests
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(FunctionsOutput(), "functions.metadata")));
         var functions = new Dictionary<string, string>();
+        var timers = new Dictionary<string, string>();
         foreach (var f in doc.RootElement.EnumerateArray())
         {
             var trigger = Assert.Single(f.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString()!.EndsWith("Trigger"));
+            Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString());
+            if (trigger.GetProperty("type").GetString() == "timerTrigger")
+            {
+                timers[f.GetProperty("name").GetString()!] = trigger.GetProperty("schedule").GetString()!;
+                continue;
+            }
             Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
             Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
             Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString());
@@ -46,6 +53,9 @@ public class FunctionsAppTests
         Assert.Equal(expected, functions.OrderBy(e => e.Key));
         Assert.Equal(expected, LocalHostTriggers().OrderBy(e => e.Key));
         Assert.Equal(StageTable.All.Select(s => s.Queue).Order(), QueueNames.All.Where(q => q != QueueNames.Published).Order());
+        // Besides the stages, only the run watchdog, every RunWatchdog.Interval.
+        Assert.Equal(new Dictionary<string, string> { [RunWatchdog.Name] = "*/15 * * * * *" }, timers);
+        Assert.Equal(TimeSpan.FromSeconds(15), RunWatchdog.Interval);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SslRec.Pipeline;
+using SslRec.Tests.Infra.Arm;
+using SslRec.Tests.Infra.Contracts;
 
 namespace SslRec.Tests.Infra;
 
@@ -61,16 +63,23 @@ public class BicepTests
     [Fact]
     public void The_job_container_takes_the_size_of_each_gpu_profile_it_allows()
     {
-        var trainer = CompiledBicep.ModuleNamed("trainer");
+        var trainer = CompiledBicep.Sample.Module("trainer");
         var allowed = trainer.Template["parameters"]!["gpuProfileType"]!["allowedValues"]!.AsArray().Select(v => (string)v!).ToList();
-        var sizes = trainer.Template["variables"]!["containerSize"]!.AsObject();
-        Assert.Equal(allowed.Order(), sizes.Select(p => p.Key).Order());
+        var sizes = Read.Object(trainer.Variable("containerSize"));
+        Assert.Equal(allowed.Order(), sizes.Keys.Order());
         // Container Apps serverless GPU profiles: NC8as-T4 = 8 vCPU / 56 GiB, NC24-A100 = 24 vCPU / 220 GiB.
-        Assert.Equal(("8", "56Gi"), (trainer.Evaluate(sizes["Consumption-GPU-NC8as-T4"]!["cpu"]), (string)sizes["Consumption-GPU-NC8as-T4"]!["memory"]!));
-        Assert.Equal(("24", "220Gi"), (trainer.Evaluate(sizes["Consumption-GPU-NC24-A100"]!["cpu"]), (string)sizes["Consumption-GPU-NC24-A100"]!["memory"]!));
-        var container = trainer.Resources("Microsoft.App/jobs").Single()["properties"]!["template"]!["containers"]![0]!;
-        Assert.Equal("[variables('containerSize')[parameters('gpuProfileType')]]", (string)container["resources"]!);
+        Assert.Equal((8L, "56Gi"), Size(sizes["Consumption-GPU-NC8as-T4"]));
+        Assert.Equal((24L, "220Gi"), Size(sizes["Consumption-GPU-NC24-A100"]));
+        foreach (var profile in allowed)
+        {
+            var world = new ArmWorld(CompiledBicep.Main, CompiledBicep.SampleParameters(("gpuProfileType", profile)));
+            var container = Read.Object(Assert.Single(Read.List(world.Single(AzureType.Job).Get("properties", "template", "containers"))));
+            Assert.Equal(Size(sizes[profile]), Size(container["resources"]));
+        }
     }
+
+    private static (long Cpu, string Memory) Size(object? resources) =>
+        ((long)Read.Object(resources)["cpu"]!, (string)Read.Object(resources)["memory"]!);
 
     [Fact]
     public void The_template_creates_exactly_the_pipelines_queues()

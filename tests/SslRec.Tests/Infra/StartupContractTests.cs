@@ -5,6 +5,8 @@ using SslRec.Functions;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Configuration;
 using SslRec.Pipeline.Notifications;
+using SslRec.Tests.Infra.Arm;
+using SslRec.Tests.Infra.Contracts;
 using SslRec.Worker;
 
 namespace SslRec.Tests.Infra;
@@ -18,22 +20,16 @@ namespace SslRec.Tests.Infra;
 [Collection("process environment")]
 public class StartupContractTests
 {
-    private static string SampleAccount => CompiledBicep.DeploymentTimeSamples["outputs.name.value"];
+    private static string SampleAccount => CompiledBicep.Sample.Single(AzureType.StorageAccount).Name;
 
-    public static Dictionary<string, string> FunctionAppSettings()
-    {
-        var module = CompiledBicep.ModuleNamed("functionapp");
-        var site = module.Resources("Microsoft.Web/sites").Single();
-        return site["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
-            .ToDictionary(s => (string)s!["name"]!, s => module.Evaluate(s!["value"]));
-    }
+    public static Dictionary<string, string> FunctionAppSettings() =>
+        Read.NameValues(CompiledBicep.Sample.Single(AzureType.Site).Get("properties", "siteConfig", "appSettings")).ToDictionary(p => p.Key, p => p.Value!);
 
     public static (Dictionary<string, string> Env, string[] Args) TrainerContainer()
     {
-        var module = CompiledBicep.ModuleNamed("trainer");
-        var container = module.Resources("Microsoft.App/jobs").Single()["properties"]!["template"]!["containers"]!.AsArray().Single()!;
-        return (container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => module.Evaluate(e!["value"])),
-            container["args"]!.AsArray().Select(a => module.Evaluate(a)).ToArray());
+        var container = Read.Object(Assert.Single(Read.List(CompiledBicep.Sample.Single(AzureType.Job).Get("properties", "template", "containers"))));
+        return (Read.NameValues(container["env"]).ToDictionary(p => p.Key, p => p.Value!),
+            Read.List(container["args"]).Select(a => (string)a!).ToArray());
     }
 
     [Fact]
@@ -74,7 +70,15 @@ public class StartupContractTests
         Assert.Equal($"https://{SampleAccount}.queue.core.windows.net/", ctx.Bus.Service.Uri.ToString());
         Assert.False(ctx.CreatesInfrastructure); // the job identity cannot create queues: it must not try
         var settings = PipelineSettings.FromEnvironment();
-        Assert.Equal(new AzureCredentials("managedidentity", CompiledBicep.DeploymentTimeSamples["clientId"]), settings.Storage.Credentials);
+        var identity = CompiledBicep.Sample.Single(AzureType.UserAssignedIdentity);
+        Assert.Equal(new AzureCredentials("managedidentity", DeploymentTimeValues.ClientId(identity.Id)), settings.Storage.Credentials);
+
+        // The time budget the worker stops at comes from the Bicep (replicaTimeout minus the hand-over reserve),
+        // ends at least TrainerJobContracts.MinimumHandOverSeconds before the platform stops the replica.
+        var trainer = CompiledBicep.Sample.Module("trainer");
+        var timeout = (long)trainer.Parameter("replicaTimeoutSeconds")!;
+        Assert.Equal(timeout - (long)trainer.Parameter("trainHandOverReserveSeconds")!, ctx.Options.TrainTimeBudgetSeconds);
+        Assert.InRange(ctx.Options.TrainTimeBudgetSeconds, 1, timeout - TrainerJobContracts.MinimumHandOverSeconds);
     }
 
     [Theory]

@@ -9,27 +9,32 @@ using SslRec.Pipeline.Storage;
 namespace SslRec.LocalHost;
 
 /// <summary>
-/// Makes the WebJobs engine's own storage clients (queue listeners, poison queues, its lock blobs) speak a
-/// service version Azurite accepts. The engine creates them through Microsoft.Extensions.Azure's
-/// <see cref="AzureComponentFactory"/> with no version, i.e. the SDK's newest, which Azurite 3.35–3.37
-/// refuse unless started with --skipApiVersionCheck. Registered only when the storage is the emulator.
+/// The WebJobs engine's own storage clients (queue listeners, poison queues, its lock blobs), made like
+/// SslRec's: they ride out storage outages of minutes (<see cref="StorageResilience"/>; with the SDK's
+/// default retries a queue listener gave up after ~30 s and its exception took the process down), and with
+/// the emulator they speak a service version Azurite accepts. The engine creates them through
+/// Microsoft.Extensions.Azure's <see cref="AzureComponentFactory"/> with no version, i.e. the SDK's newest,
+/// which Azurite 3.35–3.37 refuse unless started with --skipApiVersionCheck.
 /// </summary>
-internal sealed class EmulatorServiceVersion(AzureComponentFactory inner) : AzureComponentFactory
+internal sealed class EngineStorageClients(AzureComponentFactory inner, bool emulator) : AzureComponentFactory
 {
-    public static void Register(IServiceCollection services)
+    public static void Register(IServiceCollection services, bool emulator)
     {
         var registered = services.LastOrDefault(d => d.ServiceType == typeof(AzureComponentFactory))
                          ?? throw new InvalidOperationException("the WebJobs storage extensions did not register an AzureComponentFactory");
         services.Remove(registered);
-        services.AddSingleton<AzureComponentFactory>(sp => new EmulatorServiceVersion(Resolve(sp, registered)));
+        services.AddSingleton<AzureComponentFactory>(sp => new EngineStorageClients(Resolve(sp, registered), emulator));
     }
 
     private static AzureComponentFactory Resolve(IServiceProvider sp, ServiceDescriptor d) =>
         (AzureComponentFactory)(d.ImplementationInstance ?? d.ImplementationFactory?.Invoke(sp)
                                 ?? ActivatorUtilities.CreateInstance(sp, d.ImplementationType!));
 
-    public override object CreateClientOptions(Type optionsType, object? serviceVersion, IConfiguration? configuration) =>
-        inner.CreateClientOptions(optionsType, serviceVersion ?? EmulatorVersion(optionsType), configuration!);
+    public override object CreateClientOptions(Type optionsType, object? serviceVersion, IConfiguration? configuration)
+    {
+        var options = inner.CreateClientOptions(optionsType, serviceVersion ?? (emulator ? EmulatorVersion(optionsType) : null), configuration!);
+        return options is ClientOptions client ? StorageResilience.Apply(client, StorageClientUse.Service) : options;
+    }
 
     private static object? EmulatorVersion(Type optionsType) =>
         optionsType == typeof(QueueClientOptions) ? StorageSettings.EmulatorQueueVersion
