@@ -17,7 +17,10 @@ public sealed class AzuriteProcess : IDisposable
 
     private readonly Process _process;
     private readonly string? _dataDirectory;
+    private readonly bool _inMemory;
 
+    /// <summary>The emulator's process (node), so that another process can tell whether it is still running.</summary>
+    public int ProcessId => _process.Id;
     public int BlobPort { get; }
     public int QueuePort { get; }
     public string ConnectionString => Connection(BlobPort, QueuePort);
@@ -26,9 +29,10 @@ public sealed class AzuriteProcess : IDisposable
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
         $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};";
 
-    private AzuriteProcess(Process process, int blobPort, int queuePort, string? dataDirectory)
+    private AzuriteProcess(Process process, int blobPort, int queuePort, string? dataDirectory, bool inMemory)
     {
         _process = process;
+        _inMemory = inMemory;
         BlobPort = blobPort;
         QueuePort = queuePort;
         _dataDirectory = dataDirectory;
@@ -89,7 +93,7 @@ public sealed class AzuriteProcess : IDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var azurite = new AzuriteProcess(process, blobPort, queuePort, location is null ? data : null);
+        var azurite = new AzuriteProcess(process, blobPort, queuePort, location is null ? data : null, inMemory);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (!IsListening(blobPort, queuePort))
         {
@@ -126,14 +130,30 @@ public sealed class AzuriteProcess : IDisposable
         }
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private static bool SignalTerminate(int pid)
+    {
+        try { return Kill(pid, 15) == 0; } // SIGTERM: Azurite closes its servers and saves its databases
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+    }
+
     public void Dispose()
     {
         try
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
+                // Data kept in a folder is written by Azurite every 5 s and when it shuts down on SIGTERM; a kill
+                // would lose the last seconds of acknowledged writes (a published model, a run's final state).
+                if (!_inMemory && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && SignalTerminate(_process.Id))
+                    _process.WaitForExit(15_000);
+                if (!_process.HasExited)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    _process.WaitForExit(5000);
+                }
             }
         }
         catch (InvalidOperationException) { }

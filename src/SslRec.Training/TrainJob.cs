@@ -12,6 +12,7 @@ using SslRec.Core.Vocab;
 using SslRec.Training.Evaluation;
 using SslRec.Training.Export;
 using SslRec.Training.Loop;
+using SslRec.Training.Model;
 using static TorchSharp.torch;
 
 namespace SslRec.Training;
@@ -82,7 +83,10 @@ public static class TrainJob
             var w = WarmStart.Apply(trainer.Model, data, warmStartFrom);
             log($"warm start: {w.RowsCopied:N0} embedding rows of {w.FeaturesMatched} features and {w.LayersCopied} tower layers from the previous model");
         }
-        log($"training on {device.type}: {trainer.State.TotalSteps} steps ({trainer.StepsPerEpoch}/epoch), ssl={options.Ssl.ToString().ToLowerInvariant()}, α={options.Alpha}");
+        log($"training on {device.type}: {Plan(trainer)}, ssl={options.Ssl.ToString().ToLowerInvariant()}, α={options.Alpha}");
+        var deviceIsHost = device.type != TorchSharp.DeviceType.CUDA;
+        log($"memory: {trainer.Memory.Summary(deviceIsHost)}" +
+            (trainer.AvailableMemory is { } available ? $"; {ModelMemory.Size(available.Bytes)} available ({available.Source})" : "; the device does not say what it has available"));
         trainer.Train(store, progress, cancel, suspendAt); // throws TrainingSuspendedException at suspendAt, after a checkpoint
         WriteLosses(Path.Combine(outputDirectory, ModelOutput.Losses), trainer.State.Losses);
 
@@ -108,6 +112,17 @@ public static class TrainJob
         ModelBundle.Save(Path.Combine(outputDirectory, ModelOutput.ModelFolder), data, options, trainer.Model);
         ModelBundle.SaveQueryTower(Path.Combine(outputDirectory, ModelOutput.QueryTowerFolder), data, options, trainer.Model);
         return metrics;
+    }
+
+    /// <summary>The steps this training will run, as a user reads them: "424 steps (53/epoch × 8 epochs)", or the --max-steps cut.</summary>
+    public static string Plan(Trainer trainer)
+    {
+        var total = trainer.State.TotalSteps;
+        var max = trainer.Options.MaxSteps;
+        var epochs = trainer.Options.Epochs;
+        return max > 0 && max < total
+            ? $"{max:N0} steps (--max-steps {max:N0}; {epochs} epochs would be {total:N0} steps of {trainer.StepsPerEpoch:N0}/epoch)"
+            : $"{total:N0} steps ({trainer.StepsPerEpoch:N0}/epoch × {epochs} epoch{(epochs == 1 ? "" : "s")})";
     }
 
     /// <summary>Recall@10/50/100 over all held-out pairs (or the capped sample) and over those whose item is head or tail.</summary>
@@ -136,7 +151,7 @@ public static class TrainJob
                 EvalHead = targets.Count(t => slices.IsHead[t]),
                 EvalTail = targets.Count(t => !slices.IsHead[t]),
             },
-            Examples = new MetricsReport.ExampleCounts { Train = data.Train.Count, Eval = heldOut, Evaluated = targets.Length < heldOut ? targets.Length : null },
+            Examples = new MetricsReport.ExampleCounts { Train = data.Train.Count, Eval = heldOut, Evaluated = targets.Length < heldOut ? targets.Length : null, Seen = o.ExamplesSeen },
             CorpusSize = data.CorpusSize,
             Config = new()
             {

@@ -17,17 +17,29 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
 {
     private readonly TrainingOptions _defaults = defaults ?? new TrainingOptions();
 
+    /// <summary>How often training writes a progress line to the log (the run record is updated more often).</summary>
+    public static readonly TimeSpan ProgressLogInterval = TimeSpan.FromSeconds(30);
+
     public TrainingOutcome Train(TrainingRequest request, CancellationToken ct)
     {
         var options = TrainingOverrides.Apply(_defaults, request.Overrides) with { CheckpointEvery = request.CheckpointEvery };
         if (options.MaxEvalQueries == 0) options = options with { MaxEvalQueries = request.MaxEvalQueries }; // the deployment's cap unless the run set one
         var resumedFrom = 0;
+        DateTime? lastLine = null;
         var metrics = TrainJob.TrainAndEvaluate(request.Data, options, TorchSetup.ResolveDevice(device), request.Checkpoints, resume: true,
             request.OutputDirectory,
             message => log?.Invoke(message),
             p =>
             {
                 resumedFrom = p.ResumedFromStep;
+                // A line in the worker's log every so often (a GPU job's log stream is not a terminal), and at the last step.
+                var now = DateTime.UtcNow;
+                lastLine ??= now;
+                if (log is not null && (p.Step >= p.TotalSteps || now - lastLine.Value >= ProgressLogInterval))
+                {
+                    lastLine = now;
+                    log(string.Create(CultureInfo.InvariantCulture, $"step {p.Step:N0}/{p.TotalSteps:N0} epoch {p.Epoch + 1} loss {p.Loss:F4} {p.ExamplesPerSecond:N0} ex/s"));
+                }
                 request.Progress(new TrainingProgressInfo
                 {
                     Step = p.Step, TotalSteps = p.TotalSteps, Loss = p.Loss, ExamplesPerSecond = p.ExamplesPerSecond,
@@ -69,7 +81,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
         foreach (var slice in new[] { "all", "head", "tail" })
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {slice} | {m.RecallAt(slice, 10):F4} | {m.RecallAt(slice, 50):F4} | {m.RecallAt(slice, 100):F4} |");
         sb.AppendLine().AppendLine(CultureInfo.InvariantCulture,
-            $"{m.Examples.Train:N0} training and {m.Examples.Eval:N0} held-out pairs, corpus of {m.CorpusSize:N0} items; trained in {m.TrainSeconds:F1} s ({m.ExamplesPerSecond:N0} examples/s).");
+            $"{m.Examples.Train:N0} training and {m.Examples.Eval:N0} held-out pairs{(m.Examples.Evaluated is { } n ? $" ({n:N0} of them evaluated)" : "")}, corpus of {m.CorpusSize:N0} items; trained in {m.TrainSeconds:F1} s ({m.ExamplesPerSecond:N0} examples/s).");
         sb.AppendLine().AppendLine(m.Slices.TailDefinition);
         sb.AppendLine().AppendLine("![Recall@K by slice](recall.png)").AppendLine().AppendLine("![Training loss](loss.png)");
         return sb.ToString();

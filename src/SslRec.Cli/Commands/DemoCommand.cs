@@ -14,9 +14,11 @@ using SslRec.Worker;
 namespace SslRec.Cli.Commands;
 
 /// <summary>
-/// `sslrec demo`, the product's main job locally: Azurite (started if none is running, stopped afterwards),
-/// a generated dataset dropped into blob storage, every stage under the WebJobs host until publication,
-/// then the evaluation table, the stage timings and the manifest.
+/// `sslrec demo`, the product's main job locally: Azurite (the one running on 127.0.0.1:10000, else one
+/// started on the folder --storage-folder, .demo/storage by default, and stopped afterwards with its data
+/// kept), a generated dataset dropped into blob storage, every stage under the WebJobs host until
+/// publication, then the evaluation table, the stage timings, the manifest and the commands that use the
+/// published model next (they find the data in the same folder).
 /// </summary>
 public static class DemoCommand
 {
@@ -28,15 +30,20 @@ public static class DemoCommand
         var ssl = new Option<SslMode>("--ssl") { Description = "SSL augmentation", DefaultValueFactory = _ => new TrainingOptions().Ssl };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
         var dataset = new Option<string>("--dataset") { Description = "Dataset / model name", DefaultValueFactory = _ => "demo" };
-        var command = new Command("demo", "Run the whole local pipeline on Azurite with a generated dataset") { interactions, items, epochs, ssl, device, dataset };
+        var folder = new Option<string?>("--storage-folder")
+        {
+            Description = $"Where the demo's Azurite keeps its data, for the commands after it (default {DefaultFolder}, unless an Azurite already runs on 127.0.0.1:10000)",
+        };
+        var command = new Command("demo", "Run the whole local pipeline on Azurite with a generated dataset") { interactions, items, epochs, ssl, device, dataset, folder };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
             var clock = Stopwatch.StartNew();
             void Say(string s) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {s}");
+            var training = new TrainingOptions { Epochs = parse.GetValue(epochs), Ssl = parse.GetValue(ssl) };
+            training.Validate(); // before anything starts, not when the run reaches training
 
-            using var azurite = await EnsureAzuriteAsync(Say);
-            var storage = azurite is null ? new StorageSettings { ConnectionString = StorageSettings.DevelopmentStorage }
-                                          : new StorageSettings { ConnectionString = azurite.ConnectionString };
+            using var local = await OpenStorageAsync(parse.GetValue(folder), Say, cancel);
+            var storage = new StorageSettings { ConnectionString = local?.ConnectionString ?? StorageSettings.DevelopmentStorage };
             var ctx = PipelineContext.Create(storage);
             await ctx.EnsureInfrastructureAsync(cancel);
 
@@ -48,7 +55,7 @@ public static class DemoCommand
                 var (name, version, runId) = await DatasetDrop.UploadAsync(ctx, data, parse.GetValue(dataset)!, ct: cancel);
                 Say($"dropped {BlobLayout.Datasets}/{name}/{version}/ and its _READY event");
 
-                var trainer = new TorchModelTrainer(new TrainingOptions { Epochs = parse.GetValue(epochs), Ssl = parse.GetValue(ssl) }, parse.GetValue(device)!);
+                var trainer = new TorchModelTrainer(training, parse.GetValue(device)!);
                 using var host = LocalPipelineHost.Build(PipelineSettings.Local(storage, ctx.Options), trainer);
                 await host.StartAsync(cancel);
                 Say("WebJobs host started (queue settings from host.json)");
@@ -76,8 +83,9 @@ public static class DemoCommand
                 Console.WriteLine();
                 Console.WriteLine($"published {BlobLayout.Embeddings}/{BlobLayout.Manifest(run.Model, run.ModelVersion)}:");
                 Console.WriteLine(manifest);
-                Console.WriteLine($"demo finished in {clock.Elapsed.TotalSeconds:F1} s; try: sslrec recommend --model {run.Model} --query 'user_id=u00001'" +
-                                  (azurite is null ? "" : " (with Azurite running)"));
+                Console.WriteLine($"demo finished in {clock.Elapsed.TotalSeconds:F1} s");
+                Console.WriteLine();
+                foreach (var line in NextSteps(run.Model, local)) Console.WriteLine(line);
             }
             finally
             {
@@ -87,17 +95,39 @@ public static class DemoCommand
         return command;
     }
 
-    /// <summary>Uses an Azurite already listening on 10000/10001, else starts one (default ports when free).</summary>
-    private static async Task<AzuriteProcess?> EnsureAzuriteAsync(Action<string> say)
+    public const string DefaultFolder = ".demo/storage";
+
+    /// <summary>
+    /// The Azurite already listening on 10000/10001 when no folder is asked for (null: use it as configured),
+    /// else the one serving the folder (started now on free ports: taking 10000/10001 would make it the
+    /// emulator of anything else started meanwhile, which loses it when the demo ends).
+    /// </summary>
+    private static async Task<LocalStorage?> OpenStorageAsync(string? folder, Action<string> say, CancellationToken ct)
     {
-        if (AzuriteProcess.IsListening())
+        if (folder is null && AzuriteProcess.IsListening())
         {
             say("using the storage emulator already running on 127.0.0.1:10000/10001");
             return null;
         }
-        var free = !AzuriteProcess.InUse(10000) && !AzuriteProcess.InUse(10001);
-        var azurite = await AzuriteProcess.StartAsync(free ? 10000 : 0, free ? 10001 : 0, inMemory: false);
-        say($"started Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort} (stopped when the demo ends)");
-        return azurite;
+        var local = (await LocalStorage.OpenAsync(folder ?? DefaultFolder, ct))!;
+        say(local.Started
+            ? $"started Azurite on 127.0.0.1:{local.BlobPort}/{local.QueuePort}, data in {local.Folder} (kept when the demo ends)"
+            : $"using the Azurite that serves {local.Folder} (127.0.0.1:{local.BlobPort}/{local.QueuePort})");
+        return local;
     }
+
+    /// <summary>Commands that work after the demo has ended, exactly as printed (checked by a test that runs them).</summary>
+    public static IEnumerable<string> NextSteps(string model, LocalStorage? local)
+    {
+        var where = local is null ? "" : $" --storage-folder {Quote(local.Folder)}";
+        yield return local is null
+            ? "next (the data is in the Azurite on 127.0.0.1:10000, while it runs):"
+            : $"next (the data is kept in {local.Folder}; each command starts Azurite on it unless one serves it already):";
+        yield return $"  sslrec recommend --model {model} --query 'user_id=u00001' -k 5{where}";
+        yield return $"  sslrec status{where}";
+        yield return $"  sslrec retrain --dataset {model} --set epochs=2{where}   # then: sslrec host{where}";
+        yield return $"where sslrec is `dotnet run --project src/SslRec.Cli -c Release --` from the repository root{(Environment.ProcessPath is { } exe && Path.GetFileNameWithoutExtension(exe) == "sslrec" ? $", or {exe}" : "")}";
+    }
+
+    private static string Quote(string path) => path.All(c => char.IsLetterOrDigit(c) || c is '/' or '.' or '-' or '_') ? path : $"'{path.Replace("'", "'\\''")}'";
 }

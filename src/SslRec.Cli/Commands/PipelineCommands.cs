@@ -35,9 +35,10 @@ public static class PipelineCommands
         var noTrain = new Option<bool>("--no-train") { Description = "Leave the training queue to `sslrec train-worker` (as in Azure)" };
         var scan = new Option<int>("--scan-seconds") { Description = "How often to look for _READY datasets no run has claimed (0: only at start)", DefaultValueFactory = _ => 30 };
         var stages = new Option<string?>("--stages") { Description = "Only these stages, comma-separated (e.g. shard-map,remap; default: all), as a Functions app scales each function on its own" };
-        var command = new Command("host", "Run every pipeline stage under the WebJobs queue-trigger engine until Ctrl+C") { noTrain, scan, Device, stages };
+        var command = new Command("host", "Run every pipeline stage under the WebJobs queue-trigger engine until Ctrl+C") { noTrain, scan, Device, stages, LocalStorage.FolderOption };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
+            using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var settings = PipelineSettings.FromEnvironment();
             var ctx = PipelineContext.Create(settings);
             await ctx.EnsureInfrastructureAsync(cancel);
@@ -77,9 +78,10 @@ public static class PipelineCommands
         var folder = new Argument<string>("folder") { Description = "Dataset folder (schema.json + data files)" };
         var dataset = new Option<string>("--dataset") { Description = "Dataset (and model) name", Required = true };
         var version = new Option<string?>("--version") { Description = "Version name (default: a UTC timestamp)" };
-        var command = new Command("drop", "Upload a dataset to blob storage, mark it _READY and enqueue its BlobCreated event") { folder, dataset, version };
+        var command = new Command("drop", "Upload a dataset to blob storage, mark it _READY and enqueue its BlobCreated event") { folder, dataset, version, LocalStorage.FolderOption };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
+            using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var ctx = Context();
             await ctx.EnsureInfrastructureAsync(cancel);
             var (name, v, run) = await DatasetDrop.UploadAsync(ctx, parse.GetValue(folder)!, parse.GetValue(dataset)!, parse.GetValue(version), ct: cancel);
@@ -91,9 +93,10 @@ public static class PipelineCommands
     public static Command Status()
     {
         var run = new Option<string?>("--run") { Description = "Show one run in detail" };
-        var command = new Command("status", "List runs, or show one run's stages, timings, training progress and failures") { run };
+        var command = new Command("status", "List runs, or show one run's stages, timings, training progress and failures") { run, LocalStorage.FolderOption };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
+            using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var ctx = Context();
             var id = parse.GetValue(run);
             if (id is not null)
@@ -120,20 +123,19 @@ public static class PipelineCommands
     public static Command Retrain()
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset whose newest complete version to train on", Required = true };
-        var set = new Option<string[]>("--set") { Description = "Training option override, e.g. --set alpha=0.3 --set ssl=none", AllowMultipleArgumentsPerToken = true };
+        var set = new Option<string[]>("--set") { Description = "Training option override, named as `sslrec train` names it, e.g. --set alpha=0.3 --set ssl=none --set batch-size=512 --set hidden=256,128", AllowMultipleArgumentsPerToken = true };
         var warm = new Option<bool>("--warm-start") { Description = "Start from the currently published model's weights" };
-        var command = new Command("retrain", "Enqueue a retrain message (runs the flow again on the newest dataset version)") { dataset, set, warm };
+        var command = new Command("retrain", "Enqueue a retrain message (runs the flow again on the newest dataset version)") { dataset, set, warm, LocalStorage.FolderOption };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
             var overrides = new JsonObject();
             foreach (var kv in parse.GetValue(set) ?? [])
             {
-                var eq = kv.IndexOf('=');
-                if (eq <= 0) throw new ArgumentException($"--set '{kv}': expected name=value");
-                var value = kv[(eq + 1)..];
-                overrides[kv[..eq]] = double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : JsonValue.Create(value);
+                var (name, value) = TrainingOverrides.ParseAssignment(kv); // typed JSON under one spelling, whatever the user typed
+                if (!overrides.TryAdd(name, value)) throw new ArgumentException($"--set '{kv}': {name} is set twice");
             }
-            TrainingOverrides.Apply(new TrainingOptions(), overrides); // reject bad overrides now, not in the worker
+            TrainingOverrides.Apply(new TrainingOptions(), overrides); // reject bad overrides now (exit code 2, one line), not in the worker
+            using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var ctx = Context();
             await ctx.EnsureInfrastructureAsync(cancel);
             var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss");
@@ -147,9 +149,10 @@ public static class PipelineCommands
     {
         var loop = new Option<bool>("--loop") { Description = "Keep taking messages instead of exiting after one" };
         var maxSteps = new Option<int>("--max-steps") { Description = "Stop training after this many steps (0: every epoch); for measurements and smoke tests", DefaultValueFactory = _ => 0 };
-        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints) to the end — or to the execution's time budget, then hand the run to a continuation message — evaluate, delete it, exit") { loop, maxSteps, Device };
+        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints) to the end — or to the execution's time budget, then hand the run to a continuation message — evaluate, delete it, exit") { loop, maxSteps, Device, LocalStorage.FolderOption };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async Task<int> () =>
         {
+            using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(new TrainingOptions { MaxSteps = parse.GetValue(maxSteps) }, parse.GetValue(Device)!, Console.Error.WriteLine),
                 StderrLogger("train-worker"));
             await ctx.EnsureInfrastructureAsync(cancel); // locally only: with an identity (the GPU job) queues exist and may not be created
@@ -180,9 +183,10 @@ public static class PipelineCommands
         var query = new Option<string>("--query") { Description = "Query features, e.g. 'user_id=u00001,history=b003|b010'", Required = true };
         var k = new Option<int>("-k") { Description = "How many items", DefaultValueFactory = _ => 10 };
         var compact = new Option<bool>("--compact") { Description = "Score against the product-quantized item embeddings (items.pq) instead of items.f32" };
-        var command = new Command("recommend", "Top items for a query from the latest published embeddings and query tower") { model, query, k, compact };
+        var command = new Command("recommend", "Top items for a query from the latest published embeddings and query tower") { model, query, k, compact, LocalStorage.FolderOption };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
+            using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var ctx = Context();
             var name = parse.GetValue(model)!;
             var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(name), cancel)

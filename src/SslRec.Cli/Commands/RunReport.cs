@@ -10,7 +10,17 @@ public static class RunReport
     public static readonly string[] StageOrder = ["drop", "shard-map", "shard-reduce", "remap", "train", "publish"];
 
     public static string Line(RunRecord r) =>
-        $"{r.RunId,-40} {r.State,-10} {r.CreatedAt:yyyy-MM-dd HH:mm:ss}  {Recall(r, "all", "50")}";
+        $"{r.RunId,-40} {StateText(r),-28} {r.CreatedAt:yyyy-MM-dd HH:mm:ss}  {Recall(r, "all", "50")}";
+
+    /// <summary>
+    /// The state, and for a training run where it stands: "Training (queued)" until a train worker takes its
+    /// message (a GPU job may take minutes to start), "Training (starting)" while the worker loads the data
+    /// and builds the model, then "Training step n/N".
+    /// </summary>
+    public static string StateText(RunRecord r) => r.State != RunState.Training ? r.State.ToString()
+        : r.Training is { } t ? string.Create(CultureInfo.InvariantCulture, $"Training step {t.Step:N0}/{t.TotalSteps:N0}")
+        : r.Stages.TryGetValue(Pipeline.Stages.TrainStage.Name, out var stage) && stage.StartedAt is not null ? "Training (starting)"
+        : "Training (queued)";
 
     private static string Recall(RunRecord r, string slice, string k) =>
         r.Recall is not null && r.Recall.TryGetValue(slice, out var s) && s.TryGetValue(k, out var v) ? $"R@{k} {v:F4}" : "";
@@ -19,7 +29,7 @@ public static class RunReport
     {
         o.WriteLine($"run      {r.RunId}");
         o.WriteLine($"dataset  {r.Dataset} version {r.DatasetVersion} → model {r.Model} version {r.ModelVersion}");
-        o.WriteLine($"state    {r.State} (updated {r.UpdatedAt:HH:mm:ss})");
+        o.WriteLine($"state    {StateText(r)} (updated {r.UpdatedAt:HH:mm:ss})");
         if (r.Data is { } d) o.WriteLine($"data     {d.Rows:N0} rows: {d.Train:N0} train, {d.Eval:N0} held out, {d.Items:N0} items, {d.BadRows} bad rows; {r.Shards.Count} map shards");
         PrintStages(r, o);
         if (r.Training is { } t)

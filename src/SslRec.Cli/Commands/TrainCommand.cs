@@ -96,13 +96,31 @@ public static class TrainCommand
             .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--mgqe-tier-shares: '{s}' is not a number"))
             .ToArray();
 
+    /// <summary>"6,021 held-out pairs", or "1,000 of 6,021 held-out pairs, capped by --max-eval-queries" when the evaluation was capped.</summary>
+    public static string EvaluatedPairs(MetricsReport m) =>
+        m.Examples.Evaluated is { } n ? $"{n:N0} of {m.Examples.Eval:N0} held-out pairs, capped by --max-eval-queries" : $"{m.Examples.Eval:N0} held-out pairs";
+
+    /// <summary>What the steps went through: "424 steps, 431,992 examples (8 epochs of 53,999)"; a --max-steps cut shows its fraction of an epoch.</summary>
+    public static string TrainedSummary(MetricsReport m)
+    {
+        var steps = m.Config.GetValueOrDefault("steps") switch
+        {
+            System.Text.Json.JsonElement e => e.GetInt64(), // a metrics.json read back from disk
+            IConvertible c => c.ToInt64(CultureInfo.InvariantCulture),
+            _ => 0,
+        };
+        var epochs = m.Examples.Train > 0 ? m.Examples.Seen / (double)m.Examples.Train : 0;
+        var shown = epochs == Math.Round(epochs) ? epochs.ToString("N0", CultureInfo.InvariantCulture) : epochs.ToString("G3", CultureInfo.InvariantCulture);
+        return $"{steps:N0} step{(steps == 1 ? "" : "s")}, {m.Examples.Seen:N0} examples ({shown} epoch{(epochs == 1 ? "" : "s")} of {m.Examples.Train:N0})";
+    }
+
     public static void PrintMetrics(MetricsReport m, string outDir)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"slice",-6} {"R@10",8} {"R@50",8} {"R@100",8}   ({m.Examples.Eval:N0} held-out pairs, corpus {m.CorpusSize:N0})");
+        Console.WriteLine($"{"slice",-6} {"R@10",8} {"R@50",8} {"R@100",8}   ({EvaluatedPairs(m)}; corpus {m.CorpusSize:N0})");
         foreach (var slice in new[] { "all", "head", "tail" })
             Console.WriteLine($"{slice,-6} {m.RecallAt(slice, 10),8:F4} {m.RecallAt(slice, 50),8:F4} {m.RecallAt(slice, 100),8:F4}");
-        Console.WriteLine($"trained {m.Examples.Train:N0} examples × {m.Config["epochs"]} epochs in {m.TrainSeconds:F1}s ({m.ExamplesPerSecond:N0} examples/s); evaluated in {m.EvalSeconds:F1}s");
+        Console.WriteLine($"trained {TrainedSummary(m)} in {m.TrainSeconds:F1}s ({m.ExamplesPerSecond:N0} examples/s); evaluated in {m.EvalSeconds:F1}s");
         if (m.EmbeddingBytes is { } size)
             Console.WriteLine($"embedding tables as served: {size.Total / 1e6:F2} MB ({size.ShareOfFull * 100:F0}% of full float32 tables, {(size.FullQueryTower + size.FullItemTower) / 1e6:F2} MB)");
         if (m.CompactItems is { } pq && pq.RecallAll.Count > 0)

@@ -52,6 +52,8 @@ public sealed class MetricsReport
     {
         [JsonPropertyName("train")] public long Train { get; set; }
         [JsonPropertyName("eval")] public long Eval { get; set; }
+        /// <summary>Training examples the steps went through (epochs × train, fewer when max_steps stopped training early).</summary>
+        [JsonPropertyName("seen")] public long Seen { get; set; }
         /// <summary>Held-out pairs the recall was measured on when capped (max_eval_queries); absent when all were.</summary>
         [JsonPropertyName("evaluated")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Evaluated { get; set; }
     }

@@ -64,30 +64,42 @@ public sealed record TrainingOptions
     /// <summary>Stop after this many steps in total (for tests and step-wise workers); 0 = train all epochs.</summary>
     [JsonIgnore] public int MaxSteps { get; init; }
 
+    /// <summary>
+    /// Refuses values outside <see cref="OptionLimits"/> and combinations that cannot train, one line naming
+    /// the option as the CLI spells it, with the reason. The one check for `sslrec train`, retrain overrides
+    /// (the CLI before it sends, the retrain stage before it starts a run) and the trainer itself.
+    /// </summary>
+    /// <exception cref="ArgumentException">the first value or combination that is refused</exception>
     public void Validate()
     {
         static void Check(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
-        Check(Alpha >= 0, "--alpha must be ≥ 0");
-        Check(Tau > 0, "--tau must be > 0");
-        Check(SslTau > 0, "--ssl-tau must be > 0");
-        Check(BatchSize >= 2, "--batch-size must be at least 2 (in-batch negatives)");
-        Check(SslBatchSize >= 2, "--ssl-batch-size must be at least 2");
-        Check(Epochs >= 1, "--epochs must be at least 1");
-        Check(LearningRate > 0, "--lr must be > 0");
-        Check(EmbeddingDim >= 1 && OutputDim >= 1 && Hidden.All(h => h >= 1), "layer sizes must be positive");
-        Check(DropoutRate is >= 0 and < 1, "--dropout must be in [0, 1)");
-        Check(SpreadOut >= 0, "--spread-out must be ≥ 0");
-        Check(SslMix is >= 0 and <= 1, "--ssl-mix must be in [0, 1]");
-        Check(CheckpointEvery >= 0, "--checkpoint-every must be ≥ 0");
-        Check(Embedding == EmbeddingKind.Full || (DpqGroups >= 1 && EmbeddingDim % DpqGroups == 0), $"--dpq-groups must divide the embedding dimension {EmbeddingDim}");
-        Check(DpqCentroids is >= 2 and <= 65536, "--dpq-centroids must be in [2, 65536]");
-        Check(MgqeCentroids.Length >= 1 && MgqeCentroids.All(k => k is >= 2 and <= 65536) && MgqeCentroids.Zip(MgqeCentroids.Skip(1)).All(p => p.First >= p.Second),
-            "--mgqe-centroids must be non-increasing, each in [2, 65536] (head tier first)");
+        OptionLimits.Alpha.Check(Alpha);
+        OptionLimits.Tau.Check(Tau);
+        OptionLimits.SslTau.Check(SslTau);
+        OptionLimits.BatchSize.Check(BatchSize);
+        OptionLimits.SslBatchSize.Check(SslBatchSize);
+        OptionLimits.Epochs.Check(Epochs);
+        OptionLimits.LearningRate.Check(LearningRate);
+        OptionLimits.EmbeddingDim.Check(EmbeddingDim);
+        Check(Hidden.Length <= OptionLimits.MaxHiddenLayers, $"--hidden takes at most {OptionLimits.MaxHiddenLayers} layers; got {Hidden.Length}");
+        foreach (var h in Hidden) OptionLimits.HiddenWidth.Check(h);
+        OptionLimits.OutputDim.Check(OutputDim);
+        OptionLimits.DropoutRate.Check(DropoutRate);
+        OptionLimits.SpreadOut.Check(SpreadOut);
+        OptionLimits.SslMix.Check(SslMix);
+        OptionLimits.CheckpointEvery.Check(CheckpointEvery);
+        OptionLimits.DpqGroups.Check(DpqGroups);
+        Check(Embedding == EmbeddingKind.Full || EmbeddingDim % DpqGroups == 0, $"--dpq-groups must divide the embedding dimension {EmbeddingDim}; got {DpqGroups}");
+        OptionLimits.Centroids.Check(DpqCentroids);
+        Check(MgqeCentroids.Length >= 1, "--mgqe-centroids needs at least one tier");
+        foreach (var k in MgqeCentroids) OptionLimits.MgqeCentroids.Check(k);
+        Check(MgqeCentroids.Zip(MgqeCentroids.Skip(1)).All(p => p.First >= p.Second), "--mgqe-centroids must be non-increasing (head tier first)");
         Check(MgqeTierShares.Length == MgqeCentroids.Length - 1 && MgqeTierShares.All(s => s is > 0 and < 1) && MgqeTierShares.Sum() < 1,
             "--mgqe-tier-shares needs one share per tier but the last, each in (0, 1), summing below 1");
-        Check(DpqTemperature > 0, "--dpq-temperature must be > 0");
-        Check(ShuffleBuffer >= 2, "--shuffle-buffer must be at least 2 examples");
-        Check(MaxEvalQueries >= 0, "--max-eval-queries must be ≥ 0 (0 = all)");
+        OptionLimits.DpqTemperature.Check(DpqTemperature);
+        OptionLimits.ShuffleBuffer.Check(ShuffleBuffer);
+        OptionLimits.MaxEvalQueries.Check(MaxEvalQueries);
+        OptionLimits.MaxSteps.Check(MaxSteps);
     }
 
     /// <summary>The settings a checkpoint must agree with to be resumed (not epochs, device, checkpoint cadence or evaluation).</summary>

@@ -77,7 +77,7 @@ public sealed record PublishMessage : JobMessage;
 public sealed record RetrainMessage : JobMessage
 {
     public string Dataset { get; init; } = "";
-    /// <summary>Training option overrides (names as in TrainingOptions, e.g. {"Alpha": 0.3, "Epochs": 4}).</summary>
+    /// <summary>Training option overrides, e.g. {"alpha": 0.3, "batch_size": 512}: names as `sslrec train` or metrics.json spell them, or the property names (TrainingOverrides).</summary>
     public JsonObject? Overrides { get; init; }
     public bool WarmStart { get; init; }
 }

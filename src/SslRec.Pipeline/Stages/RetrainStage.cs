@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using SslRec.Core.Options;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
@@ -17,7 +19,28 @@ public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
 {
     public const string Name = "retrain";
 
-    public async Task HandleAsync(RetrainMessage m, CancellationToken ct = default)
+    /// <summary>
+    /// A retrain message as delivered. Overrides that are not a JSON object ("epochs=4", a list), as a message
+    /// written by hand may have, fail the run like any other bad override instead of making the whole
+    /// message unreadable, which would be retried to the poison queue.
+    /// </summary>
+    public Task HandleAsync(string text, CancellationToken ct = default)
+    {
+        JsonNode? root = null;
+        try { root = JsonNode.Parse(text); } catch (JsonException) { }
+        if (root is JsonObject o && o["overrides"] is { } overrides && overrides is not JsonObject)
+        {
+            var bad = overrides.ToJsonString();
+            o.Remove("overrides");
+            var readable = JobMessage.Parse<RetrainMessage>(o.ToJsonString());
+            return HandleAsync(readable, ct, $"training overrides must be a JSON object of options and values, e.g. {{\"epochs\": 4, \"batch_size\": 512}}; got {(bad.Length > 200 ? bad[..200] + "…" : bad)}");
+        }
+        return HandleAsync(JobMessage.Parse<RetrainMessage>(text), ct);
+    }
+
+    public Task HandleAsync(RetrainMessage m, CancellationToken ct = default) => HandleAsync(m, ct, overridesError: null);
+
+    private async Task HandleAsync(RetrainMessage m, CancellationToken ct, string? overridesError)
     {
         if (string.IsNullOrWhiteSpace(m.Dataset)) throw new InvalidMessageException("retrain: missing dataset");
         var ready = (await ctx.Blobs.ListAsync(BlobLayout.Datasets, m.Dataset + "/", ct))
@@ -31,6 +54,7 @@ public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
         var runId = $"{dataset}.{version}.retrain-{suffix}";
         try
         {
+            if (overridesError is not null) throw new ArgumentException(overridesError);
             TrainingOverrides.Apply(new TrainingOptions(), m.Overrides);
         }
         catch (ArgumentException e)

@@ -55,7 +55,7 @@ public static class StageTable
         (ctx, _, d, ct) => new PublishStage(ctx).HandleAsync(JobMessage.Parse<PublishMessage>(d.Text), ct));
 
     public static readonly StageDefinition Retrain = new(RetrainStage.Name, QueueNames.Retrain, false,
-        (ctx, _, d, ct) => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(JobMessage.Parse<RetrainMessage>(d.Text), ct));
+        (ctx, _, d, ct) => new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(d.Text, ct));
 
     public static readonly IReadOnlyList<StageDefinition> All = [Drop, ShardMap, ShardReduce, Remap, Train, Publish, Retrain];
 

@@ -39,8 +39,15 @@ public sealed class Trainer : IDisposable
     /// <summary>The step of the checkpoint <see cref="TryResume"/> continued from (0 when training started fresh).</summary>
     public int ResumedFromStep { get; private set; }
 
+    /// <summary>What training is estimated to hold (checked against the device before the model was built).</summary>
+    public ModelMemory Memory { get; }
+    /// <summary>What the device reported available when the model was checked (null: it cannot say).</summary>
+    public AvailableMemory? AvailableMemory { get; }
+
     /// <param name="mutualInformation">pairwise MI of item features (required for CFM)</param>
-    public Trainer(EncodedDataset data, TrainingOptions options, Device device, double[,]? mutualInformation = null)
+    /// <param name="availableMemory">memory to check the model against instead of what the device reports (tests)</param>
+    /// <exception cref="ArgumentException">refused options, a step count beyond int, or a model the device cannot hold (<see cref="ModelTooLargeException"/>)</exception>
+    public Trainer(EncodedDataset data, TrainingOptions options, Device device, double[,]? mutualInformation = null, AvailableMemory? availableMemory = null)
     {
         options.Validate();
         _data = data;
@@ -54,6 +61,18 @@ public sealed class Trainer : IDisposable
             SslMode.Rfm => new RandomFeatureMasking(itemFeatures),
             _ => new NoMasking(itemFeatures),
         };
+
+        // Before anything is allocated: the step count must be countable, and the model must fit.
+        _examples = new ExampleStream(data.Train, data.Schema.Query, options.BatchSize, options.Seed, options.ShuffleBuffer);
+        _stepsPerEpoch = _examples.StepsPerEpoch;
+        if (_stepsPerEpoch == 0) throw new ArgumentException($"{data.Train.Count} training examples are fewer than the 2 a batch needs");
+        var totalSteps = (long)_stepsPerEpoch * options.Epochs;
+        if (totalSteps > int.MaxValue)
+            throw new ArgumentException($"{_stepsPerEpoch:N0} steps per epoch × {options.Epochs:N0} epochs = {totalSteps:N0} steps, more than a training can count ({int.MaxValue:N0}); use fewer --epochs or a larger --batch-size");
+        Memory = ModelMemory.Estimate(data, options);
+        var deviceIsHost = device.type != DeviceType.CUDA;
+        AvailableMemory = availableMemory ?? DeviceMemory.Available(device);
+        Memory.EnsureFits(AvailableMemory, deviceIsHost ? null : DeviceMemory.Host(), deviceIsHost);
 
         Model = TorchSetup.CreateSeeded(options.Seed, () => new TwoTowerModel(data, options));
         Model.to(device);
@@ -70,12 +89,9 @@ public sealed class Trainer : IDisposable
         _sslSampler = new ItemSampler(data.ItemTrainCounts, options.SslSampling, options.SslMix);
         _uniformSampler = new ItemSampler(data.ItemTrainCounts, SslSampling.Uniform, 0);
 
-        _examples = new ExampleStream(data.Train, data.Schema.Query, options.BatchSize, options.Seed, options.ShuffleBuffer);
-        _stepsPerEpoch = _examples.StepsPerEpoch;
-        if (_stepsPerEpoch == 0) throw new ArgumentException($"{data.Train.Count} training examples are fewer than the 2 a batch needs");
         // The stream position is a function of the step only for the same parts: a checkpoint also names them.
         var layout = $" | examples {data.Train.Count} in parts {StableHash.Hash(string.Join(',', data.Train.Counts)):x16}";
-        State = new TrainingState { TotalSteps = _stepsPerEpoch * options.Epochs, Fingerprint = options.Fingerprint() + layout };
+        State = new TrainingState { TotalSteps = (int)totalSteps, Fingerprint = options.Fingerprint() + layout };
     }
 
     public int StepsPerEpoch => _stepsPerEpoch;
@@ -121,7 +137,7 @@ public sealed class Trainer : IDisposable
             State.TrainSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
             var checkpointed = store is not null && _o.CheckpointEvery > 0 && State.Step % _o.CheckpointEvery == 0 && State.Step < stopAt;
             if (checkpointed) SaveCheckpoint(store!);
-            progress?.Invoke(new TrainingProgress(State.Step, State.TotalSteps, record.Epoch, record.Total,
+            progress?.Invoke(new TrainingProgress(State.Step, stopAt, record.Epoch, record.Total,
                 (State.ExamplesSeen - examplesBefore) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), ResumedFromStep));
             if (store is not null && suspendAt is { } deadline && State.Step < stopAt && DateTimeOffset.UtcNow >= deadline)
             {

@@ -23,5 +23,6 @@ public sealed class TrainingState
 }
 
 /// <summary>A progress report after a training step.</summary>
+/// <param name="TotalSteps">the step this training stops at: every epoch's, or MaxSteps when that is fewer</param>
 /// <param name="ResumedFromStep">the checkpoint step this training continued from (0: it started fresh)</param>
 public sealed record TrainingProgress(int Step, int TotalSteps, int Epoch, double Loss, double ExamplesPerSecond, int ResumedFromStep);

@@ -69,6 +69,19 @@ public class FunctionsAppTests
         Assert.True(Directory.Exists(Path.Combine(output, ".azurefunctions")));
         Assert.Empty(Directory.EnumerateFiles(output, "*orch*", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public void The_generated_extension_project_restores_without_NU1603_warnings()
+    {
+        // obj/{Configuration}/net10.0/WorkerExtensions: the project the Worker SDK generates and restores on build
+        var output = new DirectoryInfo(FunctionsOutput());                   // src/SslRec.Functions/bin/{Config}/net10.0
+        var assets = Path.Combine(output.Parent!.Parent!.Parent!.FullName, "obj", output.Parent.Name, output.Name, "WorkerExtensions", "obj", "project.assets.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(assets));
+        var codes = doc.RootElement.TryGetProperty("logs", out var logs) ? logs.EnumerateArray().Select(l => l.GetProperty("code").GetString()).ToList() : [];
+        Assert.DoesNotContain("NU1603", codes);
+        // and the host still gets the queue extension, at the version the feed serves
+        Assert.Contains(doc.RootElement.GetProperty("libraries").EnumerateObject(), l => l.Name == "Microsoft.Azure.WebJobs.Extensions.Storage.Queues/5.3.10");
+    }
 }
 
 [Collection("azurite")]
