@@ -49,7 +49,9 @@ public static class PipelineCommands
             {
                 do
                 {
-                    foreach (var run in await UnclaimedDrops.EnqueueAsync(ctx, cancel)) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
+                    var found = await UnclaimedDrops.ScanAsync(ctx, cancel);
+                    foreach (var run in found.Enqueued) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
+                    foreach (var refused in found.Refused) Console.Error.WriteLine($"refused (not processed; listed by `sslrec status`): {refused}");
                     await Task.Delay(every > 0 ? TimeSpan.FromSeconds(every) : Timeout.InfiniteTimeSpan, cancel);
                 } while (true);
             }
@@ -118,6 +120,7 @@ public static class PipelineCommands
                 var value = kv[(eq + 1)..];
                 overrides[kv[..eq]] = double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : JsonValue.Create(value);
             }
+            DatasetNames.Validate(parse.GetValue(dataset)!, "--dataset");
             TrainingOverrides.Apply(new TrainingOptions(), overrides); // reject bad overrides now, not in the worker
             var ctx = Context();
             await ctx.EnsureInfrastructureAsync(cancel);

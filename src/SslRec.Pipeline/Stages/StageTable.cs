@@ -13,9 +13,9 @@ public sealed record StageDefinition(string Name, string Queue, bool NeedsTraine
         using var meter = StageMeter.Start();
         await Handle(ctx, trainer, delivery, ct);
         var text = delivery.Text;
-        // Stage messages name their run; a drop event names the _READY blob, whose run is dataset.version.
+        // Stage messages name their run; a drop event names the _READY blob, whose run is dataset@version.
         var runId = PoisonRecorder.TryRunId(text)
-                    ?? (Name == DropStage.Name ? DropEvents.ParseReadyEvents(text).Select(e => $"{e.Dataset}.{e.Version}").FirstOrDefault() : null);
+                    ?? (Name == DropStage.Name ? DropEvents.ParseReadyEvents(text).Where(e => e.IsValid).Select(e => DatasetNames.RunId(e.Dataset, e.Version)).FirstOrDefault() : null);
         await meter.RecordAsync(ctx.Runs, runId, Name, ct);
     }
 }
