@@ -209,7 +209,7 @@ void EncodeProfile(Args a)
     var file = a.Str("file");
     var mb = new FileInfo(file).Length / 1e6;
     var clock = Stopwatch.StartNew();
-    using (var lines = new LineReader(new StreamReader(file)))
+    using (var lines = new LineReader(File.OpenRead(file), file, "CSV"))
         while (lines.TryReadLine(out _)) { }
     Console.WriteLine($"lines only: {mb / clock.Elapsed.TotalSeconds:F0} MB/s");
     clock.Restart();

@@ -25,10 +25,10 @@ public sealed class JsonlRowReader : IRowReader
     public long Row => _lines.LineNumber;
     private bool _textChecked;
 
-    public JsonlRowReader(string filePath, TextReader text, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
+    public JsonlRowReader(string filePath, LineReader lines, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
     {
         FilePath = filePath;
-        _lines = new LineReader(text);
+        _lines = lines;
         _columns = columns;
         _utf8Names = columns.Select(c => Encoding.UTF8.GetBytes(c.Name)).ToArray();
         _utf8Ignored = ignored.Select(Encoding.UTF8.GetBytes).ToArray();
