@@ -52,8 +52,6 @@ public sealed class CsvRowReader : IRowReader
 
     public bool HasColumn(int column) => _slotToField[column] >= 0;
 
-    public ReadOnlySpan<char> RawText => _line.AsSpan(0, _lineLength);
-
     public bool Read()
     {
         while (_lines.TryReadLine(out var line))

@@ -18,8 +18,7 @@ public sealed class JsonlRowReader : IRowReader
     private readonly (int Start, int Length)[] _values;
     private byte[] _bytes = new byte[4096];
     private char[] _text = new char[4096];
-    private char[] _line = new char[4096];
-    private int _lineLength, _textLength;
+    private int _textLength;
 
     public string FilePath { get; }
     public long Row => _lines.LineNumber;
@@ -37,8 +36,6 @@ public sealed class JsonlRowReader : IRowReader
 
     public bool HasColumn(int column) => true;
 
-    public ReadOnlySpan<char> RawText => _line.AsSpan(0, _lineLength);
-
     public ReadOnlySpan<char> Get(int column)
     {
         var (start, length) = _values[column];
@@ -50,9 +47,6 @@ public sealed class JsonlRowReader : IRowReader
         while (_lines.TryReadLine(out var line))
         {
             if (line.IsWhiteSpace()) continue;
-            if (_line.Length < line.Length) _line = new char[line.Length * 2];
-            line.CopyTo(_line);
-            _lineLength = line.Length;
             if (!_textChecked && BinaryText.LooksBinary(line)) throw BinaryText.Error(FilePath, Row, "JSON Lines");
             _textChecked = true;
             Parse(line);

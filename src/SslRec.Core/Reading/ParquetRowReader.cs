@@ -11,15 +11,12 @@ namespace SslRec.Core.Reading;
 /// the feature's separator, as in CSV). A row group is read column by column into one text arena per
 /// column, then handed out row by row. As in CSV, a top-level column that schema.json neither declares nor
 /// ignores is an error. Row numbers count the file's rows from 1; errors name the row groups read.
-/// The seeded hold-out split hashes the row's requested values (Parquet rows have no text of their own).
 /// Parquet strings are UTF-8 by the format's spec, but Parquet.Net decodes invalid bytes to U+FFFD without
 /// a word (measured: "caf\xE9" reads as "caf\uFFFD", as does "caf\xE8"), and gives no access to the
 /// bytes; so a string value holding U+FFFD is an unusable row, naming file, row and column.
 /// </summary>
 public sealed class ParquetRowReader : IRowReader
 {
-    private const char ValueJoin = '\u001f';
-
     private readonly Stream _stream;
     private readonly ParquetReader _reader;
     private readonly ColumnText?[] _slots;
@@ -29,8 +26,6 @@ public sealed class ParquetRowReader : IRowReader
     private int _rowInGroup = -1;
     private int _groupRows;
     private int _nextReplacementRow = int.MaxValue; // the loaded group's next row with a U+FFFD in a string column
-    private char[] _raw = new char[256];
-    private int _rawLength;
 
     public string FilePath { get; }
     public long Row => _groupFirstRow[Math.Min(_group, _groupFirstRow.Length - 1)] + _rowInGroup + 1;
@@ -109,8 +104,6 @@ public sealed class ParquetRowReader : IRowReader
 
     public bool HasColumn(int column) => _slots[column] is not null;
 
-    public ReadOnlySpan<char> RawText => _raw.AsSpan(0, _rawLength);
-
     public ReadOnlySpan<char> Get(int column) => _slots[column] is { } c ? c.Text(_rowInGroup) : default;
 
     public bool Read()
@@ -122,15 +115,6 @@ public sealed class ParquetRowReader : IRowReader
             LoadGroup(++_group);
         }
         if (_rowInGroup == _nextReplacementRow) RefuseReplacementCharacter();
-        _rawLength = 0;
-        foreach (var slot in _slots)
-        {
-            var text = slot is null ? default : slot.Text(_rowInGroup);
-            if (_rawLength + text.Length + 1 > _raw.Length) Array.Resize(ref _raw, Math.Max(_raw.Length * 2, _rawLength + text.Length + 1));
-            text.CopyTo(_raw.AsSpan(_rawLength));
-            _rawLength += text.Length;
-            _raw[_rawLength++] = ValueJoin;
-        }
         return true;
     }
 
