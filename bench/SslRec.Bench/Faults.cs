@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
+using SslRec.Core.Synthetic;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
@@ -135,10 +136,12 @@ static class Faults
             //    were run col.a.v1), and a _READY uploaded without the CLI under a name the CLI refuses.
             {
                 var poison = Poisoned();
+                var small = Path.Combine(workDir, "names-data"); // names are the point here, not training time
+                SyntheticGenerator.Generate(small, new SyntheticOptions { Interactions = 3000, Items = 100, Seed = 5 });
                 cluster.Start("host", "host", "--scan-seconds", "2");
                 var clock = Stopwatch.StartNew();
-                var first = DatasetDrop.UploadAsync(ctx, dataDir, "col.a", "v1").GetAwaiter().GetResult().RunId;
-                var second = DatasetDrop.UploadAsync(ctx, dataDir, "col", "a.v1").GetAwaiter().GetResult().RunId;
+                var first = DatasetDrop.UploadAsync(ctx, small, "col.a", "v1").GetAwaiter().GetResult().RunId;
+                var second = DatasetDrop.UploadAsync(ctx, small, "col", "a.v1").GetAwaiter().GetResult().RunId;
                 var a = cluster.WaitRun(first, r => RunWatcher.IsTerminal(r.State), limit);
                 var b = cluster.WaitRun(second, r => RunWatcher.IsTerminal(r.State), limit);
                 var (lostA, lostB) = (LostSummary("col.a", poison), LostSummary("col", poison));
@@ -146,7 +149,7 @@ static class Faults
                     clock.Elapsed.TotalSeconds, lostA == lostB && lostA.StartsWith("nothing", StringComparison.Ordinal) ? $"{lostA}, each" : $"col.a: {lostA}; col: {lostB}"));
 
                 clock.Restart();
-                foreach (var f in Directory.GetFiles(dataDir)) ctx.Blobs.UploadFileAsync(BlobLayout.Datasets, $"my data/v1/{Path.GetFileName(f)}", f).GetAwaiter().GetResult();
+                foreach (var f in Directory.GetFiles(small)) ctx.Blobs.UploadFileAsync(BlobLayout.Datasets, $"my data/v1/{Path.GetFileName(f)}", f).GetAwaiter().GetResult();
                 ctx.Blobs.UploadAsync(BlobLayout.Datasets, "my data/v1/" + BlobLayout.ReadyMarker, BinaryData.FromString("")).GetAwaiter().GetResult();
                 PoisonRecord? refused = null;
                 while (refused is null && clock.Elapsed < limit)
