@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
+using SslRec.Core.Synthetic;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
@@ -136,6 +137,36 @@ static class Faults
                     clock.Elapsed.TotalSeconds, LostSummary("storage-outage", poison)));
                 cluster.StopAll();
             }
+            // 6. Names: two datasets whose names used to join into one run id ("col.a"+"v1", "col"+"a.v1": both
+            //    were run col.a.v1), and a _READY uploaded without the CLI under a name the CLI refuses.
+            {
+                var poison = Poisoned();
+                var small = Path.Combine(workDir, "names-data"); // names are the point here, not training time
+                SyntheticGenerator.Generate(small, new SyntheticOptions { Interactions = 3000, Items = 100, Seed = 5 });
+                cluster.Start("host", "host", "--scan-seconds", "2");
+                var clock = Stopwatch.StartNew();
+                var first = DatasetDrop.UploadAsync(ctx, small, "col.a", "v1").GetAwaiter().GetResult().RunId;
+                var second = DatasetDrop.UploadAsync(ctx, small, "col", "a.v1").GetAwaiter().GetResult().RunId;
+                var a = cluster.WaitRun(first, r => RunWatcher.IsTerminal(r.State), limit);
+                var b = cluster.WaitRun(second, r => RunWatcher.IsTerminal(r.State), limit);
+                var (lostA, lostB) = (LostSummary("col.a", poison), LostSummary("col", poison));
+                rows.Add(new("two datasets whose names joined into one run id before (col.a/v1 and col/a.v1)", $"{a.RunId}: {a.State}; {b.RunId}: {b.State}",
+                    clock.Elapsed.TotalSeconds, lostA == lostB && lostA.StartsWith("nothing", StringComparison.Ordinal) ? $"{lostA}, each" : $"col.a: {lostA}; col: {lostB}"));
+
+                clock.Restart();
+                foreach (var f in Directory.GetFiles(small)) ctx.Blobs.UploadFileAsync(BlobLayout.Datasets, $"my data/v1/{Path.GetFileName(f)}", f).GetAwaiter().GetResult();
+                ctx.Blobs.UploadAsync(BlobLayout.Datasets, "my data/v1/" + BlobLayout.ReadyMarker, BinaryData.FromString("")).GetAwaiter().GetResult();
+                PoisonRecord? refused = null;
+                while (refused is null && clock.Elapsed < limit)
+                {
+                    Thread.Sleep(500);
+                    refused = PoisonRecorder.ListAsync(ctx).GetAwaiter().GetResult().FirstOrDefault(p => p.Error.Contains("datasets/my data/v1/_READY", StringComparison.Ordinal));
+                }
+                var processed = ctx.Runs.ListAsync().GetAwaiter().GetResult().Count(r => r.Dataset == "my data");
+                rows.Add(new("a _READY uploaded without the CLI under the name 'my data'", refused is null ? "not refused within the limit" : refused.Error,
+                    clock.Elapsed.TotalSeconds, refused is not null && processed == 0 ? "nothing processed (as it must be); listed by `sslrec status`" : $"PROCESSED: {processed} run(s)"));
+                cluster.StopAll();
+            }
         }
         finally
         {
@@ -182,6 +213,13 @@ static class Faults
             var noise = new byte[100_000];
             new Random(2).NextBytes(noise);
             File.WriteAllBytes(csv, noise);
+        }));
+        yield return ("latin1-csv", () => Variant("latin1-csv", csv =>
+        {
+            // a Latin-1 export: "café" and "cafè" used to become one item, "caf\uFFFD"
+            var first = File.ReadLines(csv).Skip(1).First().Split(',');
+            var rows = new[] { "café", "cafè" }.Select(item => string.Join(',', first.Select((v, i) => i == 4 ? item : v)) + "\n");
+            File.AppendAllText(csv, string.Concat(rows), System.Text.Encoding.Latin1);
         }));
     }
 }

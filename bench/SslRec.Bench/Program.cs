@@ -209,7 +209,7 @@ void EncodeProfile(Args a)
     var file = a.Str("file");
     var mb = new FileInfo(file).Length / 1e6;
     var clock = Stopwatch.StartNew();
-    using (var lines = new LineReader(new StreamReader(file)))
+    using (var lines = new LineReader(File.OpenRead(file), file, "CSV"))
         while (lines.TryReadLine(out _)) { }
     Console.WriteLine($"lines only: {mb / clock.Elapsed.TotalSeconds:F0} MB/s");
     clock.Restart();
@@ -219,10 +219,11 @@ void EncodeProfile(Args a)
     var columns = ShardEncoder.InteractionColumns(schema);
     clock.Restart();
     long sink = 0;
+    var splitKey = new SplitKey(schema);
     using (var reader = DataFiles.Open(file, columns, schema.Ignore))
         while (reader.Read())
         {
-            sink += (long)SslRec.Core.Util.StableHash.Hash(reader.RawText, 42);
+            sink += (long)splitKey.Hash(reader, 42);
             for (var c = 0; c < columns.Length; c++) sink += reader.Get(c).Length;
         }
     Console.WriteLine($"+ get all fields, split hash: {mb / clock.Elapsed.TotalSeconds:F0} MB/s ({sink % 2})");

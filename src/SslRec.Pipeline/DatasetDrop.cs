@@ -18,9 +18,9 @@ public static class DatasetDrop
     public static async Task<(string Dataset, string Version, string RunId)> UploadAsync(PipelineContext ctx, string folder, string dataset,
         string? version = null, bool enqueueEvent = true, CancellationToken ct = default)
     {
-        ValidateName(dataset, "dataset");
+        DatasetNames.Validate(dataset, "--dataset");
         version ??= NewVersion();
-        ValidateName(version, "version");
+        DatasetNames.Validate(version, "--version");
         if (!File.Exists(Path.Combine(folder, DatasetSchema.FileName)))
             throw new FileNotFoundException($"{Path.Combine(folder, DatasetSchema.FileName)}: every dataset needs a schema.json");
         DatasetSchema.Load(Path.Combine(folder, DatasetSchema.FileName));
@@ -40,13 +40,6 @@ public static class DatasetDrop
             await ctx.Bus.SendTextAsync(QueueNames.Drop,
                 DropEvents.BuildBlobCreated(blob.Uri, BlobLayout.Datasets, BlobLayout.ReadyBlob(dataset, version), ready.ToMemory().Length), ct);
         }
-        return (dataset, version, $"{dataset}.{version}");
-    }
-
-    /// <summary>Names become blob path segments and run ids: letters, digits, '-', '_' and '.' only.</summary>
-    public static void ValidateName(string name, string what)
-    {
-        if (name.Length is 0 or > 63 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || name.StartsWith('.'))
-            throw new ArgumentException($"--{what} '{name}': use 1–63 letters, digits, '-', '_' or '.'");
+        return (dataset, version, DatasetNames.RunId(dataset, version));
     }
 }

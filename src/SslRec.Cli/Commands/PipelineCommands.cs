@@ -62,7 +62,9 @@ public static class PipelineCommands
         {
             try
             {
-                foreach (var run in await UnclaimedDrops.EnqueueAsync(ctx, cancel)) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
+                var found = await UnclaimedDrops.ScanAsync(ctx, cancel);
+                foreach (var run in found.Enqueued) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
+                foreach (var refused in found.Refused) Console.Error.WriteLine($"refused (not processed; listed by `sslrec status`): {refused}");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -134,6 +136,7 @@ public static class PipelineCommands
                 var (name, value) = TrainingOverrides.ParseAssignment(kv); // typed JSON under one spelling, whatever the user typed
                 if (!overrides.TryAdd(name, value)) throw new ArgumentException($"--set '{kv}': {name} is set twice");
             }
+            DatasetNames.Validate(parse.GetValue(dataset)!, "--dataset");
             TrainingOverrides.Apply(new TrainingOptions(), overrides); // reject bad overrides now (exit code 2, one line), not in the worker
             using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var ctx = Context();

@@ -9,8 +9,8 @@ namespace SslRec.Core.Converters;
 /// `sslrec convert parquet`: rewrites a dataset folder's text files (CSV, TSV, JSONL) as Parquet with the
 /// schema's columns: categorical features as string columns, multi-valued ones as lists of strings, an
 /// empty value as null; row groups of a fixed number of rows (each one map shard or part of one).
-/// Columns schema.json ignores are left out. Note that the seeded hold-out split hashes a row's text, so
-/// the same rows as Parquet are split differently (but just as reproducibly) as from CSV.
+/// Columns schema.json ignores are left out. The seeded hold-out split hashes a row's declared values
+/// (<see cref="Data.SplitKey"/>), so the Parquet copy splits exactly as the text it came from.
 /// </summary>
 public static class ParquetConverter
 {

@@ -31,8 +31,7 @@ internal static class CompressedBlocks
                 try
                 {
                     var name = $"{file} (block {block.Index + 1}, uncompressed bytes {block.Start}–{block.End}; rows counted from the block start)";
-                    using var reader = DataFiles.Open(new MemoryStream(block.Text, 0, block.Length, writable: false), name, columns, schema.Ignore,
-                        decompress: false, fileName: file);
+                    using var reader = DataFiles.Open(new BlockText(block), name, columns, schema.Ignore, decompress: false, fileName: file);
                     shards[block.Index] = ShardEncoder.EncodeInteractions(reader, schema, withCatalog, options);
                 }
                 catch (Exception e)
@@ -60,8 +59,14 @@ internal static class CompressedBlocks
         return shards.OrderBy(s => s.Key).Select(s => s.Value).ToList();
     }
 
-    /// <summary>Text[..Length] is the header line (if any) and the lines at uncompressed offsets [Start, End) of the data.</summary>
-    private sealed record Block(int Index, long Start, long End, byte[] Text, int Length);
+    /// <summary>Text[..Length] is the header line (HeaderLength bytes, if any) and the lines at uncompressed offsets [Start, End) of the data.</summary>
+    private sealed record Block(int Index, long Start, long End, byte[] Text, int Length, int HeaderLength);
+
+    /// <summary>A block's text as a stream whose positions map to uncompressed offsets of the file (for errors).</summary>
+    private sealed class BlockText(Block block) : MemoryStream(block.Text, 0, block.Length, writable: false), IFileOffsets
+    {
+        public long FileOffset(long position) => position < block.HeaderLength ? position : block.Start + position - block.HeaderLength;
+    }
 
     /// <summary>Decompresses and hands out blocks of whole lines, each prefixed by the header line when the format has one.</summary>
     private static void Produce(string file, int blockBytes, BlockingCollection<Block> blocks, CancellationToken stop)
@@ -91,7 +96,7 @@ internal static class CompressedBlocks
             var cut = atEnd ? filled : lastNewline + 1;
             carry = buffer[cut..filled];
             var end = offset + cut - header.Length;
-            if (cut > header.Length) blocks.Add(new Block(index++, offset, end, buffer, cut), stop);
+            if (cut > header.Length) blocks.Add(new Block(index++, offset, end, buffer, cut, header.Length), stop);
             offset = end;
             if (atEnd) return;
         }

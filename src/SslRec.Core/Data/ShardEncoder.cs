@@ -40,12 +40,13 @@ public static class ShardEncoder
         var itemRows = new List<long>();
         var firstRowOfKey = new List<long> { 0 };
         long outside = 0;
+        var splitKey = new SplitKey(schema);
 
         var bad = ForEachRow(reader, options, r =>
         {
             var key = r.Get(keySlot);
             if (key.IsEmpty) throw new DataFormatException(r.FilePath, r.Row, schema.ItemKey.Name, "missing item key");
-            var split = Classify(r.RawText, schema.Split, options);
+            var split = Classify(r, splitKey, schema.Split, options);
             var keyId = keyDictionary.IdOf(key);
             if (keyId == firstRowOfKey.Count)
             {
@@ -151,11 +152,14 @@ public static class ShardEncoder
 
     private enum RowSplit { Train, Eval, OutsideFraction }
 
-    /// <summary>The split depends only on the row's text and the seeds, so any sharding of the files splits alike.</summary>
-    private static RowSplit Classify(ReadOnlySpan<char> raw, SplitSpec split, DatasetReadOptions options)
+    /// <summary>
+    /// The split depends only on the row's declared values (<see cref="SplitKey"/>) and the seeds, so any
+    /// sharding of the files, and any format of the same rows, splits alike.
+    /// </summary>
+    private static RowSplit Classify(IRowReader row, SplitKey key, SplitSpec split, DatasetReadOptions options)
     {
-        if (StableHash.Unit(StableHash.Hash(raw, split.Seed)) < split.HoldoutFraction) return RowSplit.Eval;
-        if (options.DataFraction < 1 && StableHash.Unit(StableHash.Hash(raw, split.Seed ^ StableHash.Mix(options.FractionSeed))) >= options.DataFraction)
+        if (StableHash.Unit(key.Hash(row, split.Seed)) < split.HoldoutFraction) return RowSplit.Eval;
+        if (options.DataFraction < 1 && StableHash.Unit(key.Hash(row, split.Seed ^ StableHash.Mix(options.FractionSeed))) >= options.DataFraction)
             return RowSplit.OutsideFraction;
         return RowSplit.Train;
     }

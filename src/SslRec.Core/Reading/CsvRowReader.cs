@@ -21,11 +21,11 @@ public sealed class CsvRowReader : IRowReader
     public string FilePath { get; }
     public long Row => _lines.LineNumber;
 
-    public CsvRowReader(string filePath, TextReader text, char delimiter, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
+    public CsvRowReader(string filePath, LineReader lines, char delimiter, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
     {
         FilePath = filePath;
         _delimiter = delimiter;
-        _lines = new LineReader(text);
+        _lines = lines;
         _slotNames = columns.Select(c => c.Name).ToArray();
         if (!_lines.TryReadLine(out var header))
             throw new DataFormatException(filePath, 1, null, "the file is empty (a header row is required)");
@@ -51,8 +51,6 @@ public sealed class CsvRowReader : IRowReader
     }
 
     public bool HasColumn(int column) => _slotToField[column] >= 0;
-
-    public ReadOnlySpan<char> RawText => _line.AsSpan(0, _lineLength);
 
     public bool Read()
     {

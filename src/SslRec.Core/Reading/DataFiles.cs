@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace SslRec.Core.Reading;
 
 /// <summary>Finds a dataset's files and opens them with the reader their extension calls for (.gz is decompressed on the fly).</summary>
@@ -51,17 +49,18 @@ public static class DataFiles
         fileName ??= name;
         if (IsParquet(fileName)) return new ParquetRowReader(stream, name, columns, ignored);
         if (decompress && IsCompressed(fileName)) stream = new CheckedGzipStream(stream, name);
-        var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var format = StripGz(fileName);
+        var (kind, delimiter) = format.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? ("CSV", ',')
+            : format.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? ("TSV", '\t')
+            : ("JSON Lines", '\0');
+        var lines = new LineReader(stream, name, kind, uncompressedOffsets: IsCompressed(fileName));
         try
         {
-            if (format.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(name, text, ',', columns, ignored);
-            if (format.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)) return new CsvRowReader(name, text, '\t', columns, ignored);
-            return new JsonlRowReader(name, text, columns, ignored);
+            return delimiter != '\0' ? new CsvRowReader(name, lines, delimiter, columns, ignored) : new JsonlRowReader(name, lines, columns, ignored);
         }
         catch
         {
-            text.Dispose();
+            lines.Dispose();
             throw;
         }
     }

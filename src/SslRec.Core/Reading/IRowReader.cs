@@ -15,9 +15,6 @@ public interface IRowReader : IDisposable
     /// <summary>Advances to the next non-empty row; throws <see cref="DataFormatException"/> for an unparsable one.</summary>
     bool Read();
 
-    /// <summary>The row's text exactly as stored, used for the seeded hold-out split.</summary>
-    ReadOnlySpan<char> RawText { get; }
-
     /// <summary>Whether the file has this column at all (CSV header; JSONL files have all columns).</summary>
     bool HasColumn(int column);
 

@@ -18,17 +18,16 @@ public sealed class JsonlRowReader : IRowReader
     private readonly (int Start, int Length)[] _values;
     private byte[] _bytes = new byte[4096];
     private char[] _text = new char[4096];
-    private char[] _line = new char[4096];
-    private int _lineLength, _textLength;
+    private int _textLength;
 
     public string FilePath { get; }
     public long Row => _lines.LineNumber;
     private bool _textChecked;
 
-    public JsonlRowReader(string filePath, TextReader text, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
+    public JsonlRowReader(string filePath, LineReader lines, IReadOnlyList<ColumnRequest> columns, IReadOnlySet<string> ignored)
     {
         FilePath = filePath;
-        _lines = new LineReader(text);
+        _lines = lines;
         _columns = columns;
         _utf8Names = columns.Select(c => Encoding.UTF8.GetBytes(c.Name)).ToArray();
         _utf8Ignored = ignored.Select(Encoding.UTF8.GetBytes).ToArray();
@@ -36,8 +35,6 @@ public sealed class JsonlRowReader : IRowReader
     }
 
     public bool HasColumn(int column) => true;
-
-    public ReadOnlySpan<char> RawText => _line.AsSpan(0, _lineLength);
 
     public ReadOnlySpan<char> Get(int column)
     {
@@ -50,9 +47,6 @@ public sealed class JsonlRowReader : IRowReader
         while (_lines.TryReadLine(out var line))
         {
             if (line.IsWhiteSpace()) continue;
-            if (_line.Length < line.Length) _line = new char[line.Length * 2];
-            line.CopyTo(_line);
-            _lineLength = line.Length;
             if (!_textChecked && BinaryText.LooksBinary(line)) throw BinaryText.Error(FilePath, Row, "JSON Lines");
             _textChecked = true;
             Parse(line);

@@ -40,7 +40,7 @@ public static class LineRange
     public static Stream Open(Stream positioned, long start, long end, byte[]? header = null) =>
         new RangeStream(positioned, start, end, header);
 
-    private sealed class RangeStream(Stream inner, long start, long end, byte[]? header) : ForwardOnlyStream(inner)
+    private sealed class RangeStream(Stream inner, long start, long end, byte[]? header) : ForwardOnlyStream(inner), IFileOffsets
     {
         private enum State { Skipping, Emitting, Finishing, Done }
 
@@ -50,7 +50,14 @@ public static class LineRange
         private State _state = start == 0 ? State.Emitting : State.Skipping;
         private bool _lastWasNewline = true;
         private int _headerPos;
+        private long _bodyStart = start == 0 ? 0 : -1; // file offset of the first byte emitted after the header
 
+        /// <summary>The header line is the file's first line; after it, the range's lines are contiguous from <c>_bodyStart</c>.</summary>
+        public long FileOffset(long position)
+        {
+            var headerLength = header?.Length ?? 0;
+            return position < headerLength ? position : _bodyStart + position - headerLength;
+        }
 
         public override int Read(Span<byte> destination)
         {
@@ -74,6 +81,7 @@ public static class LineRange
                         var skip = available.IndexOf((byte)'\n');
                         if (skip < 0) { Advance(available.Length); continue; }
                         Advance(skip + 1);
+                        _bodyStart = _offset;
                         _state = State.Emitting;
                         continue;
                     case State.Emitting when _offset >= end:

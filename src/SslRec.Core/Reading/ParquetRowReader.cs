@@ -11,12 +11,12 @@ namespace SslRec.Core.Reading;
 /// the feature's separator, as in CSV). A row group is read column by column into one text arena per
 /// column, then handed out row by row. As in CSV, a top-level column that schema.json neither declares nor
 /// ignores is an error. Row numbers count the file's rows from 1; errors name the row groups read.
-/// The seeded hold-out split hashes the row's requested values (Parquet rows have no text of their own).
+/// Parquet strings are UTF-8 by the format's spec, but Parquet.Net decodes invalid bytes to U+FFFD without
+/// a word (measured: "caf\xE9" reads as "caf\uFFFD", as does "caf\xE8"), and gives no access to the
+/// bytes; so a string value holding U+FFFD is an unusable row, naming file, row and column.
 /// </summary>
 public sealed class ParquetRowReader : IRowReader
 {
-    private const char ValueJoin = '\u001f';
-
     private readonly Stream _stream;
     private readonly ParquetReader _reader;
     private readonly ColumnText?[] _slots;
@@ -25,8 +25,7 @@ public sealed class ParquetRowReader : IRowReader
     private int _group;
     private int _rowInGroup = -1;
     private int _groupRows;
-    private char[] _raw = new char[256];
-    private int _rawLength;
+    private int _nextReplacementRow = int.MaxValue; // the loaded group's next row with a U+FFFD in a string column
 
     public string FilePath { get; }
     public long Row => _groupFirstRow[Math.Min(_group, _groupFirstRow.Length - 1)] + _rowInGroup + 1;
@@ -105,8 +104,6 @@ public sealed class ParquetRowReader : IRowReader
 
     public bool HasColumn(int column) => _slots[column] is not null;
 
-    public ReadOnlySpan<char> RawText => _raw.AsSpan(0, _rawLength);
-
     public ReadOnlySpan<char> Get(int column) => _slots[column] is { } c ? c.Text(_rowInGroup) : default;
 
     public bool Read()
@@ -117,16 +114,28 @@ public sealed class ParquetRowReader : IRowReader
             if (_group + 1 >= _endGroup) return false;
             LoadGroup(++_group);
         }
-        _rawLength = 0;
-        foreach (var slot in _slots)
-        {
-            var text = slot is null ? default : slot.Text(_rowInGroup);
-            if (_rawLength + text.Length + 1 > _raw.Length) Array.Resize(ref _raw, Math.Max(_raw.Length * 2, _rawLength + text.Length + 1));
-            text.CopyTo(_raw.AsSpan(_rawLength));
-            _rawLength += text.Length;
-            _raw[_rawLength++] = ValueJoin;
-        }
+        if (_rowInGroup == _nextReplacementRow) RefuseReplacementCharacter();
         return true;
+    }
+
+    /// <summary>Fails the current row (a bad row: with --max-bad-rows reading goes on at the next one).</summary>
+    private void RefuseReplacementCharacter()
+    {
+        var slot = _slots.First(s => s is not null && s.Text(_rowInGroup).Contains(ReplacementCharacter))!;
+        _nextReplacementRow = NextReplacementRow(_rowInGroup + 1);
+        throw new DataFormatException(FilePath, Row, slot.Name,
+            "a string that is not valid UTF-8 (Parquet strings must be UTF-8; the reader turns invalid bytes into U+FFFD, " +
+            "the replacement character, so a value holding U+FFFD is refused): write the file from UTF-8 text");
+    }
+
+    private const char ReplacementCharacter = '\uFFFD';
+
+    private int NextReplacementRow(int from)
+    {
+        var next = int.MaxValue;
+        foreach (var slot in _slots)
+            if (slot is not null) next = Math.Min(next, slot.FirstRowWith(ReplacementCharacter, from));
+        return next;
     }
 
     private void LoadGroup(int group)
@@ -148,6 +157,7 @@ public sealed class ParquetRowReader : IRowReader
             if (slot.Rows != _groupRows)
                 throw new DataFormatException(FilePath, _groupFirstRow[group] + 1, slot.Name, $"row group {group} has {slot.Rows} values of this column for {_groupRows} rows");
         }
+        _nextReplacementRow = NextReplacementRow(0);
     }
 
     public void Dispose()
@@ -201,6 +211,24 @@ public sealed class ParquetRowReader : IRowReader
         private static bool IsInteger(Type t) => t == typeof(long) || t == typeof(int) || t == typeof(short) || t == typeof(sbyte) || t == typeof(byte) || t == typeof(ushort) || t == typeof(uint) || t == typeof(ulong);
 
         public ReadOnlySpan<char> Text(int row) => _chars.AsSpan(_rowStart[row], _rowStart[row + 1] - _rowStart[row]);
+
+        /// <summary>The first row at or after <paramref name="from"/> whose text holds <paramref name="c"/> (int.MaxValue: none): one vectorised scan of the arena.</summary>
+        public int FirstRowWith(char c, int from)
+        {
+            if (from >= Rows) return int.MaxValue;
+            var at = _chars.AsSpan(_rowStart[from], _rowStart[Rows] - _rowStart[from]).IndexOf(c);
+            if (at < 0) return int.MaxValue;
+            // the row holding it: the last row starting at or before it (empty rows start where the next one does)
+            var position = _rowStart[from] + at;
+            int lo = from, hi = Rows; // _rowStart[lo] <= position < _rowStart[hi]
+            while (hi - lo > 1)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (_rowStart[mid] <= position) lo = mid;
+                else hi = mid;
+            }
+            return lo;
+        }
 
         public void Load(ParquetRowGroupReader group, int groupRows)
         {

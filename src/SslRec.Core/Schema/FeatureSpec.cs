@@ -45,5 +45,5 @@ public sealed record FeatureSpec
     public bool IsMulti => Type == FeatureType.Multi;
 }
 
-/// <summary>Deterministic hold-out split: a row is held out when the hash of its text with the seed falls below the fraction.</summary>
+/// <summary>Deterministic hold-out split: a row is held out when the hash of its declared values (<see cref="Data.SplitKey"/>) with the seed falls below the fraction.</summary>
 public sealed record SplitSpec(double HoldoutFraction = 0.1, ulong Seed = 42);

@@ -10,16 +10,24 @@ public static class StableHash
     private const ulong FnvPrime = 1099511628211UL;
 
     /// <summary>FNV-1a over UTF-16 code units, finished with a SplitMix64 mix for good low bits.</summary>
-    public static ulong Hash(ReadOnlySpan<char> text, ulong seed = 0)
+    public static ulong Hash(ReadOnlySpan<char> text, ulong seed = 0) => Finish(Add(Start(seed), text));
+
+    /// <summary>The state of an FNV-1a hash fed piece by piece: Start, Add…, Finish (the same as <see cref="Hash"/> of the pieces' concatenation).</summary>
+    public static ulong Start(ulong seed) => FnvOffset ^ Mix(seed);
+
+    public static ulong Add(ulong state, ReadOnlySpan<char> text)
     {
-        var h = FnvOffset ^ Mix(seed);
         foreach (var c in text)
         {
-            h ^= c;
-            h *= FnvPrime;
+            state ^= c;
+            state *= FnvPrime;
         }
-        return Mix(h);
+        return state;
     }
+
+    public static ulong Add(ulong state, char c) => (state ^ c) * FnvPrime;
+
+    public static ulong Finish(ulong state) => Mix(state);
 
     /// <summary>SplitMix64 finaliser: a bijective avalanche of 64 bits.</summary>
     public static ulong Mix(ulong z)

@@ -31,6 +31,16 @@ public sealed class RunStore(BlobStore blobs)
     public async Task<RunRecord?> GetAsync(string runId, CancellationToken ct = default) =>
         await blobs.TryReadJsonAsync<RunRecord>(BlobLayout.Artifacts, BlobLayout.Run(runId), ct);
 
+    /// <summary>
+    /// The run that processed a dropped dataset version: under its id (<see cref="DatasetNames.RunId"/>), or
+    /// under the id runs had before ids used '@' — matched by the record's dataset and version, because
+    /// that old id ("{dataset}.{version}") does not tell "col.a"/"v1" from "col"/"a.v1".
+    /// </summary>
+    public async Task<RunRecord?> FindDropRunAsync(string dataset, string version, CancellationToken ct = default) =>
+        await GetAsync(DatasetNames.RunId(dataset, version), ct)
+        ?? (await GetAsync(DatasetNames.LegacyRunId(dataset, version), ct) is { } old
+            && old.Dataset == dataset && old.DatasetVersion == version && old.ModelVersion == version ? old : null);
+
     public async Task<RunRecord> RequireAsync(string runId, CancellationToken ct = default) =>
         await GetAsync(runId, ct) ?? throw new InvalidOperationException($"run '{runId}' has no record ({BlobLayout.Artifacts}/{BlobLayout.Run(runId)})");
 

@@ -52,17 +52,20 @@ public static class DropEvents
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>The (dataset, version) of each _READY BlobCreated event in a message; other events are skipped.</summary>
-    public static List<(string Dataset, string Version)> ParseReadyEvents(string body)
+    /// <summary>
+    /// The _READY blobs of the BlobCreated events in a message (other events are skipped), each with its
+    /// dataset and version or, for a path that breaks the naming rule, why it cannot be processed.
+    /// </summary>
+    public static List<DatasetVersionMarker> ParseReadyEvents(string body)
     {
-        var found = new List<(string, string)>();
+        var found = new List<DatasetVersionMarker>();
         foreach (var e in EventGridEvent.ParseMany(BinaryData.FromString(body)))
         {
             if (!e.TryGetSystemEventData(out var data) || data is not StorageBlobCreatedEventData) continue;
             const string marker = "/containers/" + BlobLayout.Datasets + "/blobs/";
             var i = e.Subject.IndexOf(marker, StringComparison.Ordinal);
             if (i < 0) continue;
-            if (BlobLayout.TryParseReady(e.Subject[(i + marker.Length)..], out var dataset, out var version)) found.Add((dataset, version));
+            if (BlobLayout.ParseReady(e.Subject[(i + marker.Length)..]) is { } ready) found.Add(ready);
         }
         return found;
     }

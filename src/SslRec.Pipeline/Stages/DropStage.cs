@@ -11,9 +11,10 @@ namespace SslRec.Pipeline.Stages;
 
 /// <summary>
 /// Drop: a dataset version is complete when its _READY marker exists. Its BlobCreated event claims a run
-/// (run id = dataset.version, created with a conditional write, so a repeated event finds the run and does
+/// (run id = dataset@version, <see cref="DatasetNames"/>; created with a conditional write, so a repeated event finds the run and does
 /// nothing), plans the map fan-out (one task per file, byte ranges for large uncompressed files) and
-/// enqueues it. If the process dies between planning and enqueueing, the redelivered event sees the run
+/// enqueues it. A _READY whose path breaks the naming rule is recorded as refused (<see cref="RejectedNames"/>)
+/// and not processed. If the process dies between planning and enqueueing, the redelivered event sees the run
 /// still "planned" and enqueues again (map tasks are idempotent).
 /// </summary>
 public sealed class DropStage(PipelineContext ctx)
@@ -24,8 +25,22 @@ public sealed class DropStage(PipelineContext ctx)
     {
         var events = DropEvents.ParseReadyEvents(eventJson);
         if (events.Count == 0) ctx.Logger.LogWarning("drop: the message holds no _READY BlobCreated event under {Container}/; ignored", BlobLayout.Datasets);
-        foreach (var (dataset, version) in events)
-            await StartRunAsync(dataset, version, $"{dataset}.{version}", version, overrides: null, warmStart: false, ct);
+        foreach (var ready in events)
+        {
+            if (!ready.IsValid)
+            {
+                // a blob upload is not checked by the CLI: a name outside the rule is recorded, never processed
+                await RejectedNames.RecordAsync(ctx, QueueNames.Drop, $"{BlobLayout.Datasets}/{ready.Blob}", ready.Problem!, eventJson, ct);
+                continue;
+            }
+            var runId = DatasetNames.RunId(ready.Dataset, ready.Version);
+            if (await ctx.Runs.FindDropRunAsync(ready.Dataset, ready.Version, ct) is { } earlier && earlier.RunId != runId)
+            {
+                ctx.Logger.LogInformation("drop: {Dataset} version {Version} was processed as run {Run}; duplicate event ignored", ready.Dataset, ready.Version, earlier.RunId);
+                continue;
+            }
+            await StartRunAsync(ready.Dataset, ready.Version, runId, ready.Version, overrides: null, warmStart: false, ct);
+        }
     }
 
     public async Task<string> StartRunAsync(string dataset, string version, string runId, string modelVersion, JsonObject? overrides, bool warmStart, CancellationToken ct)

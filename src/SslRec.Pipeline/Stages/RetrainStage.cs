@@ -12,8 +12,10 @@ namespace SslRec.Pipeline.Stages;
 /// <summary>
 /// Retrain: runs the flow again on the newest complete version of a dataset (the latest _READY), with
 /// optional training overrides, checked here (<see cref="TrainingOverrides"/>): a bad one fails the run at
-/// once, naming the field, instead of reaching the GPU job. The run id comes from the message ("run"), or else from a hash of the
-/// request, so a repeated message starts one run, not two.
+/// once, naming the field, instead of reaching the GPU job. The run id is "{dataset}@{version}@retrain-{suffix}"
+/// (<see cref="DatasetNames"/>), the suffix from the message ("run"), or else from a hash of the request, so a
+/// repeated message starts one run, not two. A dataset name or suffix outside the naming rule is recorded as
+/// refused (<see cref="RejectedNames"/>) and nothing runs.
 /// </summary>
 public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
 {
@@ -43,15 +45,28 @@ public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
     private async Task HandleAsync(RetrainMessage m, CancellationToken ct, string? overridesError)
     {
         if (string.IsNullOrWhiteSpace(m.Dataset)) throw new InvalidMessageException("retrain: missing dataset");
-        var ready = (await ctx.Blobs.ListAsync(BlobLayout.Datasets, m.Dataset + "/", ct))
-            .Where(b => BlobLayout.TryParseReady(b.Name, out _, out _))
-            .OrderBy(b => b.Properties.LastModified).ThenBy(b => b.Name, StringComparer.Ordinal).LastOrDefault()
-            ?? throw new InvalidMessageException($"retrain: dataset '{m.Dataset}' has no complete version (no {BlobLayout.Datasets}/{m.Dataset}/*/{BlobLayout.ReadyMarker})");
-        BlobLayout.TryParseReady(ready.Name, out var dataset, out var version);
+        // a hand-written message is not checked by the CLI: a name outside the rule is recorded, never used in a blob path
+        var refused = !DatasetNames.IsValid(m.Dataset) ? DatasetNames.Refusal("dataset", m.Dataset)
+            : !string.IsNullOrEmpty(m.RunId) && !DatasetNames.IsValid(m.RunId) ? DatasetNames.Refusal("run suffix (\"run\")", m.RunId)
+            : null;
+        if (refused is not null)
+        {
+            var subject = $"retrain message for dataset {DatasetNames.Quote(m.Dataset)}" + (string.IsNullOrEmpty(m.RunId) ? "" : $", run {DatasetNames.Quote(m.RunId)}");
+            await RejectedNames.RecordAsync(ctx, QueueNames.Retrain, subject, refused, m.ToJson(), ct);
+            return;
+        }
+        var newest = (await ctx.Blobs.ListAsync(BlobLayout.Datasets, m.Dataset + "/", ct))
+            .Select(b => (Blob: b, Marker: BlobLayout.ParseReady(b.Name)))
+            .Where(x => x.Marker is { IsValid: true })
+            .OrderBy(x => x.Blob.Properties.LastModified).ThenBy(x => x.Blob.Name, StringComparer.Ordinal).LastOrDefault();
+        if (newest.Marker is null)
+            throw new InvalidMessageException($"retrain: dataset '{m.Dataset}' has no complete version (no {BlobLayout.Datasets}/{m.Dataset}/*/{BlobLayout.ReadyMarker})");
+        var (dataset, version) = (newest.Marker.Dataset, newest.Marker.Version);
         var suffix = string.IsNullOrEmpty(m.RunId)
             ? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(m.ToJson())))[..10]
             : m.RunId;
-        var runId = $"{dataset}.{version}.retrain-{suffix}";
+        var runId = DatasetNames.RetrainRunId(dataset, version, suffix);
+        var modelVersion = DatasetNames.RetrainModelVersion(version, suffix);
         try
         {
             if (overridesError is not null) throw new ArgumentException(overridesError);
@@ -62,11 +77,11 @@ public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
             // Nothing to retry and nothing for the GPU: the run is recorded as failed, with the field named.
             await ctx.Runs.TryCreateAsync(new RunRecord
             {
-                RunId = runId, Dataset = dataset, DatasetVersion = version, Model = dataset, ModelVersion = $"{version}-retrain-{suffix}",
+                RunId = runId, Dataset = dataset, DatasetVersion = version, Model = dataset, ModelVersion = modelVersion,
                 State = RunState.Failed, Overrides = m.Overrides, Failures = [new RunFailure(Name, e.Message, DateTimeOffset.UtcNow)],
             }, ct);
             return;
         }
-        await drop.StartRunAsync(dataset, version, runId, $"{version}-retrain-{suffix}", m.Overrides, m.WarmStart, ct);
+        await drop.StartRunAsync(dataset, version, runId, modelVersion, m.Overrides, m.WarmStart, ct);
     }
 }

@@ -19,9 +19,9 @@ public sealed record StageDefinition(string Name, string Queue, bool NeedsTraine
         var named = PoisonRecorder.TryRunId(text);
         if (named is null) await Handle(ctx, trainer, delivery, ct);
         else await InFlight.RunAsync(ctx, named, Name, delivery.MessageId, text.Length <= 512 ? text : text[..512], () => Handle(ctx, trainer, delivery, ct));
-        // Stage messages name their run; a drop event names the _READY blob, whose run is dataset.version.
+        // Stage messages name their run; a drop event names the _READY blob, whose run is dataset@version.
         var runId = named
-                    ?? (Name == DropStage.Name ? DropEvents.ParseReadyEvents(text).Select(e => $"{e.Dataset}.{e.Version}").FirstOrDefault() : null);
+                    ?? (Name == DropStage.Name ? DropEvents.ParseReadyEvents(text).Where(e => e.IsValid).Select(e => DatasetNames.RunId(e.Dataset, e.Version)).FirstOrDefault() : null);
         await meter.RecordAsync(ctx.Runs, runId, Name, ct);
     }
 }

@@ -45,13 +45,25 @@ public static class BlobLayout
     public static string Latest(string model) => $"{model}/latest.json";
     public static string Notified(string model, string version) => $"{model}/{version}/_notified";
 
-    /// <summary>Parses "{dataset}/{version}/_READY" (the blob name inside the datasets container).</summary>
-    public static bool TryParseReady(string blobName, out string dataset, out string version)
+    /// <summary>
+    /// The dataset version a blob named _READY (inside the datasets container) marks complete, or why its
+    /// path breaks the naming rule (<see cref="DatasetNames"/>); null for any other blob.
+    /// </summary>
+    public static DatasetVersionMarker? ParseReady(string blobName)
     {
-        dataset = version = "";
+        if (blobName != ReadyMarker && !blobName.EndsWith("/" + ReadyMarker, StringComparison.Ordinal)) return null;
         var parts = blobName.Split('/');
-        if (parts.Length != 3 || parts[2] != ReadyMarker || parts[0].Length == 0 || parts[1].Length == 0) return false;
-        (dataset, version) = (parts[0], parts[1]);
-        return true;
+        if (parts.Length != 3)
+            return new(blobName, "", "", $"a dataset version is marked complete by {Datasets}/{{dataset}}/{{version}}/{ReadyMarker} (one folder for the dataset, one for the version), and this {ReadyMarker} is {parts.Length - 1} folder(s) deep");
+        string? problem = null;
+        if (!DatasetNames.IsValid(parts[0])) problem = DatasetNames.Refusal("dataset", parts[0]);
+        else if (!DatasetNames.IsValid(parts[1])) problem = DatasetNames.Refusal("version", parts[1]);
+        return new(blobName, parts[0], parts[1], problem);
     }
+}
+
+/// <summary>A _READY blob: the dataset version it marks complete, or (Problem) why it cannot be processed.</summary>
+public sealed record DatasetVersionMarker(string Blob, string Dataset, string Version, string? Problem)
+{
+    public bool IsValid => Problem is null;
 }

@@ -28,21 +28,21 @@ public class CliPipelineTests(AzuriteFixture azurite)
             SyntheticGenerator.Generate(data, new SyntheticOptions { Interactions = 2000, Items = 60, Seed = 6 });
             var drop = Run("drop", data, "--dataset", "cli", "--version", "v1");
             Assert.True(drop.Code == 0, drop.Err);
-            Assert.Contains("run cli.v1", drop.Out);
+            Assert.Contains("run cli@v1", drop.Out);
             Assert.Equal(2, Run("drop", data, "--dataset", "cli", "--version", "v1").Code); // a complete version is never overwritten
 
             var ctx = PipelineContext.Create(azurite.Storage);
             using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, ctx.Options), new TorchModelTrainer(TinyData.Options with { Epochs = 1 }, "cpu"), AzuriteFixture.FastHostJson(dir)))
             {
                 await host.StartAsync();
-                Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "cli.v1", TimeSpan.FromMinutes(3))).State);
+                Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "cli@v1", TimeSpan.FromMinutes(3))).State);
                 await host.StopAsync();
             }
 
             var status = Run("status");
-            Assert.Contains("cli.v1", status.Out);
+            Assert.Contains("cli@v1", status.Out);
             Assert.Contains("Published", status.Out);
-            var details = Run("status", "--run", "cli.v1");
+            var details = Run("status", "--run", "cli@v1");
             Assert.Contains("shard-reduce", details.Out);
             Assert.Contains("gate     passed", details.Out);
 
@@ -87,7 +87,7 @@ public class CliPipelineTests(AzuriteFixture azurite)
             using (var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, ctx.Options), new TorchModelTrainer(options, "cpu"), AzuriteFixture.FastHostJson(dir)))
             {
                 await host.StartAsync();
-                Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "links.v1", TimeSpan.FromMinutes(3))).State);
+                Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "links@v1", TimeSpan.FromMinutes(3))).State);
                 await host.StopAsync();
             }
             // the published query tower encodes a source page with the tables it shares with the item tower

@@ -34,8 +34,8 @@ public class SplitHostAndWorkerTests(AzuriteFixture azurite)
             try
             {
                 var deadline = DateTime.UtcNow.AddMinutes(2);
-                while ((await ctx.Runs.GetAsync("split.v1"))?.State != RunState.Training && DateTime.UtcNow < deadline) await Task.Delay(200);
-                Assert.Equal(RunState.Training, (await ctx.Runs.RequireAsync("split.v1")).State);
+                while ((await ctx.Runs.GetAsync("split@v1"))?.State != RunState.Training && DateTime.UtcNow < deadline) await Task.Delay(200);
+                Assert.Equal(RunState.Training, (await ctx.Runs.RequireAsync("split@v1")).State);
                 // Long enough for a listening host to have failed it 3 times (fast host.json: 200 ms polls, 1 s visibility): the message stays.
                 await Task.Delay(TimeSpan.FromSeconds(5));
                 // (Two concurrent reduces may each enqueue training; the train stage runs a run once either way.)
@@ -44,7 +44,7 @@ public class SplitHostAndWorkerTests(AzuriteFixture azurite)
                 var worker = CliRunner.Run("train-worker", "--device", "cpu");
                 Assert.True(worker.Code == 0, worker.Err);
                 Assert.Contains("Completed", worker.Err);
-                Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "split.v1", TimeSpan.FromMinutes(2))).State);
+                Assert.Equal(RunState.Published, (await RunWatcher.WaitAsync(ctx.Runs, "split@v1", TimeSpan.FromMinutes(2))).State);
             }
             finally
             {
@@ -52,16 +52,16 @@ public class SplitHostAndWorkerTests(AzuriteFixture azurite)
             }
             Assert.Equal(0, (await ctx.Bus.Queue(QueueNames.Poison(QueueNames.Train)).GetPropertiesAsync()).Value.ApproximateMessagesCount);
             // Each stage's work time and peak memory are on the run record (StageMeter) and in `status --run`.
-            var run = await ctx.Runs.RequireAsync("split.v1");
+            var run = await ctx.Runs.RequireAsync("split@v1");
             foreach (var stage in new[] { "drop", "shard-map", "shard-reduce", "remap", "train", "publish" })
             {
                 Assert.True(run.Stages[stage].WorkSeconds > 0, $"{stage}: no work time");
                 Assert.True(run.Stages[stage].PeakMemoryMiB > 10, $"{stage}: peak {run.Stages[stage].PeakMemoryMiB} MiB");
             }
-            Assert.Matches(@"train\s+[\d.]+ s\s+\(1 message handled, [\d.]+ s of work, peak \d+ MiB\)", CliRunner.Run("status", "--run", "split.v1").Out);
+            Assert.Matches(@"train\s+[\d.]+ s\s+\(1 message handled, [\d.]+ s of work, peak \d+ MiB\)", CliRunner.Run("status", "--run", "split@v1").Out);
             var status = CliRunner.Run("status");
             Assert.True(status.Code == 0, status.Err);
-            Assert.Contains("split.v1", status.Out);
+            Assert.Contains("split@v1", status.Out);
             Assert.Contains("Published", status.Out);
         }
         finally

@@ -97,7 +97,7 @@ public class ReaderTests
     public void Line_reader_handles_lines_longer_than_its_buffer()
     {
         var longValue = new string('x', 200_000);
-        using var lines = new LineReader(new StringReader("a\n" + longValue + "\nb"));
+        using var lines = new LineReader(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("a\n" + longValue + "\nb")), "long.txt", "text");
         var seen = new List<string>();
         while (lines.TryReadLine(out var l)) seen.Add(l.ToString());
         Assert.Equal(["a", longValue, "b"], seen);

@@ -20,12 +20,12 @@ public class MessageTests
         var created = Assert.IsType<StorageBlobCreatedEventData>(data);
         Assert.EndsWith("/datasets/shop/v3/_READY", created.Url);
         Assert.Equal(7, created.ContentLength);
-        Assert.Equal([("shop", "v3")], DropEvents.ParseReadyEvents(json));
+        Assert.Equal([("shop", "v3")], DropEvents.ParseReadyEvents(json).Select(e => (e.Dataset, e.Version)));
 
         // Event Grid may deliver events in an array; other blobs and containers are not dataset drops.
         var other = DropEvents.BuildBlobCreated(new Uri("http://x/devstoreaccount1/datasets/shop/v3/data.csv"), "datasets", "shop/v3/data.csv", 1);
         var elsewhere = DropEvents.BuildBlobCreated(new Uri("http://x/devstoreaccount1/artifacts/shop/v3/_READY"), "artifacts", "shop/v3/_READY", 1);
-        Assert.Equal([("shop", "v3")], DropEvents.ParseReadyEvents($"[{other},{json},{elsewhere}]"));
+        Assert.Equal([("shop", "v3")], DropEvents.ParseReadyEvents($"[{other},{json},{elsewhere}]").Select(e => (e.Dataset, e.Version)));
     }
 
     [Fact]

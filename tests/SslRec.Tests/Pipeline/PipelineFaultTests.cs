@@ -60,7 +60,7 @@ public class PipelineFaultTests(AzuriteFixture azurite)
 
         // Once _READY exists (here without an event), the scan claims it exactly once.
         await ctx.Blobs.UploadAsync(BlobLayout.Datasets, BlobLayout.ReadyBlob("partial", "v1"), BinaryData.FromString(""));
-        Assert.Equal(["partial.v1"], await UnclaimedDrops.EnqueueAsync(ctx));
+        Assert.Equal(["partial@v1"], await UnclaimedDrops.EnqueueAsync(ctx));
         var drop = (await ctx.Bus.Queue(QueueNames.Drop).ReceiveMessageAsync()).Value;
         await new DropStage(ctx).HandleAsync(drop.Body.ToString());
         var run = Assert.Single(await ctx.Runs.ListAsync());

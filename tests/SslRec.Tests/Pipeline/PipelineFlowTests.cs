@@ -171,7 +171,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         });
         using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), Trainer(), AzuriteFixture.FastHostJson(dir));
         await host.StartAsync();
-        var retrain = await RunWatcher.WaitAsync(ctx.Runs, $"again.{first.DatasetVersion}.retrain-r1", TimeSpan.FromMinutes(4));
+        var retrain = await RunWatcher.WaitAsync(ctx.Runs, $"again@{first.DatasetVersion}@retrain-r1", TimeSpan.FromMinutes(4));
         await host.StopAsync();
 
         Assert.True(retrain.WarmStart);

@@ -117,7 +117,7 @@ public class RetrainOverridesTests(AzuriteFixture azurite)
 
         await new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(new RetrainMessage { RunId = "x", Dataset = "bad", Overrides = JsonNode.Parse("""{"epochs": "many"}""")!.AsObject() });
 
-        var run = await ctx.Runs.RequireAsync("bad.v1.retrain-x");
+        var run = await ctx.Runs.RequireAsync("bad@v1@retrain-x");
         Assert.Equal(RunState.Failed, run.State);
         Assert.Contains("training override 'epochs'", Assert.Single(run.Failures).Message);
         Assert.Equal(0, (await ctx.Bus.Queue(QueueNames.ShardMap).GetPropertiesAsync()).Value.ApproximateMessagesCount);

@@ -84,7 +84,7 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
 
         using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage), trainer: null, AzuriteFixture.FastHostJson(dir));
         await host.StartAsync();
-        var retrained = await Within(TimeSpan.FromMinutes(1), () => ctx.Runs.GetAsync("hand.v1.retrain-byhand"));
+        var retrained = await Within(TimeSpan.FromMinutes(1), () => ctx.Runs.GetAsync("hand@v1@retrain-byhand"));
         var records = await Within(TimeSpan.FromMinutes(1), async () => await PoisonRecorder.ListAsync(ctx) is { Count: 2 } all ? all : null);
         await host.StopAsync();
 
