@@ -108,7 +108,7 @@ public static class PoisonRecorder
 
     public const int MaxLine = 300;
 
-    public static string Cap(string text) => text.Length <= MaxLine ? text : $"{text[..MaxLine]}… ({text.Length - MaxLine:N0} more characters)";
+    public static string Cap(string text, int max = MaxLine) => text.Length <= max ? text : $"{text[..max]}… ({text.Length - max:N0} more characters)";
 
     /// <summary>The run a stage message names ("run"), or null.</summary>
     public static string? TryRunId(string message)

@@ -28,7 +28,9 @@ public static class RejectedNames
     {
         var record = new PoisonRecord
         {
-            Queue = queue, MessageId = subject, Error = $"refused name: {subject}: {reason}", Details = reason, Message = message, At = DateTimeOffset.UtcNow,
+            // One line whatever the name's length: the subject is shortened, the reason (which quotes names shortened) kept whole.
+            Queue = queue, MessageId = subject, Error = $"refused name: {PoisonRecorder.Cap(subject, 120)}: {reason}", Details = reason, Message = message,
+            At = DateTimeOffset.UtcNow,
         };
         var created = await ctx.Blobs.TryCreateAsync(BlobLayout.Artifacts, Blob(queue, subject), BinaryData.FromObjectAsJson(record, BlobStore.Json), ct);
         if (created) ctx.Logger.LogWarning("{Queue}: {Error}; not processed (listed by `sslrec status`)", queue, record.Error);

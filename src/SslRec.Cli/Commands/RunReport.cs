@@ -57,7 +57,7 @@ public static class RunReport
 
     /// <summary>A message that exhausted its attempts: queue, when, the run it named, and why.</summary>
     public static string Rejected(PoisonRecord p) =>
-        $"{p.At:yyyy-MM-dd HH:mm:ss}  {p.Queue,-20} {(p.RunId is null ? "(no run)" : "run " + PoisonRecorder.Cap(p.RunId)),-30} {PoisonRecorder.Cap(p.Error.Split('\n', 2)[0])}";
+        $"{p.At:yyyy-MM-dd HH:mm:ss}  {p.Queue,-20} {(p.RunId is null ? "(no run)" : "run " + PoisonRecorder.Cap(p.RunId, 60)),-30} {PoisonRecorder.Cap(p.Error.Split('\n', 2)[0])}";
 
     public static void PrintRecall(Dictionary<string, Dictionary<string, double>> recall, TextWriter o)
     {

@@ -140,7 +140,7 @@ public class RetrainOverridesTests(AzuriteFixture azurite)
         var dispatcher = new StageDispatcher(ctx, new SslRec.Pipeline.Configuration.FunctionSettings(MaxDequeueCount: 5));
         await dispatcher.DispatchAsync(QueueNames.Retrain, $$"""{"v":1,"run":"h","dataset":"hand","overrides":{{overrides}}}""", "m1", dequeueCount: 1, default);
 
-        var run = await ctx.Runs.RequireAsync("hand.v1.retrain-h");
+        var run = await ctx.Runs.RequireAsync(DatasetNames.RetrainRunId("hand", "v1", "h"));
         Assert.Equal(RunState.Failed, run.State);
         Assert.Contains(expected, Assert.Single(run.Failures).Message);
         Assert.Equal(0, (await ctx.Bus.Queue(QueueNames.ShardMap).GetPropertiesAsync()).Value.ApproximateMessagesCount);

@@ -63,8 +63,9 @@ public class EdgeChecksTests(AzuriteFixture azurite)
     {
         var ctx = await azurite.FreshContextAsync();
         var dispatcher = new StageDispatcher(ctx, new SslRec.Pipeline.Configuration.FunctionSettings(MaxDequeueCount: 5));
-        var huge = new string('x', 900); // quoted twice by the error: about 1,900 characters
-        await dispatcher.DispatchAsync(QueueNames.Retrain, $$"""{"v":1,"dataset":"{{huge}}"}""", "m-2", dequeueCount: 1, default);
+        // A publish request for a run with no record, on its last attempt: the error quotes the 700-character id twice.
+        var huge = new string('x', 700);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(QueueNames.Publish, $$"""{"v":1,"run":"{{huge}}"}""", "m-2", dequeueCount: 5, default));
 
         var rejected = Assert.Single(await PoisonRecorder.ListAsync(ctx));
         Assert.True(rejected.Error.Length < PoisonRecorder.MaxLine + 100, $"{rejected.Error.Length} characters");
