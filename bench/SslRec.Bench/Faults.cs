@@ -18,7 +18,8 @@ static class Faults
 {
     internal sealed record Row(string Fault, string Outcome, double RecoverySeconds, string Lost);
 
-    public static int Run(string sslrec, string dataDir, string workDir, string? jsonPath)
+    /// <param name="only">"round2": only the second round's rows (host killed in each stage, a plain-JSON training message)</param>
+    public static int Run(string sslrec, string dataDir, string workDir, string? jsonPath, string? only = null)
     {
         using var cluster = new BenchCluster(sslrec, workDir, new Dictionary<string, string>
         {
@@ -45,6 +46,13 @@ static class Faults
 
         try
         {
+            if (only == "round2")
+            {
+                var second = new StageFaults(cluster, Drop, LostSummary, Poisoned, limit);
+                rows.AddRange(second.HostKilledInEachStage());
+                rows.Add(second.PlainJsonTrainingMessage());
+                goto report;
+            }
             // 1. kill -9 of train-worker mid-training; a new execution starts at once (as KEDA starts one).
             {
                 var poison = Poisoned();
@@ -173,6 +181,7 @@ static class Faults
             cluster.StopAll();
         }
 
+        report:
         Console.WriteLine("| fault | outcome | recovery (s) | lost |");
         Console.WriteLine("|---|---|---|---|");
         foreach (var r in rows) Console.WriteLine($"| {r.Fault} | {r.Outcome} | {r.RecoverySeconds:F1} | {r.Lost} |");

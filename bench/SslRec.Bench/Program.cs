@@ -18,7 +18,7 @@ using static TorchSharp.torch;
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
 //   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] --json OUT  (training under forced GCs vs without)
-//   faults --sslrec DLL --data DIR --work DIR --json OUT  (the fault table: kill -9, re-delivery, bad input, storage outage)
+//   faults --sslrec DLL --data DIR --work DIR --json OUT [--only round2]  (the fault table: kill -9, re-delivery, bad input, storage outage)
 //   scale --sslrec DLL --work DIR [--sizes 5000000,25000000] [--users 1000000] [--items 200000] [--steps 300] [--format csv|parquet] --json OUT  (per-stage memory/time)
 //   encode --data DIR --file F --json OUT [--threads N --range-mb 64 --range-index I]  (map-stage throughput over one file, or one of its map tasks)
 var a = Args.Parse(args);
@@ -34,7 +34,7 @@ switch (args.FirstOrDefault())
     case "encode-profile": EncodeProfile(a); break;
     case "pq-profile": PqProfile(a); break;
     case "gc-stress": return GcStress(a);
-    case "faults": return Faults.Run(a.Str("sslrec"), a.Str("data"), a.Str("work"), a.Has("json") ? a.Str("json") : null);
+    case "faults": return Faults.Run(a.Str("sslrec"), a.Str("data"), a.Str("work"), a.Has("json") ? a.Str("json") : null, a.Has("only") ? a.Str("only") : null);
     case "scale":
         return Scale.Run(a.Str("sslrec"), a.Str("work"), a.Str("sizes", "5000000,25000000").Split(',').Select(int.Parse).ToArray(),
             a.Int("users", 1_000_000), a.Int("items", 200_000), a.Int("steps", 300), a.Has("json") ? a.Str("json") : null, a.Str("format", "csv"));
