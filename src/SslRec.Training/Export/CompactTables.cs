@@ -60,9 +60,9 @@ public static class CompactTables
         var e = entries.FirstOrDefault(x => x.Feature == feature) ?? throw new ArgumentException($"no compact table for feature '{feature}' in {folder}");
         var bytes = File.ReadAllBytes(Path.Combine(folder, feature + ".codes"));
         var codes = e.CodeBytes == 1
-            ? tensor(bytes, [e.Ids, e.Groups]).to(ScalarType.Int64)
-            : tensor(MemoryMarshal.Cast<byte, short>(bytes).ToArray(), [e.Ids, e.Groups]).to(ScalarType.Int64);
-        var codebook = tensor(MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(folder, feature + ".codebook.f32"))).ToArray(),
+            ? HostTensors.From<byte>(bytes, [e.Ids, e.Groups]).to(ScalarType.Int64)
+            : HostTensors.From(MemoryMarshal.Cast<byte, short>(bytes), [e.Ids, e.Groups]).to(ScalarType.Int64);
+        var codebook = HostTensors.From(MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(folder, feature + ".codebook.f32"))),
             [e.Groups, e.Centroids, e.Dim / e.Groups]);
         return QuantizedEmbedding.Decode(codes, codebook);
     }

@@ -49,7 +49,7 @@ public sealed class QueryEncoder(DatasetSchema schema, IReadOnlyList<Vocabulary>
     public static List<(int Index, float Score)> TopK(float[] vectors, int dim, float[] query, int k)
     {
         using var scope = NewDisposeScope();
-        var (indices, scores) = Evaluation.ExactRanker.TopK(tensor(query, [1, dim]), tensor(vectors, [vectors.Length / dim, dim]), k);
+        var (indices, scores) = Evaluation.ExactRanker.TopK(HostTensors.From<float>(query, [1, dim]), HostTensors.From<float>(vectors, [vectors.Length / dim, dim]), k);
         return indices.Select((index, i) => ((int)index, scores[i])).ToList();
     }
 }

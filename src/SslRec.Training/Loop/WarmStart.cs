@@ -70,7 +70,7 @@ public static class WarmStart
         if (vocabulary.OovBuckets == oldVocabulary.OovBuckets)
             for (var b = 0; b < vocabulary.OovBuckets; b++) { to.Add(1 + vocabulary.Values.Count + b); from.Add(1 + oldVocabulary.Values.Count + b); }
         var device = table.device;
-        table.index_copy_(0, tensor(to.ToArray(), device: device), oldTable.index_select(0, tensor(from.ToArray(), device: oldTable.device)).to(device));
+        table.index_copy_(0, HostTensors.From<long>(to.ToArray(), device), oldTable.index_select(0, HostTensors.From<long>(from.ToArray(), oldTable.device)).to(device));
         return to.Count;
     }
 }

@@ -48,7 +48,7 @@ public sealed class QuantizedEmbedding : Module
         keys = Parameter(randn(groups, Centroids, d));
         values = Parameter(randn(groups, Centroids, d).div_(TorchScalars.Of(Math.Sqrt(dim))));
         _tiers = CentroidsById.Distinct().OrderDescending().ToArray();
-        _tierById = tensor(CentroidsById.Select(k => (long)Array.IndexOf(_tiers, k)).ToArray());
+        _tierById = HostTensors.From<long>(CentroidsById.Select(k => (long)Array.IndexOf(_tiers, k)).ToArray());
         RegisterComponents();
     }
 
