@@ -13,7 +13,7 @@ namespace SslRec.Training.Diagnostics;
 
 /// <summary>
 /// One cycle of everything SslRec does with torch outside a training step, for the forced-collection
-/// stress (`bench/gc-stress.sh --gc compacting`, ForcedGcTrainingTests): a training worker's run
+/// stress (`bench/gc-stress.sh --gc compacting`, TensorLifetimeTests): a training worker's run
 /// (train, encode the corpus, product-quantize, evaluate against both, write embeddings, the bundle and
 /// the query tower), the publish gate's same-data recall (a new model warm-started from that bundle), a
 /// query encoded with the published query tower and ranked, a DPQ run warm-started from the first model
@@ -41,7 +41,7 @@ public static class GcCycle
 
         Add("same_data_recall", SameDataRecall.Compute(data, Path.Combine(full, ModelOutput.ModelFolder), CPU, maxEvalQueries: 0));
 
-        var encoder = QueryEncoder.Load(Path.Combine(full, ModelOutput.QueryTowerFolder));
+        using var encoder = QueryEncoder.Load(Path.Combine(full, ModelOutput.QueryTowerFolder));
         var query = encoder.Encode(new Dictionary<string, string> { [data.Schema.Query[0].Name] = data.Vocabularies[0].Values[0] });
         var (vectors, dim, _) = EmbeddingFiles.Read(Path.Combine(full, ModelOutput.EmbeddingsFolder));
         Add("query", query);

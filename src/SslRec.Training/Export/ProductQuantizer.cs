@@ -78,8 +78,14 @@ public sealed class ProductQuantizer
     }
 
     /// <summary>Vectors rebuilt from codes (N × D), what asymmetric-distance scoring sees.</summary>
-    public Tensor Decode(byte[] codes) =>
-        QuantizedEmbedding.Decode(HostTensors.From<byte>(codes, [codes.Length / Groups, Groups]).to(ScalarType.Int64), CodebookTensor());
+    public Tensor Decode(byte[] codes)
+    {
+        // Owned temporaries (README, "Native memory safety"): the byte codes, their int64 copy and the codebook
+        // stay reachable until the calls that read them have returned.
+        using var scope = NewDisposeScope();
+        var decoded = QuantizedEmbedding.Decode(HostTensors.From<byte>(codes, [codes.Length / Groups, Groups]).to(ScalarType.Int64), CodebookTensor());
+        return decoded.MoveToOuterDisposeScope();
+    }
 
     /// <summary>
     /// The k best items for one query by asymmetric distance: a G × K table of partial inner products,

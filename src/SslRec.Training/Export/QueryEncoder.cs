@@ -6,8 +6,11 @@ using static TorchSharp.torch;
 
 namespace SslRec.Training.Export;
 
-/// <summary>Turns a query given as field=value pairs into a query vector with a published query tower.</summary>
-public sealed class QueryEncoder(DatasetSchema schema, IReadOnlyList<Vocabulary> vocabularies, Tower tower)
+/// <summary>
+/// Turns a query given as field=value pairs into a query vector with a published query tower. Disposing
+/// it disposes the tower, so its tensors are not left to the finalizer thread.
+/// </summary>
+public sealed class QueryEncoder(DatasetSchema schema, IReadOnlyList<Vocabulary> vocabularies, Tower tower) : IDisposable
 {
     public static QueryEncoder Load(string queryTowerDirectory)
     {
@@ -52,4 +55,6 @@ public sealed class QueryEncoder(DatasetSchema schema, IReadOnlyList<Vocabulary>
         var (indices, scores) = Evaluation.ExactRanker.TopK(HostTensors.From<float>(query, [1, dim]), HostTensors.From<float>(vectors, [vectors.Length / dim, dim]), k);
         return indices.Select((index, i) => ((int)index, scores[i])).ToList();
     }
+
+    public void Dispose() => tower.Dispose();
 }

@@ -22,6 +22,11 @@ public static class WarmStart
         var (schema, _, oldVocabularies, old) = ModelBundle.Load(previousBundleDirectory);
         using (old)
         using (no_grad())
+        // Owned temporaries (README, "Native memory safety"): the tables (EmbeddingTable makes a new Tensor per
+        // call for a full table), the row indices and the selected rows stay reachable while index_copy_
+        // and index_select read them. Opened after ModelBundle.Load: a module built inside a scope would
+        // have its parameters disposed with it.
+        using (NewDisposeScope())
         {
             int features = 0, layers = 0;
             long rows = 0;
