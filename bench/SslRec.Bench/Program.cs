@@ -18,7 +18,8 @@ using static TorchSharp.torch;
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
 //   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] [--gc gen0|compacting] [--cycles N] --json OUT
-//             (training under forced GCs vs without; --cycles adds whole train/evaluate/export/warm-start cycles)
+//             [--exports N]  (training under forced GCs vs without; --cycles adds whole train/evaluate/export/warm-start
+//             cycles, --exports N repetitions of the work around training: decode, export, warm start, compact tables)
 //   gc-canary [--seconds 60] [--owned true]  (the failure gc-stress looks for, on purpose: exits 0 if it survives; a crash proves the stress can see it)
 //   faults --sslrec DLL --data DIR --work DIR --json OUT  (the fault table: kill -9, re-delivery, bad input, storage outage)
 //   scale --sslrec DLL --work DIR [--sizes 5000000,25000000] [--users 1000000] [--items 200000] [--steps 300] [--format csv|parquet] --json OUT  (per-stage memory/time)
@@ -154,9 +155,41 @@ int GcStress(Args a)
         }
         Directory.Delete(work, recursive: true);
     }
+    var exports = a.Int("exports", 0);
+    var exportRows = new Dictionary<string, object>();
+    if (exports > 0)
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"sslrec-gc-exports-{Environment.ProcessId}");
+        var (calm, calmSeconds) = ExportLoop.Prepare(data, work);
+        Console.WriteLine($"exports: models trained and calm outputs in {calmSeconds:F0} s");
+        var clock = Stopwatch.StartNew();
+        int differing = 0, collections;
+        using (var gc = new SslRec.Training.Diagnostics.GcPressure(kind: kind))
+        {
+            for (var i = 0; i < exports; i++)
+            {
+                var stressed = Task.Run(() => ExportLoop.Run(data, work, i)).GetAwaiter().GetResult();
+                Console.Write(i % 50 == 49 ? $"{i + 1}\n" : "."); // progress: a crash shows how far it got
+                if (stressed != calm)
+                {
+                    differing++;
+                    if (differing == 1)
+                        foreach (var (x, y) in calm.Split('\n').Zip(stressed.Split('\n')).Where(p => p.First != p.Second))
+                            Console.WriteLine($"  differs: {x}\n       vs: {y}");
+                }
+            }
+            collections = gc.Collections;
+        }
+        failures += differing;
+        if (exports % 50 != 0) Console.WriteLine();
+        Console.WriteLine($"exports: {exports} repetitions under forced GCs ({collections:N0} collections), {differing} with differing outputs ({clock.Elapsed.TotalSeconds:F0} s)");
+        exportRows = new() { ["repetitions"] = exports, ["forced_gcs"] = collections, ["differing"] = differing, ["seconds"] = clock.Elapsed.TotalSeconds };
+        Directory.Delete(work, recursive: true);
+    }
     Write(a, new Dictionary<string, object>
     {
-        ["gc"] = a.Str("gc", "gen0"), ["steps_per_config"] = steps, ["threads"] = threads, ["runs"] = rows, ["cycles"] = cycleRows, ["failures"] = failures,
+        ["gc"] = a.Str("gc", "gen0"), ["steps_per_config"] = steps, ["threads"] = threads, ["runs"] = rows, ["cycles"] = cycleRows, ["exports"] = exportRows,
+        ["failures"] = failures,
     });
     Console.WriteLine($"gc-stress failures (native errors or differing outputs): {failures}");
     return failures == 0 ? 0 : 1;
@@ -452,4 +485,69 @@ sealed class Args(Dictionary<string, string> values)
     public bool Has(string name) => values.ContainsKey(name);
     public string Str(string name, string? fallback = null) => values.TryGetValue(name, out var v) ? v : fallback ?? throw new ArgumentException($"--{name} is required");
     public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}
+
+/// <summary>
+/// The work around training that gc-stress --exports repeats under pressure: a published bundle loaded,
+/// its corpus encoded, product-quantized and decoded, the embeddings written, the serving size counted, a
+/// new model warm-started from the bundle and encoded, a DPQ model's compact tables read back, a query
+/// encoded and ranked. The harness's own torch work is scoped, so a crash is SslRec's.
+/// </summary>
+static class ExportLoop
+{
+    private static TrainingOptions Small => new()
+    {
+        BatchSize = 256, SslBatchSize = 128, EmbeddingDim = 16, Hidden = [64], OutputDim = 32, Epochs = 1000, MaxSteps = 20, CheckpointEvery = 0, Seed = 7,
+    };
+
+    /// <summary>Trains a full and a DPQ model once, calm, and returns the calm outputs of one repetition.</summary>
+    public static (string Calm, double Seconds) Prepare(EncodedDataset data, string work)
+    {
+        var clock = Stopwatch.StartNew();
+        return Task.Run(() =>
+        {
+            TrainJob.TrainAndEvaluate(data, Small, CPU, new SslRec.Training.Loop.LocalCheckpointStore(Path.Combine(work, "full", "checkpoints")), false, Path.Combine(work, "full"), _ => { }, null);
+            TrainJob.TrainAndEvaluate(data, Small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 16 },
+                CPU, new SslRec.Training.Loop.LocalCheckpointStore(Path.Combine(work, "dpq", "checkpoints")), false, Path.Combine(work, "dpq"), _ => { }, null);
+            return (Run(data, work, -1), clock.Elapsed.TotalSeconds);
+        }).GetAwaiter().GetResult();
+    }
+
+    public static string Run(EncodedDataset data, string work, int repetition)
+    {
+        var sb = new System.Text.StringBuilder();
+        string Sum(Tensor t) { using var scope = NewDisposeScope(); return t.sum().item<float>().ToString("R", CultureInfo.InvariantCulture); }
+        var fullModel = Path.Combine(work, "full", "model");
+        var (_, _, _, model) = SslRec.Training.Export.ModelBundle.Load(fullModel);
+        using (model)
+        {
+            using var items = Embeddings.Encode(model.ItemTower, data.Items, CPU);
+            var pq = SslRec.Training.Export.ProductQuantizer.Fit(items, groups: (int)items.shape[1] / 4, seed: 7);
+            var codes = pq.Encode(items);
+            using (var decoded = pq.Decode(codes)) sb.Append("decoded=").Append(Sum(decoded)).Append('\n');
+            var written = Path.Combine(work, $"embeddings-{repetition}");
+            SslRec.Training.Export.EmbeddingFiles.Write(written, items, data.ItemKeys);
+            var (vectors, dim, _) = SslRec.Training.Export.EmbeddingFiles.Read(written);
+            sb.Append("written=").Append(vectors.Sum(v => (double)v).ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+            sb.Append("serving_bytes=").Append(model.ItemTower.EmbeddingServingBytes()).Append('\n');
+            var encoder = SslRec.Training.Export.QueryEncoder.Load(Path.Combine(work, "full", "query_tower"));
+            var query = encoder.Encode(new Dictionary<string, string> { [data.Schema.Query[0].Name] = data.Vocabularies[0].Values[0] });
+            ((object)encoder as IDisposable)?.Dispose();
+            sb.Append("top10=").Append(string.Join(',', SslRec.Training.Export.QueryEncoder.TopK(vectors, dim, query, 10).Select(t => t.Index))).Append('\n');
+            Directory.Delete(written, recursive: true);
+        }
+        using (var fresh = SslRec.Training.TorchSetup.CreateSeeded(7, () => new SslRec.Training.Model.TwoTowerModel(data, Small)))
+        {
+            SslRec.Training.Loop.WarmStart.Apply(fresh, data, fullModel);
+            using var warm = Embeddings.Encode(fresh.ItemTower, data.Items, CPU);
+            sb.Append("warm=").Append(Sum(warm)).Append('\n');
+        }
+        foreach (var feature in data.Schema.Item)
+        {
+            if (!File.Exists(Path.Combine(work, "dpq", "model", SslRec.Training.Export.CompactTables.Folder, feature.Name + ".codes"))) continue;
+            using var table = SslRec.Training.Export.CompactTables.Read(Path.Combine(work, "dpq", "model"), feature.Name);
+            sb.Append($"compact_{feature.Name}=").Append(Sum(table)).Append('\n');
+        }
+        return sb.ToString();
+    }
 }
