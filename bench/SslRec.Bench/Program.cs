@@ -17,7 +17,10 @@ using static TorchSharp.torch;
 //   train  --data DIR [--steps 60] [--warmup 10] [--threads 2] [--ssl cfm] --json OUT
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
-//   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] --json OUT  (training under forced GCs vs without)
+//   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] [--gc gen0|compacting] [--cycles N] --json OUT
+//             [--exports N]  (training under forced GCs vs without; --cycles adds whole train/evaluate/export/warm-start
+//             cycles, --exports N repetitions of the work around training: decode, export, warm start, compact tables)
+//   gc-canary [--seconds 60] [--owned true]  (the failure gc-stress looks for, on purpose: exits 0 if it survives; a crash proves the stress can see it)
 //   faults --sslrec DLL --data DIR --work DIR --json OUT [--only round2]  (the fault table: kill -9, re-delivery, bad input, storage outage)
 //   scale --sslrec DLL --work DIR [--sizes 5000000,25000000] [--users 1000000] [--items 200000] [--steps 300] [--format csv|parquet] --json OUT  (per-stage memory/time)
 //   encode --data DIR --file F --json OUT [--threads N --range-mb 64 --range-index I]  (map-stage throughput over one file, or one of its map tasks)
@@ -34,6 +37,7 @@ switch (args.FirstOrDefault())
     case "encode-profile": EncodeProfile(a); break;
     case "pq-profile": PqProfile(a); break;
     case "gc-stress": return GcStress(a);
+    case "gc-canary": return GcCanary(a);
     case "faults": return Faults.Run(a.Str("sslrec"), a.Str("data"), a.Str("work"), a.Has("json") ? a.Str("json") : null, a.Has("only") ? a.Str("only") : null);
     case "scale":
         return Scale.Run(a.Str("sslrec"), a.Str("work"), a.Str("sizes", "5000000,25000000").Split(',').Select(int.Parse).ToArray(),
@@ -73,13 +77,24 @@ void Train(Args a)
     Write(a, result);
 }
 
-// Trains each configuration twice, with and without a thread forcing gen-0 GCs every millisecond:
-// counts native errors and checks that both runs give the very same losses.
+// Trains each configuration twice, with and without a thread forcing GCs back to back (gen-0 ones, or
+// full compacting ones with the large-object heap compacted as LargeHeap.Compact does): counts native
+// errors and checks that both runs give the very same losses. With --cycles, also runs whole cycles of
+// what a training worker and the publish gate do (train, evaluate, product-quantize, export, same-data
+// recall with a warm start, a query encoded and ranked, a DPQ run warm-started from the first and its
+// compact tables read back) calm once and then N times under pressure, each stressed cycle's outputs
+// compared with the calm one. A crash inside libtorch ends the process (bench/gc-stress.sh reports it).
 int GcStress(Args a)
 {
     var data = DatasetEncoder.Read(a.Str("data"));
     var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
     var steps = a.Int("steps", 3000);
+    var kind = a.Str("gc", "gen0") switch
+    {
+        "gen0" => SslRec.Training.Diagnostics.GcPressureKind.Gen0,
+        "compacting" => SslRec.Training.Diagnostics.GcPressureKind.FullCompacting,
+        var g => throw new ArgumentException($"--gc must be gen0 or compacting (got '{g}')"),
+    };
     var small = new TrainingOptions { BatchSize = 256, SslBatchSize = 128, EmbeddingDim = 16, Hidden = [64], OutputDim = 32, Epochs = 100000, CheckpointEvery = 0 };
     var configs = new Dictionary<string, TrainingOptions>
     {
@@ -90,11 +105,11 @@ int GcStress(Args a)
     };
     var rows = new List<Dictionary<string, object>>();
     var failures = 0;
-    foreach (var name in a.Str("configs", string.Join(',', configs.Keys)).Split(','))
+    foreach (var name in a.Str("configs", string.Join(',', configs.Keys)).Split(',', StringSplitOptions.RemoveEmptyEntries))
     {
         double[] Run(bool pressure, out string? error, out int collections)
         {
-            using var gc = pressure ? new SslRec.Training.Diagnostics.GcPressure() : null;
+            using var gc = pressure ? new SslRec.Training.Diagnostics.GcPressure(kind: kind) : null;
             using var trainer = new Trainer(data, configs[name], CPU, mi);
             error = null;
             try { trainer.TrainSteps(steps); }
@@ -110,9 +125,105 @@ int GcStress(Args a)
         Console.WriteLine($"{name,-14} {steps} steps x2  forced GCs {collections,7:N0}  native errors {(calmError ?? stressError) ?? "none"}  losses identical: {(identical ? "yes" : "NO")}  ({clock.Elapsed.TotalSeconds:F0} s)");
         rows.Add(new() { ["config"] = name, ["steps"] = steps, ["forced_gcs"] = collections, ["identical"] = identical, ["error"] = (object?)(calmError ?? stressError) ?? "" });
     }
-    Write(a, new Dictionary<string, object> { ["steps_per_config"] = steps, ["threads"] = threads, ["runs"] = rows, ["failures"] = failures });
-    Console.WriteLine($"gc-stress failures (native errors or differing losses): {failures}");
+    var cycles = a.Int("cycles", 0);
+    var cycleRows = new List<Dictionary<string, object>>();
+    if (cycles > 0)
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"sslrec-gc-cycle-{Environment.ProcessId}");
+        var cycleSteps = a.Int("cycle-steps", 40);
+        var calmClock = Stopwatch.StartNew();
+        var calm = Task.Run(() => SslRec.Training.Diagnostics.GcCycle.Run(data, Path.Combine(work, "calm"), cycleSteps)).GetAwaiter().GetResult();
+        Console.WriteLine($"calm cycle ({calmClock.Elapsed.TotalSeconds:F0} s)");
+        for (var c = 0; c < cycles; c++)
+        {
+            var clock = Stopwatch.StartNew();
+            string stressed;
+            int collections;
+            using (var gc = new SslRec.Training.Diagnostics.GcPressure(kind: kind))
+            {
+                // on a thread-pool thread, where the pipeline's worker trains
+                stressed = Task.Run(() => SslRec.Training.Diagnostics.GcCycle.Run(data, Path.Combine(work, $"stressed-{c}"), cycleSteps)).GetAwaiter().GetResult();
+                collections = gc.Collections;
+            }
+            var identical = stressed == calm;
+            failures += identical ? 0 : 1;
+            if (!identical)
+                foreach (var (x, y) in calm.Split('\n').Zip(stressed.Split('\n')).Where(p => p.First != p.Second))
+                    Console.WriteLine($"  differs: {x}\n       vs: {y}");
+            Console.WriteLine($"cycle {c + 1}/{cycles}  forced GCs {collections,7:N0}  outputs identical: {(identical ? "yes" : "NO")}  ({clock.Elapsed.TotalSeconds:F0} s)");
+            cycleRows.Add(new() { ["cycle"] = c + 1, ["forced_gcs"] = collections, ["identical"] = identical, ["seconds"] = clock.Elapsed.TotalSeconds });
+        }
+        Directory.Delete(work, recursive: true);
+    }
+    var exports = a.Int("exports", 0);
+    var exportRows = new Dictionary<string, object>();
+    if (exports > 0)
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"sslrec-gc-exports-{Environment.ProcessId}");
+        var (calm, calmSeconds) = ExportLoop.Prepare(data, work);
+        Console.WriteLine($"exports: models trained and calm outputs in {calmSeconds:F0} s");
+        var clock = Stopwatch.StartNew();
+        int differing = 0, collections;
+        using (var gc = new SslRec.Training.Diagnostics.GcPressure(kind: kind))
+        {
+            for (var i = 0; i < exports; i++)
+            {
+                var stressed = Task.Run(() => ExportLoop.Run(data, work, i)).GetAwaiter().GetResult();
+                Console.Write(i % 50 == 49 ? $"{i + 1}\n" : "."); // progress: a crash shows how far it got
+                if (stressed != calm)
+                {
+                    differing++;
+                    if (differing == 1)
+                        foreach (var (x, y) in calm.Split('\n').Zip(stressed.Split('\n')).Where(p => p.First != p.Second))
+                            Console.WriteLine($"  differs: {x}\n       vs: {y}");
+                }
+            }
+            collections = gc.Collections;
+        }
+        failures += differing;
+        if (exports % 50 != 0) Console.WriteLine();
+        Console.WriteLine($"exports: {exports} repetitions under forced GCs ({collections:N0} collections), {differing} with differing outputs ({clock.Elapsed.TotalSeconds:F0} s)");
+        exportRows = new() { ["repetitions"] = exports, ["forced_gcs"] = collections, ["differing"] = differing, ["seconds"] = clock.Elapsed.TotalSeconds };
+        Directory.Delete(work, recursive: true);
+    }
+    Write(a, new Dictionary<string, object>
+    {
+        ["gc"] = a.Str("gc", "gen0"), ["steps_per_config"] = steps, ["threads"] = threads, ["runs"] = rows, ["cycles"] = cycleRows, ["exports"] = exportRows,
+        ["failures"] = failures,
+    });
+    Console.WriteLine($"gc-stress failures (native errors or differing outputs): {failures}");
     return failures == 0 ? 0 : 1;
+}
+
+// The failure class gc-stress looks for, made on purpose: a tensor that managed code no longer references
+// is passed to a long native call (a 512×1024 by 1024×1024 product) while another thread forces full
+// compacting collections. TorchSharp passes only the tensor's handle, so its finalizer can free the native
+// tensor while libtorch still reads it: here that crashes within seconds (SIGSEGV in libtorch_cpu.so, as
+// in issue 24). With --owned true the temporary is held by a DisposeScope, which is what SslRec does: no crash.
+int GcCanary(Args a)
+{
+    var seconds = a.Int("seconds", 60);
+    var owned = a.Str("owned", "false") == "true";
+    using var gc = new SslRec.Training.Diagnostics.GcPressure(kind: SslRec.Training.Diagnostics.GcPressureKind.FullCompacting);
+    using var left = randn(512, 1024);
+    var clock = Stopwatch.StartNew();
+    var products = 0;
+    while (clock.Elapsed.TotalSeconds < seconds)
+    {
+        if (owned)
+        {
+            using var scope = NewDisposeScope();
+            UnownedProduct(left);
+        }
+        else UnownedProduct(left).Dispose();
+        products++;
+    }
+    Console.WriteLine($"gc-canary ({(owned ? "owned" : "unowned")} temporaries): survived {products} products and {gc.Collections} forced compacting collections in {seconds} s");
+    return 0;
+
+    // Optimised at once (no tier-0 code, which keeps every temporary alive to the end of the method).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization | System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static Tensor UnownedProduct(Tensor left) => left.mm(randn(1024, 1024));
 }
 
 void Export(Args a)
@@ -375,4 +486,69 @@ sealed class Args(Dictionary<string, string> values)
     public bool Has(string name) => values.ContainsKey(name);
     public string Str(string name, string? fallback = null) => values.TryGetValue(name, out var v) ? v : fallback ?? throw new ArgumentException($"--{name} is required");
     public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}
+
+/// <summary>
+/// The work around training that gc-stress --exports repeats under pressure: a published bundle loaded,
+/// its corpus encoded, product-quantized and decoded, the embeddings written, the serving size counted, a
+/// new model warm-started from the bundle and encoded, a DPQ model's compact tables read back, a query
+/// encoded and ranked. The harness's own torch work is scoped, so a crash is SslRec's.
+/// </summary>
+static class ExportLoop
+{
+    private static TrainingOptions Small => new()
+    {
+        BatchSize = 256, SslBatchSize = 128, EmbeddingDim = 16, Hidden = [64], OutputDim = 32, Epochs = 1000, MaxSteps = 20, CheckpointEvery = 0, Seed = 7,
+    };
+
+    /// <summary>Trains a full and a DPQ model once, calm, and returns the calm outputs of one repetition.</summary>
+    public static (string Calm, double Seconds) Prepare(EncodedDataset data, string work)
+    {
+        var clock = Stopwatch.StartNew();
+        return Task.Run(() =>
+        {
+            TrainJob.TrainAndEvaluate(data, Small, CPU, new SslRec.Training.Loop.LocalCheckpointStore(Path.Combine(work, "full", "checkpoints")), false, Path.Combine(work, "full"), _ => { }, null);
+            TrainJob.TrainAndEvaluate(data, Small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 16 },
+                CPU, new SslRec.Training.Loop.LocalCheckpointStore(Path.Combine(work, "dpq", "checkpoints")), false, Path.Combine(work, "dpq"), _ => { }, null);
+            return (Run(data, work, -1), clock.Elapsed.TotalSeconds);
+        }).GetAwaiter().GetResult();
+    }
+
+    public static string Run(EncodedDataset data, string work, int repetition)
+    {
+        var sb = new System.Text.StringBuilder();
+        string Sum(Tensor t) { using var scope = NewDisposeScope(); return t.sum().item<float>().ToString("R", CultureInfo.InvariantCulture); }
+        var fullModel = Path.Combine(work, "full", "model");
+        var (_, _, _, model) = SslRec.Training.Export.ModelBundle.Load(fullModel);
+        using (model)
+        {
+            using var items = Embeddings.Encode(model.ItemTower, data.Items, CPU);
+            var pq = SslRec.Training.Export.ProductQuantizer.Fit(items, groups: (int)items.shape[1] / 4, seed: 7);
+            var codes = pq.Encode(items);
+            using (var decoded = pq.Decode(codes)) sb.Append("decoded=").Append(Sum(decoded)).Append('\n');
+            var written = Path.Combine(work, $"embeddings-{repetition}");
+            SslRec.Training.Export.EmbeddingFiles.Write(written, items, data.ItemKeys);
+            var (vectors, dim, _) = SslRec.Training.Export.EmbeddingFiles.Read(written);
+            sb.Append("written=").Append(vectors.Sum(v => (double)v).ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+            sb.Append("serving_bytes=").Append(model.ItemTower.EmbeddingServingBytes()).Append('\n');
+            var encoder = SslRec.Training.Export.QueryEncoder.Load(Path.Combine(work, "full", "query_tower"));
+            var query = encoder.Encode(new Dictionary<string, string> { [data.Schema.Query[0].Name] = data.Vocabularies[0].Values[0] });
+            ((object)encoder as IDisposable)?.Dispose();
+            sb.Append("top10=").Append(string.Join(',', SslRec.Training.Export.QueryEncoder.TopK(vectors, dim, query, 10).Select(t => t.Index))).Append('\n');
+            Directory.Delete(written, recursive: true);
+        }
+        using (var fresh = SslRec.Training.TorchSetup.CreateSeeded(7, () => new SslRec.Training.Model.TwoTowerModel(data, Small)))
+        {
+            SslRec.Training.Loop.WarmStart.Apply(fresh, data, fullModel);
+            using var warm = Embeddings.Encode(fresh.ItemTower, data.Items, CPU);
+            sb.Append("warm=").Append(Sum(warm)).Append('\n');
+        }
+        foreach (var feature in data.Schema.Item)
+        {
+            if (!File.Exists(Path.Combine(work, "dpq", "model", SslRec.Training.Export.CompactTables.Folder, feature.Name + ".codes"))) continue;
+            using var table = SslRec.Training.Export.CompactTables.Read(Path.Combine(work, "dpq", "model"), feature.Name);
+            sb.Append($"compact_{feature.Name}=").Append(Sum(table)).Append('\n');
+        }
+        return sb.ToString();
+    }
 }

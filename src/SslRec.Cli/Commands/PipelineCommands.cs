@@ -204,7 +204,7 @@ public static class PipelineCommands
             foreach (var file in manifest.Files.Keys.Where(f => wanted.Contains(f) || ModelOutput.IsQueryTowerFile(f)))
                 if (!File.Exists(Path.Combine(local, file)))
                     await ctx.Blobs.DownloadToFileAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(name, latest.Version) + file, Path.Combine(local, file), cancel);
-            var encoder = QueryEncoder.Load(Path.Combine(local, ModelOutput.QueryTowerFolder));
+            using var encoder = QueryEncoder.Load(Path.Combine(local, ModelOutput.QueryTowerFolder));
             var vector = encoder.Encode(encoder.Parse(parse.GetValue(query)!));
             string[] keys;
             List<(int Index, float Score)> top;

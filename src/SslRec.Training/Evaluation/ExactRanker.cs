@@ -28,7 +28,7 @@ public static class ExactRanker
         var m = items.shape[0];
         var ranks = new int[n];
         var itemBlock = Math.Max(1, blockElements / queryChunk);
-        var targetTensor = tensor(targets.ToArray().Select(t => (long)t).ToArray(), device: queries.device);
+        var targetTensor = HostTensors.Int64(targets, queries.device);
         using var _ = no_grad();
         for (var q0 = 0; q0 < n; q0 += queryChunk)
         {

@@ -59,11 +59,12 @@ public static class CompactTables
         var entries = JsonSerializer.Deserialize<List<Entry>>(File.ReadAllText(Path.Combine(folder, IndexFile))) ?? [];
         var e = entries.FirstOrDefault(x => x.Feature == feature) ?? throw new ArgumentException($"no compact table for feature '{feature}' in {folder}");
         var bytes = File.ReadAllBytes(Path.Combine(folder, feature + ".codes"));
+        var codebookBytes = File.ReadAllBytes(Path.Combine(folder, feature + ".codebook.f32"));
+        using var scope = NewDisposeScope(); // owned temporaries (README, "Native memory safety")
         var codes = e.CodeBytes == 1
-            ? tensor(bytes, [e.Ids, e.Groups]).to(ScalarType.Int64)
-            : tensor(MemoryMarshal.Cast<byte, short>(bytes).ToArray(), [e.Ids, e.Groups]).to(ScalarType.Int64);
-        var codebook = tensor(MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(folder, feature + ".codebook.f32"))).ToArray(),
-            [e.Groups, e.Centroids, e.Dim / e.Groups]);
-        return QuantizedEmbedding.Decode(codes, codebook);
+            ? HostTensors.From<byte>(bytes, [e.Ids, e.Groups]).to(ScalarType.Int64)
+            : HostTensors.From(MemoryMarshal.Cast<byte, short>(bytes), [e.Ids, e.Groups]).to(ScalarType.Int64);
+        var codebook = HostTensors.From(MemoryMarshal.Cast<byte, float>(codebookBytes), [e.Groups, e.Centroids, e.Dim / e.Groups]);
+        return QuantizedEmbedding.Decode(codes, codebook).MoveToOuterDisposeScope();
     }
 }

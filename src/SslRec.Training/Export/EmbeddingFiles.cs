@@ -53,7 +53,9 @@ public static class EmbeddingFiles
     {
         if (embeddings.shape[0] != keys.Count) throw new ArgumentException("one key per embedding row is required");
         Directory.CreateDirectory(directory);
-        var values = embeddings.cpu().contiguous().to(ScalarType.Float32).data<float>().ToArray();
+        float[] values;
+        using (NewDisposeScope()) // owned temporaries (README, "Native memory safety"): each result of the chain is read by the next call
+            values = embeddings.cpu().contiguous().to(ScalarType.Float32).data<float>().ToArray();
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("items.f32 is little-endian");
         using (var f = File.Create(Path.Combine(directory, VectorsFile)))
             f.Write(MemoryMarshal.AsBytes(values.AsSpan()));

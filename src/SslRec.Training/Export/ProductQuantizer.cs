@@ -39,7 +39,7 @@ public sealed class ProductQuantizer
         var rng = new Rng(seed, stream: 0x5051);
         var order = Enumerable.Range(0, (int)n).ToArray();
         rng.Shuffle(order.AsSpan());
-        var sample = Split(vectors.cpu().to(ScalarType.Float32).index_select(0, tensor(order[..sampleSize].Select(i => (long)i).ToArray())), groups); // (G, S, d)
+        var sample = Split(vectors.cpu().to(ScalarType.Float32).index_select(0, HostTensors.Int64(order.AsSpan(0, sampleSize))), groups); // (G, S, d)
         var codebook = sample.narrow(1, 0, k).clone();               // first k of a shuffled sample: distinct items
         for (var it = 0; it < iterations; it++)
         {
@@ -78,8 +78,14 @@ public sealed class ProductQuantizer
     }
 
     /// <summary>Vectors rebuilt from codes (N × D), what asymmetric-distance scoring sees.</summary>
-    public Tensor Decode(byte[] codes) =>
-        QuantizedEmbedding.Decode(tensor(codes, [codes.Length / Groups, Groups]).to(ScalarType.Int64), CodebookTensor());
+    public Tensor Decode(byte[] codes)
+    {
+        // Owned temporaries (README, "Native memory safety"): the byte codes, their int64 copy and the codebook
+        // stay reachable until the calls that read them have returned.
+        using var scope = NewDisposeScope();
+        var decoded = QuantizedEmbedding.Decode(HostTensors.From<byte>(codes, [codes.Length / Groups, Groups]).to(ScalarType.Int64), CodebookTensor());
+        return decoded.MoveToOuterDisposeScope();
+    }
 
     /// <summary>
     /// The k best items for one query by asymmetric distance: a G × K table of partial inner products,
@@ -112,7 +118,7 @@ public sealed class ProductQuantizer
         return result;
     }
 
-    private Tensor CodebookTensor() => tensor(Codebook, [Groups, Centroids, Dim / Groups]);
+    private Tensor CodebookTensor() => HostTensors.From<float>(Codebook, [Groups, Centroids, Dim / Groups]);
 
     private static Tensor Split(Tensor vectors, int groups) => vectors.view(vectors.shape[0], groups, -1).transpose(0, 1).contiguous(); // (G, N, d)
 

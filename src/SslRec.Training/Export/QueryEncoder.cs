@@ -6,8 +6,11 @@ using static TorchSharp.torch;
 
 namespace SslRec.Training.Export;
 
-/// <summary>Turns a query given as field=value pairs into a query vector with a published query tower.</summary>
-public sealed class QueryEncoder(DatasetSchema schema, IReadOnlyList<Vocabulary> vocabularies, Tower tower)
+/// <summary>
+/// Turns a query given as field=value pairs into a query vector with a published query tower. Disposing
+/// it disposes the tower, so its tensors are not left to the finalizer thread.
+/// </summary>
+public sealed class QueryEncoder(DatasetSchema schema, IReadOnlyList<Vocabulary> vocabularies, Tower tower) : IDisposable
 {
     public static QueryEncoder Load(string queryTowerDirectory)
     {
@@ -49,7 +52,9 @@ public sealed class QueryEncoder(DatasetSchema schema, IReadOnlyList<Vocabulary>
     public static List<(int Index, float Score)> TopK(float[] vectors, int dim, float[] query, int k)
     {
         using var scope = NewDisposeScope();
-        var (indices, scores) = Evaluation.ExactRanker.TopK(tensor(query, [1, dim]), tensor(vectors, [vectors.Length / dim, dim]), k);
+        var (indices, scores) = Evaluation.ExactRanker.TopK(HostTensors.From<float>(query, [1, dim]), HostTensors.From<float>(vectors, [vectors.Length / dim, dim]), k);
         return indices.Select((index, i) => ((int)index, scores[i])).ToList();
     }
+
+    public void Dispose() => tower.Dispose();
 }

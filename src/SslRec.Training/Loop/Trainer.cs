@@ -85,7 +85,7 @@ public sealed class Trainer : IDisposable
         var total = (double)data.ItemTrainCounts.Sum();
         // Items never trained on cannot be positives of a training batch; give them the smallest probability.
         var logQ = data.ItemTrainCounts.Select(c => (float)Math.Log(Math.Max(c, 1) / total)).ToArray();
-        _logQ = tensor(logQ, device: device);
+        _logQ = HostTensors.From<float>(logQ, device);
         _sslSampler = new ItemSampler(data.ItemTrainCounts, options.SslSampling, options.SslMix);
         _uniformSampler = new ItemSampler(data.ItemTrainCounts, SslSampling.Uniform, 0);
 
@@ -176,7 +176,7 @@ public sealed class Trainer : IDisposable
         var itemRows = new long[rows.Length];
         var itemIndices = new int[rows.Length];
         for (var i = 0; i < rows.Length; i++) itemRows[i] = itemIndices[i] = examples.ItemIndex[rows[i]];
-        var itemIds = tensor(itemRows, device: _device);
+        var itemIds = HostTensors.From<long>(itemRows, _device);
         var queryBatch = FeatureBatchBuilder.Build(examples.Queries, rows, _device);
         var itemBatch = FeatureBatchBuilder.Build(_data.Items, itemIndices, _device);
         FeatureBatch? view1 = null, view2 = null, spreadBatch = null;
@@ -187,7 +187,7 @@ public sealed class Trainer : IDisposable
             var (mask1, mask2) = _masking.Sample(rng);
             view1 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask1, _o.DropoutRate, rng);
             view2 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask2, _o.DropoutRate, rng);
-            sslIds = tensor(Array.ConvertAll(sslItems, i => (long)i), device: _device);
+            sslIds = HostTensors.Int64(sslItems, _device);
         }
         if (_o.SpreadOut > 0)
             spreadBatch = FeatureBatchBuilder.Build(_data.Items, _uniformSampler.Sample(rng, _o.SslBatchSize).Distinct().ToArray(), _device);

@@ -22,6 +22,11 @@ public static class WarmStart
         var (schema, _, oldVocabularies, old) = ModelBundle.Load(previousBundleDirectory);
         using (old)
         using (no_grad())
+        // Owned temporaries (README, "Native memory safety"): the tables (EmbeddingTable makes a new Tensor per
+        // call for a full table), the row indices and the selected rows stay reachable while index_copy_
+        // and index_select read them. Opened after ModelBundle.Load: a module built inside a scope would
+        // have its parameters disposed with it.
+        using (NewDisposeScope())
         {
             int features = 0, layers = 0;
             long rows = 0;
@@ -70,7 +75,7 @@ public static class WarmStart
         if (vocabulary.OovBuckets == oldVocabulary.OovBuckets)
             for (var b = 0; b < vocabulary.OovBuckets; b++) { to.Add(1 + vocabulary.Values.Count + b); from.Add(1 + oldVocabulary.Values.Count + b); }
         var device = table.device;
-        table.index_copy_(0, tensor(to.ToArray(), device: device), oldTable.index_select(0, tensor(from.ToArray(), device: oldTable.device)).to(device));
+        table.index_copy_(0, HostTensors.From<long>(to.ToArray(), device), oldTable.index_select(0, HostTensors.From<long>(from.ToArray(), oldTable.device)).to(device));
         return to.Count;
     }
 }

@@ -40,15 +40,15 @@ public static class FeatureBatchBuilder
             {
                 var values = new long[rows.Length];
                 for (var i = 0; i < rows.Length; i++) values[i] = categorical[rows[i]];
-                ids[f] = tensor(values, device: device);
+                ids[f] = HostTensors.From<long>(values, device);
                 offsets[f] = arange(TorchScalars.Of(rows.Length), dtype: ScalarType.Int64, device: device);
             }
             else
             {
                 BuildBags(column, rows, dropRate, rng, out var bagIds, out var bagOffsets, out var bagWeights);
-                ids[f] = tensor(bagIds, device: device);
-                offsets[f] = tensor(bagOffsets, device: device);
-                weights[f] = tensor(bagWeights, device: device);
+                ids[f] = HostTensors.From<long>(bagIds, device);
+                offsets[f] = HostTensors.From<long>(bagOffsets, device);
+                weights[f] = HostTensors.From<float>(bagWeights, device);
             }
         }
         return new FeatureBatch { Rows = rows.Length, Ids = ids, Offsets = offsets, Weights = weights };

@@ -48,7 +48,7 @@ public sealed class QuantizedEmbedding : Module
         keys = Parameter(randn(groups, Centroids, d));
         values = Parameter(randn(groups, Centroids, d).div_(TorchScalars.Of(Math.Sqrt(dim))));
         _tiers = CentroidsById.Distinct().OrderDescending().ToArray();
-        _tierById = tensor(CentroidsById.Select(k => (long)Array.IndexOf(_tiers, k)).ToArray());
+        _tierById = HostTensors.From<long>(CentroidsById.Select(k => (long)Array.IndexOf(_tiers, k)).ToArray());
         RegisterComponents();
     }
 
@@ -157,8 +157,15 @@ public sealed class QuantizedEmbedding : Module
     public Tensor Codebook() => values.detach();
 
     /// <summary>Embeddings (N × G·d) rebuilt from codes (N × G) and a codebook (G × K × d) alone: what a server holding only those computes.</summary>
-    public static Tensor Decode(Tensor codes, Tensor codebook) =>
-        Gather(codebook, codes.t()).transpose(0, 1).reshape(codes.shape[0], codebook.shape[0] * codebook.shape[2]);
+    public static Tensor Decode(Tensor codes, Tensor codebook)
+    {
+        // Called by export and serving code outside any training step: its own scope keeps the transposed
+        // codes, the per-group parts and the chained results reachable while libtorch reads them.
+        using var scope = NewDisposeScope();
+        var rows = codes.shape[0];
+        var width = codebook.shape[0] * codebook.shape[2];
+        return Gather(codebook, codes.t()).transpose(0, 1).reshape(rows, width).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Bytes as stored for serving: G codes of ceil(log2 limit) bits per id, plus the value codebooks.</summary>
     public long ServingBytes()

@@ -53,7 +53,11 @@ public sealed class Tower : Module<FeatureBatch, Tensor>
     {
         if (plan.Quantized) return new QuantizedEmbedding($"dpq{f}", plan, o.EmbeddingDim, o.DpqGroups, o.DpqRelaxation, o.DpqTemperature);
         var bag = EmbeddingBag(plan.Size, o.EmbeddingDim, mode: EmbeddingBagMode.Sum);
-        using (no_grad()) init.normal_(bag.weight!, 0, 1.0 / Math.Sqrt(o.EmbeddingDim));
+        // EmbeddingBag.weight makes a new Tensor over its own native handle on every read: dispose it here
+        // rather than leave it to the finalizer thread (the module keeps its weight).
+        using (no_grad())
+        using (var weight = bag.weight!)
+            init.normal_(weight, 0, 1.0 / Math.Sqrt(o.EmbeddingDim));
         return bag;
     }
 
@@ -90,9 +94,15 @@ public sealed class Tower : Module<FeatureBatch, Tensor>
 
     /// <summary>Bytes of embedding parameters as stored for serving (float32 tables; codes + codebooks when quantized).</summary>
     /// <param name="includeShared">false: leave out tables owned by the other tower (to count a model's tables once)</param>
-    public long EmbeddingServingBytes(bool includeShared = true) => Enumerable.Range(0, FeatureCount)
-        .Where(f => includeShared || !IsShared(f))
-        .Sum(f => Quantized(f)?.ServingBytes() ?? EmbeddingTable(f).numel() * sizeof(float));
+    public long EmbeddingServingBytes(bool includeShared = true)
+    {
+        // EmbeddingTable(f) of a full table is a new Tensor per call (EmbeddingBag.weight): the scope owns
+        // it while numel() reads it, then disposes it (README, "Native memory safety").
+        using var scope = NewDisposeScope();
+        return Enumerable.Range(0, FeatureCount)
+            .Where(f => includeShared || !IsShared(f))
+            .Sum(f => Quantized(f)?.ServingBytes() ?? EmbeddingTable(f).numel() * sizeof(float));
+    }
 
     public override Tensor forward(FeatureBatch batch)
     {

@@ -50,7 +50,9 @@ public static class TorchCallSites
                             calls.Add(c with { Caller = caller });
                         continue;
                     }
-                    il.Offset += operand switch
+                    // The switch table's length is read first: `il.Offset += 4 * il.ReadInt32()` would add it
+                    // to the offset from before the read, and lose step with the IL after every `switch`.
+                    var skip = operand switch
                     {
                         OperandType.InlineNone => 0,
                         OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
@@ -59,6 +61,7 @@ public static class TorchCallSites
                         OperandType.InlineSwitch => 4 * il.ReadInt32(),
                         _ => 4,
                     };
+                    il.Offset += skip;
                 }
             }
         }

@@ -47,6 +47,7 @@ public class CompactEmbeddingTests
     [Fact]
     public void Codes_and_codebook_alone_reproduce_the_served_embeddings()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         var limits = Enumerable.Range(0, 50).Select(i => i < 10 ? 16 : 4).ToArray();
         using var layer = Layer(limits);
         layer.eval();
@@ -75,6 +76,7 @@ public class CompactEmbeddingTests
     [InlineData(DpqRelaxation.Softmax)]
     public void Gradients_reach_queries_keys_and_values_through_the_discrete_choice(DpqRelaxation relaxation)
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         using var layer = Layer(Enumerable.Repeat(8, 20).ToArray(), relaxation: relaxation);
         layer.train();
         var ids = tensor(new long[] { 1, 5, 5, 9 });
@@ -97,6 +99,7 @@ public class CompactEmbeddingTests
     [Fact]
     public void Bags_pool_quantized_embeddings_by_their_weights()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         using var layer = Layer(Enumerable.Repeat(8, 20).ToArray());
         layer.eval();
         var ids = tensor(new long[] { 3, 4, 7, 2 });
@@ -115,6 +118,7 @@ public class CompactEmbeddingTests
         using var dir = new TempDirectory();
         using var trainer = new Trainer(data, options, CPU, MutualInformation.Compute(data.Items, data.ItemTrainCounts));
         trainer.Train();
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         Assert.NotNull(trainer.Model.ItemTower.Quantized(data.Schema.ItemKeyIndex));       // item ids: quantized
         Assert.True(trainer.Model.ItemTower.EmbeddingServingBytes() < FullBytes(trainer.Model.ItemTower));
         ModelBundle.Save(dir.Path, data, options, trainer.Model);
@@ -145,6 +149,7 @@ public class ProductQuantizerTests
     [Fact]
     public void Codes_round_trip_and_asymmetric_scores_equal_inner_products_with_decoded_vectors()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         random.manual_seed(2);
         using var vectors = randn(500, 8);
         var pq = ProductQuantizer.Fit(vectors, groups: 2, centroids: 16, seed: 3);

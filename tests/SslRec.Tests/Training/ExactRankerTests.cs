@@ -8,6 +8,7 @@ public class ExactRankerTests
     [Fact]
     public void Ranks_on_a_hand_built_corpus()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         // query (1, 0) scores the items 1, 0.8, 0, −1, 0.6
         var items = tensor(new float[] { 1, 0, 0.8f, 0.6f, 0, 1, -1, 0, 0.6f, 0.8f }, [5, 2]);
         var queries = tensor(new float[] { 1, 0, 1, 0, 1, 0, 0, 1 }, [4, 2]);
@@ -20,6 +21,7 @@ public class ExactRankerTests
     [Fact]
     public void Blocked_computation_agrees_with_brute_force()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         random.manual_seed(3);
         var items = nn.functional.normalize(randn(301, 8), p: 2, dim: 1);
         var queries = nn.functional.normalize(randn(37, 8), p: 2, dim: 1);
@@ -37,6 +39,7 @@ public class ExactTopKTests
     [Fact]
     public void Top_k_matches_a_full_sort_also_across_blocks()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         random.manual_seed(9);
         var items = randn(997, 16);
         var queries = randn(23, 16);

@@ -46,6 +46,7 @@ public class LossTests
     [Fact]
     public void Batch_softmax_with_logq_and_accidental_hits_matches_a_hand_computation()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         var q = T(Q, grad: true);
         var loss = RetrievalLosses.BatchSoftmax(q, T(X), tensor(LogQ.Select(v => (float)v).ToArray()), tensor(Ids), Tau);
         var (expected, expectedGrad) = Reference(maskDuplicates: true);
@@ -66,6 +67,7 @@ public class LossTests
     [Fact]
     public void Logq_correction_raises_the_logit_of_rarely_sampled_negatives()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         // Same embeddings; the only difference is item 1's sampling probability.
         var q = T(new double[,] { { 1, 0 }, { 0, 1 } });
         var x = T(new double[,] { { 1, 0 }, { 0, 1 } });
@@ -78,6 +80,7 @@ public class LossTests
     [Fact]
     public void InfoNce_matches_the_closed_form()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         // z1 = z2 = I, τ = 0.5: logits [[2, 0], [0, 2]] → loss = log(1 + e^-2)
         var z = T(new double[,] { { 1, 0 }, { 0, 1 } });
         var loss = RetrievalLosses.InfoNce(z, z, 0.5).item<float>();
@@ -92,6 +95,7 @@ public class LossTests
     [Fact]
     public void Spread_out_matches_the_global_orthogonal_regulariser()
     {
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         var s = Math.Sqrt(0.5);
         var x = T(new double[,] { { 1, 0 }, { 0, 1 }, { s, s } });
         // off-diagonal inner products: 0, 0, s, s, s, s → M1 = 4s/6, M2 = 4·0.5/6 = 1/3 < 1/d = 1/2

@@ -100,7 +100,7 @@ public class TiedEmbeddingTests
             Assert.Equal(0, trainer.Model.QueryTower.EmbeddingServingBytes(includeShared: false));
             Assert.True(File.Exists(Path.Combine(dir.Path, CompactTables.Folder, "src_page.codes")));
         }
-        var encoder = QueryEncoder.Load(dir.Path);
+        using var encoder = QueryEncoder.Load(dir.Path);
         var vector = encoder.Encode(encoder.Parse("src_page=p00007,src_category=c000,src_words=w0_1|v0_3"));
 
         var columns = data.Schema.Query.Select((f, i) =>
@@ -111,6 +111,7 @@ public class TiedEmbeddingTests
         }).ToList();
         trainer.Model.eval();
         using var _ = no_grad();
+        using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         var expected = trainer.Model.QueryTower.call(FeatureBatchBuilder.Build(new EncodedTable(columns, 1), [0], CPU)).data<float>().ToArray();
         Assert.Equal(expected, vector);
     }
