@@ -150,6 +150,8 @@ public static class TrainJob
                 ["ssl_batch_size"] = options.SslBatchSize,
                 ["learning_rate"] = options.LearningRate,
                 ["optimizer"] = options.Optimizer.ToString().ToLowerInvariant(),
+                ["embedding_optimizer"] = options.EmbeddingOptimizer.ToString().ToLowerInvariant(),
+                ["embedding_learning_rate"] = options.EmbeddingLearningRate > 0 ? options.EmbeddingLearningRate : options.LearningRate,
                 ["dropout"] = options.DropoutRate,
                 ["spread_out"] = options.SpreadOut,
                 ["embedding"] = options.Embedding.ToString().ToLowerInvariant(),
