@@ -84,9 +84,9 @@ int GcStress(Args a)
     var configs = new Dictionary<string, TrainingOptions>
     {
         ["cfm"] = small,
-        ["none"] = small with { Ssl = SslMode.None },
+        ["none"] = small with { Ssl = SslMode.None, EmbeddingOptimizer = EmbeddingOptimizerKind.Dense },
         ["dpq"] = small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 64 },
-        ["mgqe-adagrad"] = small with { Embedding = EmbeddingKind.Mgqe, DpqGroups = 4, DpqCentroids = 64, Optimizer = OptimizerKind.Adagrad, SpreadOut = 0.1 },
+        ["mgqe-adagrad"] = small with { Embedding = EmbeddingKind.Mgqe, DpqGroups = 4, DpqCentroids = 64, Optimizer = OptimizerKind.Adagrad, SpreadOut = 0.1, EmbeddingOptimizer = EmbeddingOptimizerKind.RowwiseAdagrad },
     };
     var rows = new List<Dictionary<string, object>>();
     var failures = 0;
