@@ -15,6 +15,8 @@ using static TorchSharp.torch;
 
 // SslRec's side of the benchmarks in bench/. Each command prints a summary and writes a JSON result.
 //   train  --data DIR [--steps 60] [--warmup 10] [--threads 2] [--ssl cfm] --json OUT
+//   vocab  --data DIR [--embedding-optimizers dense,lazyadam,rowwiseadagrad] [--steps 40] [--dense-steps 40] [--warmup 5] --json OUT
+//          (training throughput and step phases per embedding optimizer on one dataset; bench/vocab.sh runs it across vocabulary sizes)
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
 //   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] --json OUT  (training under forced GCs vs without)
@@ -27,6 +29,7 @@ torch.set_num_threads(threads);
 switch (args.FirstOrDefault())
 {
     case "train": Train(a); break;
+    case "vocab": Vocab.Run(a, threads); break;
     case "export": Export(a); break;
     case "topk": TopK(a); break;
     case "encode": Encode(a); break;
@@ -49,6 +52,7 @@ void Train(Args a)
     var data = DatasetEncoder.Read(a.Str("data"));
     var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
     var options = new TrainingOptions { Ssl = Enum.Parse<SslMode>(a.Str("ssl", "cfm"), true), Epochs = 1000, CheckpointEvery = 0 };
+    if (a.Has("embedding-optimizer")) options = options with { EmbeddingOptimizer = Enum.Parse<EmbeddingOptimizerKind>(a.Str("embedding-optimizer"), true) };
     using var trainer = new Trainer(data, options, CPU, mi);
     trainer.TrainSteps(a.Int("warmup", 10));
     var steps = a.Int("steps", 60);
@@ -61,6 +65,7 @@ void Train(Args a)
     var result = new Dictionary<string, object>
     {
         ["implementation"] = "sslrec", ["ssl"] = options.Ssl.ToString().ToLowerInvariant(), ["threads"] = threads, ["steps"] = steps,
+        ["embedding_optimizer"] = options.EmbeddingOptimizer.ToString().ToLowerInvariant(),
         ["batch_size"] = options.BatchSize, ["ssl_batch_size"] = options.SslBatchSize,
         ["examples_per_second"] = (trainer.State.ExamplesSeen - before) / seconds,
         ["seconds"] = seconds,
@@ -358,7 +363,7 @@ void Write(Args a, Dictionary<string, object> result)
     Console.WriteLine(json);
 }
 
-sealed class Args(Dictionary<string, string> values)
+public sealed class Args(Dictionary<string, string> values)
 {
     public static Args Parse(string[] args)
     {
