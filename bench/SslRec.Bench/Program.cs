@@ -30,6 +30,7 @@ switch (args.FirstOrDefault())
 {
     case "train": Train(a); break;
     case "vocab": Vocab.Run(a, threads); break;
+    case "ranks": Ranks(a); break;
     case "export": Export(a); break;
     case "topk": TopK(a); break;
     case "encode": Encode(a); break;
@@ -169,6 +170,30 @@ void TopK(Args a)
     {
         ["implementation"] = "sslrec", ["items"] = n, ["dim"] = dim, ["queries"] = queries, ["k"] = k, ["threads"] = threads,
         ["seconds"] = seconds, ["queries_per_second"] = queries / seconds, ["first_result"] = indices[0],
+    });
+}
+
+// The evaluation's kernel: the full-corpus rank of each query's target (ExactRanker.Ranks) over N items,
+// timed on a sample of queries and extrapolated to --eval-queries (the pipeline's MaxEvalQueries, 1M) and
+// the two item matrices an evaluation ranks against (float32 and product-quantized).
+void Ranks(Args a)
+{
+    int n = a.Int("items", 1_000_000), dim = a.Int("dim", 64), queries = a.Int("queries", 20_000), full = a.Int("eval-queries", 1_000_000);
+    random.manual_seed(1);
+    using var items = nn.functional.normalize(randn(n, dim), p: 2, dim: 1);
+    using var q = nn.functional.normalize(randn(queries, dim), p: 2, dim: 1);
+    var targets = Enumerable.Range(0, queries).Select(i => (int)((long)i * 7919 % n)).ToArray();
+    ExactRanker.Ranks(q.narrow(0, 0, Math.Min(1024, queries)), items, targets.AsSpan(0, Math.Min(1024, queries))); // warm-up
+    var clock = Stopwatch.StartNew();
+    var ranks = ExactRanker.Ranks(q, items, targets, a.Int("chunk", 0), a.Int("block", 0), countOnHost: a.Str("count", "host") == "host");
+    var seconds = clock.Elapsed.TotalSeconds;
+    var perSecond = queries / seconds;
+    Console.WriteLine($"ranks: {queries:N0} queries x {n:N0} items x {dim} in {seconds:F1} s = {perSecond:N0} queries/s; " +
+                      $"{full:N0} queries x 2 item matrices: {2 * full / perSecond / 60:F0} min");
+    Write(a, new Dictionary<string, object>
+    {
+        ["items"] = n, ["dim"] = dim, ["queries"] = queries, ["threads"] = threads, ["seconds"] = seconds, ["queries_per_second"] = perSecond,
+        ["extrapolated_eval_seconds"] = 2.0 * full / perSecond, ["eval_queries"] = full, ["median_rank"] = ranks.Order().ElementAt(queries / 2),
     });
 }
 
