@@ -9,7 +9,7 @@
 #   OPTIMIZERS: default dense,lazyadam,rowwiseadagrad
 # Each dataset has 2.5 interactions per user (10M users: 25M interactions, ~1.3 GB of CSV, ~6 GB of memory
 # while read) and ids are kept from their first occurrence (min_count 1), so the user table holds about
-# every user drawn. Check `free -g` before the 10M size.
+# every user drawn. Check `free -g` before the 10M size. BENCH_DEVICE=cuda runs the SslRec side on a GPU.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 sizes="${1:-10000:2000,100000:20000,1000000:200000,10000000:1000000}"
 optimizers="${2:-dense,lazyadam,rowwiseadagrad}"
@@ -33,7 +33,7 @@ PY
   fi
   # dense updates of the large tables take seconds per step: fewer timed steps there
   dense_steps=40; ((users >= 1000000)) && dense_steps=8
-  dotnet "$bench_bin" vocab --data "$dir" --embedding-optimizers "$optimizers" --threads "$threads" --steps 40 --dense-steps "$dense_steps" \
+  dotnet "$bench_bin" vocab --data "$dir" --embedding-optimizers "$optimizers" --threads "$threads" --steps 40 --dense-steps "$dense_steps" --device "${BENCH_DEVICE:-cpu}" \
     --json "$results/vocab-$users.json"
   if ((users == 1000000)); then
     dotnet "$bench_bin" export --data "$dir" --out "$work/vocab-export-$users" >/dev/null

@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 
 // SslRec's side of the benchmarks in bench/. Each command prints a summary and writes a JSON result.
 //   train  --data DIR [--steps 60] [--warmup 10] [--threads 2] [--ssl cfm] --json OUT
-//   vocab  --data DIR [--embedding-optimizers dense,lazyadam,rowwiseadagrad] [--steps 40] [--dense-steps 40] [--warmup 5] --json OUT
+//   vocab  --data DIR [--embedding-optimizers dense,lazyadam,rowwiseadagrad] [--steps 40] [--dense-steps 40] [--warmup 5] [--device cpu|cuda] --json OUT
 //          (training throughput and step phases per embedding optimizer on one dataset; bench/vocab.sh runs it across vocabulary sizes)
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT

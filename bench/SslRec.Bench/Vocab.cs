@@ -15,6 +15,9 @@ public static class Vocab
 {
     public static void Run(Args a, int threads)
     {
+        // --device cuda on a GPU machine: the same steps with tables, indices and optimizer state on the device
+        // (phases then include waiting for the GPU where the host needs a result; examples/s is exact).
+        var device = SslRec.Training.TorchSetup.ResolveDevice(a.Str("device", "cpu"));
         var clock = Stopwatch.StartNew();
         var data = DatasetEncoder.Read(a.Str("data"));
         var readSeconds = clock.Elapsed.TotalSeconds;
@@ -29,7 +32,7 @@ public static class Vocab
         {
             var kind = Enum.Parse<EmbeddingOptimizerKind>(name, true);
             var options = new TrainingOptions { Ssl = Enum.Parse<SslMode>(a.Str("ssl", "cfm"), true), Epochs = 1000, CheckpointEvery = 0, EmbeddingOptimizer = kind };
-            using var trainer = new Trainer(data, options, CPU, mi);
+            using var trainer = new Trainer(data, options, device, mi);
             trainer.TrainSteps(a.Int("warmup", 5));
             var steps = kind == EmbeddingOptimizerKind.Dense ? a.Int("dense-steps", a.Int("steps", 40)) : a.Int("steps", 40);
             trainer.Timings = new StepTimings();
@@ -61,7 +64,7 @@ public static class Vocab
         }
         var result = new Dictionary<string, object>
         {
-            ["data"] = a.Str("data"), ["threads"] = threads, ["train_examples"] = data.Train.Count, ["corpus"] = data.CorpusSize,
+            ["data"] = a.Str("data"), ["threads"] = threads, ["device"] = device.type.ToString().ToLowerInvariant(), ["train_examples"] = data.Train.Count, ["corpus"] = data.CorpusSize,
             ["vocabulary_rows"] = rows, ["user_rows"] = users, ["item_rows"] = items, ["read_seconds"] = readSeconds, ["runs"] = runs,
         };
         if (a.Has("json")) File.WriteAllText(a.Str("json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
