@@ -17,6 +17,8 @@ using static TorchSharp.torch;
 //   train  --data DIR [--steps 60] [--warmup 10] [--threads 2] [--ssl cfm] --json OUT
 //   vocab  --data DIR [--embedding-optimizers dense,lazyadam,rowwiseadagrad] [--steps 40] [--dense-steps 40] [--warmup 5] [--device cpu|cuda] --json OUT
 //          (training throughput and step phases per embedding optimizer on one dataset; bench/vocab.sh runs it across vocabulary sizes)
+//   device-check --data DIR [--device cuda] [--steps 20] [--tolerance 1e-3]  (GPU run: same losses as the CPU, row-wise invariants on the device)
+//   ranks  [--items 1000000] [--queries 20000] [--eval-queries 1000000] [--count host|device]  (evaluation kernel time, extrapolated)
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
 //   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] --json OUT  (training under forced GCs vs without)
@@ -31,6 +33,7 @@ switch (args.FirstOrDefault())
     case "train": Train(a); break;
     case "vocab": Vocab.Run(a, threads); break;
     case "ranks": Ranks(a); break;
+    case "device-check": return DeviceCheck.Run(a);
     case "export": Export(a); break;
     case "topk": TopK(a); break;
     case "encode": Encode(a); break;
