@@ -5,11 +5,11 @@
 # seed spread, max - min) and, last, each row-wise optimizer's difference to dense Adam:
 # `embedding optimizers - dense Recall@50 (all): demo lazyadam +X.XXXX (seed spread Y.YYYY), …`.
 # Usage: bash bench/optimizers.sh [SEEDS] [CONFIGS]
-#   SEEDS default 1,2,3; CONFIGS default dense,lazyadam,rowwiseadagrad,rowwiseadagrad@0.01,rowwiseadagrad@0.03
-#   (NAME@LR sets --embedding-lr; without it the row-wise optimizer uses --lr, 0.003)
+#   SEEDS default 1,2,3; CONFIGS default dense,lazyadam,rowwiseadagrad,rowwiseadagrad@0.003,rowwiseadagrad@0.03
+#   (NAME@LR sets --embedding-lr; without it lazy Adam uses --lr, 0.003, and row-wise Adagrad 0.01)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 seeds="${1:-1,2,3}"
-configs="${2:-dense,lazyadam,rowwiseadagrad,rowwiseadagrad@0.01,rowwiseadagrad@0.03}"
+configs="${2:-dense,lazyadam,rowwiseadagrad,rowwiseadagrad@0.003,rowwiseadagrad@0.03}"
 bench_build
 out="$work/optimizers"
 mkdir -p "$out"

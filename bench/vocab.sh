@@ -33,7 +33,7 @@ PY
   fi
   # dense updates of the large tables take seconds per step: fewer timed steps there
   dense_steps=40; ((users >= 1000000)) && dense_steps=8
-  dotnet "$bench_bin" vocab --data "$dir" --embedding-optimizers "$optimizers" --threads "$threads" --steps 40 --dense-steps "$dense_steps" --device "${BENCH_DEVICE:-cpu}" \
+  dotnet "$bench_bin" vocab --data "$dir" --embedding-optimizers "$optimizers" --threads "$threads" --steps 60 --warmup 10 --dense-steps "$dense_steps" --device "${BENCH_DEVICE:-cpu}" \
     --json "$results/vocab-$users.json"
   if ((users == 1000000)); then
     dotnet "$bench_bin" export --data "$dir" --out "$work/vocab-export-$users" >/dev/null

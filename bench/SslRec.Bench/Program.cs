@@ -94,7 +94,7 @@ int GcStress(Args a)
     {
         ["cfm"] = small,
         ["none"] = small with { Ssl = SslMode.None, EmbeddingOptimizer = EmbeddingOptimizerKind.Dense },
-        ["dpq"] = small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 64 },
+        ["dpq"] = small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 64, EmbeddingOptimizer = EmbeddingOptimizerKind.LazyAdam },
         ["mgqe-adagrad"] = small with { Embedding = EmbeddingKind.Mgqe, DpqGroups = 4, DpqCentroids = 64, Optimizer = OptimizerKind.Adagrad, SpreadOut = 0.1, EmbeddingOptimizer = EmbeddingOptimizerKind.RowwiseAdagrad },
     };
     var rows = new List<Dictionary<string, object>>();

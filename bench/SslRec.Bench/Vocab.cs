@@ -26,7 +26,7 @@ public static class Vocab
         var users = data.Vocabularies[0].Size;
         var items = data.ItemVocabularies[0].Size;
         Console.WriteLine($"{a.Str("data")}: {data.Train.Count:N0} training examples, corpus {data.CorpusSize:N0} items; vocabulary rows {rows:N0} " +
-                          $"(user ids {users:N0}, item ids {items:N0}); read in {readSeconds:F0} s");
+                          $"(user ids {users:N0}, item ids {items:N0}); read in {readSeconds:F0} s; glibc buffers kept in heap: {SslRec.Training.NativeAllocator.KeepBuffersInHeap()}");
         var runs = new List<Dictionary<string, object>>();
         foreach (var name in a.Str("embedding-optimizers", "dense,lazyadam,rowwiseadagrad").Split(','))
         {

@@ -156,7 +156,7 @@ public static class TrainJob
                 ["learning_rate"] = options.LearningRate,
                 ["optimizer"] = options.Optimizer.ToString().ToLowerInvariant(),
                 ["embedding_optimizer"] = options.EmbeddingOptimizer.ToString().ToLowerInvariant(),
-                ["embedding_learning_rate"] = options.EmbeddingLearningRate > 0 ? options.EmbeddingLearningRate : options.LearningRate,
+                ["embedding_learning_rate"] = options.EmbeddingOptimizer == EmbeddingOptimizerKind.Dense ? options.LearningRate : RowWiseOptimizer.LearningRateOf(options),
                 ["dropout"] = options.DropoutRate,
                 ["spread_out"] = options.SpreadOut,
                 ["embedding"] = options.Embedding.ToString().ToLowerInvariant(),

@@ -26,10 +26,10 @@ public static class TrainCommand
         var optimizer = new Option<OptimizerKind>("--optimizer") { Description = "adam or adagrad", DefaultValueFactory = _ => d.Optimizer };
         var embeddingOptimizer = new Option<EmbeddingOptimizerKind>("--embedding-optimizer")
         {
-            Description = "Embedding tables: lazyadam or rowwiseadagrad (only the rows a step touched, with their state), or dense (--optimizer over whole tables)",
+            Description = "Embedding tables: rowwiseadagrad or lazyadam (only the rows a step touched, with their state), or dense (--optimizer over whole tables)",
             DefaultValueFactory = _ => d.EmbeddingOptimizer,
         };
-        var embeddingLr = new Option<double>("--embedding-lr") { Description = "Learning rate of the row-wise embedding optimizer (0: --lr)", DefaultValueFactory = _ => d.EmbeddingLearningRate };
+        var embeddingLr = new Option<double>("--embedding-lr") { Description = "Learning rate of the row-wise embedding optimizer (0: its default, --lr for lazyadam, 0.01 for rowwiseadagrad)", DefaultValueFactory = _ => d.EmbeddingLearningRate };
         var dim = new Option<int>("--embedding-dim") { Description = "Embedding size per feature", DefaultValueFactory = _ => d.EmbeddingDim };
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, comma-separated", DefaultValueFactory = _ => string.Join(',', d.Hidden) };
         var outDim = new Option<int>("--output-dim") { Description = "Tower output size", DefaultValueFactory = _ => d.OutputDim };

@@ -45,6 +45,7 @@ public sealed class Trainer : IDisposable
     public Trainer(EncodedDataset data, TrainingOptions options, Device device, double[,]? mutualInformation = null)
     {
         options.Validate();
+        NativeAllocator.KeepBuffersInHeap(); // step buffers reused, not page-faulted afresh every step (see there)
         _data = data;
         _o = options;
         _device = device;
@@ -67,7 +68,7 @@ public sealed class Trainer : IDisposable
             _sparse = new SparseTables(Model);
             var tables = _sparse.Names;
             parameters = Model.named_parameters().Where(p => !tables.Contains(p.name)).Select(p => p.parameter).ToList();
-            _rowWise = new RowWiseOptimizer(_sparse, options.EmbeddingOptimizer, options.EmbeddingLearningRate > 0 ? options.EmbeddingLearningRate : options.LearningRate);
+            _rowWise = new RowWiseOptimizer(_sparse, options.EmbeddingOptimizer, RowWiseOptimizer.LearningRateOf(options));
         }
         _optimizer = options.Optimizer switch
         {

@@ -21,7 +21,7 @@ public class ForcedGcTrainingTests
     {
         "cfm" => TinyData.Options,
         "none" => TinyData.Options with { Ssl = SslMode.None, EmbeddingOptimizer = EmbeddingOptimizerKind.Dense }, // the dense path too
-        "dpq-cfm" => TinyData.Options with { Embedding = EmbeddingKind.Dpq, DpqGroups = 2, DpqCentroids = 16 },
+        "dpq-cfm" => TinyData.Options with { Embedding = EmbeddingKind.Dpq, DpqGroups = 2, DpqCentroids = 16, EmbeddingOptimizer = EmbeddingOptimizerKind.LazyAdam },
         "mgqe-spread-adagrad" => TinyData.Options with
         {
             Embedding = EmbeddingKind.Mgqe, DpqGroups = 2, DpqCentroids = 16, SpreadOut = 0.1, Optimizer = OptimizerKind.Adagrad,

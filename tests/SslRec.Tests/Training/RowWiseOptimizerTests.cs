@@ -1,3 +1,4 @@
+using SslRec.Core.Options;
 using SslRec.Training.Loop;
 using static TorchSharp.torch;
 
@@ -100,6 +101,16 @@ public class RowWiseOptimizerTests
         for (var r = 0; r < 5; r++) Assert.True(Math.Abs(sum[r] - acc[r]) < 1e-6, $"accumulator {r}: expected {sum[r]}, got {acc[r]}");
         Assert.Equal(0f, acc[1]);
         Assert.Equal([(float)Start[4, 0], (float)Start[4, 1]], table[4].data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Each_row_wise_optimizer_has_its_learning_rate_unless_one_is_given()
+    {
+        var o = new TrainingOptions { LearningRate = 0.002 };
+        Assert.Equal(EmbeddingOptimizerKind.RowwiseAdagrad, o.EmbeddingOptimizer); // the default, chosen by bench/optimizers.sh
+        Assert.Equal(0.01, RowWiseOptimizer.LearningRateOf(o));
+        Assert.Equal(0.002, RowWiseOptimizer.LearningRateOf(o with { EmbeddingOptimizer = EmbeddingOptimizerKind.LazyAdam }));
+        Assert.Equal(0.05, RowWiseOptimizer.LearningRateOf(o with { EmbeddingLearningRate = 0.05 }));
     }
 
     [Fact]
