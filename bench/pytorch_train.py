@@ -6,7 +6,9 @@ losses (batch softmax with logQ correction and accidental-hit masking, InfoNCE),
 (correlated feature masking from the exported mutual information, feature dropout 0.2 on multi-valued
 features), same batch sizes, optimiser (Adam 3e-3) and thread count, on the arrays `SslRec.Bench export`
 wrote. Prints a JSON result with examples/s and the per-phase breakdown.
-usage: pytorch_train.py EXPORT_DIR --steps 60 --warmup 10 --threads 2 [--ssl cfm|none] [--json OUT]
+With --sparse, the tables are what a PyTorch user runs for large vocabularies: EmbeddingBag(sparse=True)
+with torch.optim.SparseAdam, and Adam for the tower layers.
+usage: pytorch_train.py EXPORT_DIR --steps 60 --warmup 10 --threads 2 [--ssl cfm|none] [--sparse] [--json OUT]
 """
 import argparse
 import json
@@ -23,6 +25,7 @@ p.add_argument("--steps", type=int, default=60)
 p.add_argument("--warmup", type=int, default=10)
 p.add_argument("--threads", type=int, default=os.cpu_count())
 p.add_argument("--ssl", default="cfm")
+p.add_argument("--sparse", action="store_true", help="sparse table gradients + SparseAdam (tower layers: Adam)")
 p.add_argument("--json")
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -91,7 +94,7 @@ class Tower(torch.nn.Module):
         super().__init__()
         self.bags = torch.nn.ModuleList()
         for c in cols:
-            bag = torch.nn.EmbeddingBag(c.vocab, dim, mode="sum")
+            bag = torch.nn.EmbeddingBag(c.vocab, dim, mode="sum", sparse=args.sparse)
             torch.nn.init.normal_(bag.weight, 0, 1 / dim ** 0.5)
             self.bags.append(bag)
         layers, width = [], len(cols) * dim
@@ -104,7 +107,11 @@ class Tower(torch.nn.Module):
     def forward(self, inputs, masked=None):
         pooled = []
         for f, bag in enumerate(self.bags):
-            if masked is not None and masked[f]:
+            if masked is not None and masked[f] and args.sparse:
+                # the missing row through the bag itself, so that its gradient stays sparse
+                zero = torch.zeros(1, dtype=torch.long)
+                pooled.append(bag(zero, zero).expand(inputs[0], -1))
+            elif masked is not None and masked[f]:
                 pooled.append(bag.weight[0].unsqueeze(0).expand(inputs[0], -1))
             else:
                 ids, offsets, weights = inputs[1][f]
@@ -134,7 +141,13 @@ def cfm_masks():
 
 
 query_tower, item_tower = Tower(query_cols), Tower(item_cols)
-opt = torch.optim.Adam(list(query_tower.parameters()) + list(item_tower.parameters()), lr=o["LearningRate"])
+params = list(query_tower.parameters()) + list(item_tower.parameters())
+if args.sparse:
+    tables = [b.weight for t in (query_tower, item_tower) for b in t.bags]
+    optimizers = [torch.optim.SparseAdam(tables, lr=o["LearningRate"]),
+                  torch.optim.Adam([q for q in params if all(q is not t for t in tables)], lr=o["LearningRate"])]
+else:
+    optimizers = [torch.optim.Adam(params, lr=o["LearningRate"])]
 phases = {"data": 0.0, "forward": 0.0, "backward": 0.0, "optimizer": 0.0}
 order = rng.permutation(n_train)
 
@@ -161,10 +174,12 @@ def step(s, timed):
         z1, z2 = item_tower(v1, m1), item_tower(v2, m2)
         loss = loss + alpha * F.cross_entropy(accidental(z1 @ z2.T / ssl_tau, ssl_ids), torch.arange(ssl_batch))
     t2 = time.perf_counter()
-    opt.zero_grad()
+    for opt in optimizers:
+        opt.zero_grad()
     loss.backward()
     t3 = time.perf_counter()
-    opt.step()
+    for opt in optimizers:
+        opt.step()
     loss.item()
     t4 = time.perf_counter()
     if timed:
@@ -179,7 +194,7 @@ start = time.perf_counter()
 examples = sum(step(args.warmup + s, True) for s in range(args.steps))
 seconds = time.perf_counter() - start
 result = {
-    "implementation": f"pytorch {torch.__version__}", "ssl": args.ssl, "threads": args.threads, "steps": args.steps,
+    "implementation": f"pytorch {torch.__version__}" + (" sparse" if args.sparse else ""), "ssl": args.ssl, "threads": args.threads, "steps": args.steps,
     "batch_size": batch, "ssl_batch_size": ssl_batch, "examples_per_second": examples / seconds, "seconds": seconds,
     "breakdown_seconds": phases,
 }

@@ -15,6 +15,10 @@ using static TorchSharp.torch;
 
 // SslRec's side of the benchmarks in bench/. Each command prints a summary and writes a JSON result.
 //   train  --data DIR [--steps 60] [--warmup 10] [--threads 2] [--ssl cfm] --json OUT
+//   vocab  --data DIR [--embedding-optimizers dense,lazyadam,rowwiseadagrad] [--steps 40] [--dense-steps 40] [--warmup 5] [--device cpu|cuda] --json OUT
+//          (training throughput and step phases per embedding optimizer on one dataset; bench/vocab.sh runs it across vocabulary sizes)
+//   device-check --data DIR [--device cuda] [--steps 20] [--tolerance 1e-3]  (GPU run: same losses as the CPU, row-wise invariants on the device)
+//   ranks  [--items 1000000] [--queries 20000] [--eval-queries 1000000] [--count host|device]  (evaluation kernel time, extrapolated)
 //   export --data DIR --out DIR                    (encoded arrays for the PyTorch reference)
 //   topk   [--items 1000000] [--dim 64] [--queries 10000] [--k 100] [--threads 2] --json OUT
 //   gc-stress --data DIR [--steps 3000] [--configs cfm,none,dpq,mgqe-adagrad] [--gc gen0|compacting] [--cycles N] --json OUT
@@ -30,6 +34,9 @@ torch.set_num_threads(threads);
 switch (args.FirstOrDefault())
 {
     case "train": Train(a); break;
+    case "vocab": Vocab.Run(a, threads); break;
+    case "ranks": Ranks(a); break;
+    case "device-check": return DeviceCheck.Run(a);
     case "export": Export(a); break;
     case "topk": TopK(a); break;
     case "encode": Encode(a); break;
@@ -53,6 +60,7 @@ void Train(Args a)
     var data = DatasetEncoder.Read(a.Str("data"));
     var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
     var options = new TrainingOptions { Ssl = Enum.Parse<SslMode>(a.Str("ssl", "cfm"), true), Epochs = 1000, CheckpointEvery = 0 };
+    if (a.Has("embedding-optimizer")) options = options with { EmbeddingOptimizer = Enum.Parse<EmbeddingOptimizerKind>(a.Str("embedding-optimizer"), true) };
     using var trainer = new Trainer(data, options, CPU, mi);
     trainer.TrainSteps(a.Int("warmup", 10));
     var steps = a.Int("steps", 60);
@@ -65,6 +73,7 @@ void Train(Args a)
     var result = new Dictionary<string, object>
     {
         ["implementation"] = "sslrec", ["ssl"] = options.Ssl.ToString().ToLowerInvariant(), ["threads"] = threads, ["steps"] = steps,
+        ["embedding_optimizer"] = options.EmbeddingOptimizer.ToString().ToLowerInvariant(),
         ["batch_size"] = options.BatchSize, ["ssl_batch_size"] = options.SslBatchSize,
         ["examples_per_second"] = (trainer.State.ExamplesSeen - before) / seconds,
         ["seconds"] = seconds,
@@ -99,9 +108,9 @@ int GcStress(Args a)
     var configs = new Dictionary<string, TrainingOptions>
     {
         ["cfm"] = small,
-        ["none"] = small with { Ssl = SslMode.None },
-        ["dpq"] = small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 64 },
-        ["mgqe-adagrad"] = small with { Embedding = EmbeddingKind.Mgqe, DpqGroups = 4, DpqCentroids = 64, Optimizer = OptimizerKind.Adagrad, SpreadOut = 0.1 },
+        ["none"] = small with { Ssl = SslMode.None, EmbeddingOptimizer = EmbeddingOptimizerKind.Dense },
+        ["dpq"] = small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 64, EmbeddingOptimizer = EmbeddingOptimizerKind.LazyAdam },
+        ["mgqe-adagrad"] = small with { Embedding = EmbeddingKind.Mgqe, DpqGroups = 4, DpqCentroids = 64, Optimizer = OptimizerKind.Adagrad, SpreadOut = 0.1, EmbeddingOptimizer = EmbeddingOptimizerKind.RowwiseAdagrad },
     };
     var rows = new List<Dictionary<string, object>>();
     var failures = 0;
@@ -275,6 +284,30 @@ void TopK(Args a)
     {
         ["implementation"] = "sslrec", ["items"] = n, ["dim"] = dim, ["queries"] = queries, ["k"] = k, ["threads"] = threads,
         ["seconds"] = seconds, ["queries_per_second"] = queries / seconds, ["first_result"] = indices[0],
+    });
+}
+
+// The evaluation's kernel: the full-corpus rank of each query's target (ExactRanker.Ranks) over N items,
+// timed on a sample of queries and extrapolated to --eval-queries (the pipeline's MaxEvalQueries, 1M) and
+// the two item matrices an evaluation ranks against (float32 and product-quantized).
+void Ranks(Args a)
+{
+    int n = a.Int("items", 1_000_000), dim = a.Int("dim", 64), queries = a.Int("queries", 20_000), full = a.Int("eval-queries", 1_000_000);
+    random.manual_seed(1);
+    using var items = nn.functional.normalize(randn(n, dim), p: 2, dim: 1);
+    using var q = nn.functional.normalize(randn(queries, dim), p: 2, dim: 1);
+    var targets = Enumerable.Range(0, queries).Select(i => (int)((long)i * 7919 % n)).ToArray();
+    ExactRanker.Ranks(q.narrow(0, 0, Math.Min(1024, queries)), items, targets.AsSpan(0, Math.Min(1024, queries))); // warm-up
+    var clock = Stopwatch.StartNew();
+    var ranks = ExactRanker.Ranks(q, items, targets, a.Int("chunk", 0), a.Int("block", 0), countOnHost: a.Str("count", "host") == "host");
+    var seconds = clock.Elapsed.TotalSeconds;
+    var perSecond = queries / seconds;
+    Console.WriteLine($"ranks: {queries:N0} queries x {n:N0} items x {dim} in {seconds:F1} s = {perSecond:N0} queries/s; " +
+                      $"{full:N0} queries x 2 item matrices: {2 * full / perSecond / 60:F0} min");
+    Write(a, new Dictionary<string, object>
+    {
+        ["items"] = n, ["dim"] = dim, ["queries"] = queries, ["threads"] = threads, ["seconds"] = seconds, ["queries_per_second"] = perSecond,
+        ["extrapolated_eval_seconds"] = 2.0 * full / perSecond, ["eval_queries"] = full, ["median_rank"] = ranks.Order().ElementAt(queries / 2),
     });
 }
 
@@ -470,7 +503,7 @@ void Write(Args a, Dictionary<string, object> result)
     Console.WriteLine(json);
 }
 
-sealed class Args(Dictionary<string, string> values)
+public sealed class Args(Dictionary<string, string> values)
 {
     public static Args Parse(string[] args)
     {

@@ -24,6 +24,12 @@ public static class TrainCommand
         var sslBatch = new Option<int>("--ssl-batch-size") { Description = "Items per SSL batch", DefaultValueFactory = _ => d.SslBatchSize };
         var lr = new Option<double>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => d.LearningRate };
         var optimizer = new Option<OptimizerKind>("--optimizer") { Description = "adam or adagrad", DefaultValueFactory = _ => d.Optimizer };
+        var embeddingOptimizer = new Option<EmbeddingOptimizerKind>("--embedding-optimizer")
+        {
+            Description = "Embedding tables: rowwiseadagrad or lazyadam (only the rows a step touched, with their state), or dense (--optimizer over whole tables)",
+            DefaultValueFactory = _ => d.EmbeddingOptimizer,
+        };
+        var embeddingLr = new Option<double>("--embedding-lr") { Description = "Learning rate of the row-wise embedding optimizer (0: its default, --lr for lazyadam, 0.01 for rowwiseadagrad)", DefaultValueFactory = _ => d.EmbeddingLearningRate };
         var dim = new Option<int>("--embedding-dim") { Description = "Embedding size per feature", DefaultValueFactory = _ => d.EmbeddingDim };
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, comma-separated", DefaultValueFactory = _ => string.Join(',', d.Hidden) };
         var outDim = new Option<int>("--output-dim") { Description = "Tower output size", DefaultValueFactory = _ => d.OutputDim };
@@ -51,7 +57,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train and evaluate a two-tower model on a local dataset")
         {
-            data, output, ssl, alpha, tau, sslTau, epochs, batch, sslBatch, lr, optimizer, dim, hidden, outDim,
+            data, output, ssl, alpha, tau, sslTau, epochs, batch, sslBatch, lr, optimizer, embeddingOptimizer, embeddingLr, dim, hidden, outDim,
             dropout, spread, sampling, mix, fraction, seed, device, checkpointEvery, resume, maxBad, maxSteps,
             embedding, dpqGroups, dpqCentroids, mgqeCentroids, mgqeShares, relaxation, dpqTemperature, shuffleBuffer, partMb, maxEval,
         };
@@ -61,7 +67,8 @@ public static class TrainCommand
             {
                 Ssl = parse.GetValue(ssl), Alpha = parse.GetValue(alpha), Tau = parse.GetValue(tau), SslTau = parse.GetValue(sslTau),
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), SslBatchSize = parse.GetValue(sslBatch),
-                LearningRate = parse.GetValue(lr), Optimizer = parse.GetValue(optimizer), EmbeddingDim = parse.GetValue(dim),
+                LearningRate = parse.GetValue(lr), Optimizer = parse.GetValue(optimizer),
+                EmbeddingOptimizer = parse.GetValue(embeddingOptimizer), EmbeddingLearningRate = parse.GetValue(embeddingLr), EmbeddingDim = parse.GetValue(dim),
                 Hidden = ParseSizes("--hidden", parse.GetValue(hidden)!), OutputDim = parse.GetValue(outDim), DropoutRate = parse.GetValue(dropout),
                 SpreadOut = parse.GetValue(spread), SslSampling = parse.GetValue(sampling), SslMix = parse.GetValue(mix),
                 Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(checkpointEvery), MaxSteps = parse.GetValue(maxSteps),

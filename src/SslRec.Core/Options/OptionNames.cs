@@ -6,7 +6,7 @@ namespace SslRec.Core.Options;
 /// <summary>
 /// How users spell a training option. `sslrec train` takes `--batch-size`, metrics.json says `batch_size`,
 /// and the property is BatchSize: a retrain override may use any of these (and `--batch-size`), so what a
-/// user reads in one place works in the other. Two options keep a shorter CLI name (`--lr`, `--dropout`).
+/// user reads in one place works in the other. Three options keep a shorter CLI name (`--lr`, `--dropout`, `--embedding-lr`).
 /// </summary>
 public static class OptionNames
 {
@@ -15,6 +15,7 @@ public static class OptionNames
     {
         [nameof(TrainingOptions.LearningRate)] = "lr",
         [nameof(TrainingOptions.DropoutRate)] = "dropout",
+        [nameof(TrainingOptions.EmbeddingLearningRate)] = "embedding-lr",
     };
 
     /// <summary>The CLI's name of a property, without dashes: BatchSize → batch-size, LearningRate → lr.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
@@ -21,8 +22,80 @@ public static class ExactRanker
     /// <summary>
     /// The 0-based rank of each query's target among all items: the number of other items that score
     /// strictly higher. Recall@K counts ranks below K.
+    ///
+    /// On the CPU (by default) it works like <see cref="TopK"/>: 64-query × 8,192-item score blocks that stay
+    /// in cache, each counted in place by a SIMD scan against the query's target score — one pass over the
+    /// block, no boolean or reduced tensors. The earlier tensor-op path (1,024 × 4,096 blocks; gt, sum,
+    /// gather, logical ops on each) ran 46 queries/s over 1M × 64 items on 2 loaded cores, so a full
+    /// evaluation of 1M held-out pairs against both item matrices took most of a day. On a GPU the
+    /// counting stays on the device (<paramref name="countOnHost"/> false) with one copy to the host per
+    /// query chunk.
     /// </summary>
-    public static int[] Ranks(Tensor queries, Tensor items, ReadOnlySpan<int> targets, int queryChunk = 1024, long blockElements = BlockElements)
+    /// <param name="countOnHost">count on the host (default: on CPU tensors); otherwise with tensor ops on the device</param>
+    public static int[] Ranks(Tensor queries, Tensor items, ReadOnlySpan<int> targets, int queryChunk = 0, long blockElements = 0, bool? countOnHost = null)
+    {
+        var onHost = countOnHost ?? queries.device.type == DeviceType.CPU;
+        return onHost
+            ? RanksOnHost(queries, items, targets, queryChunk > 0 ? queryChunk : 64, blockElements > 0 ? blockElements : 1L << 19)
+            : RanksOnDevice(queries, items, targets, queryChunk > 0 ? queryChunk : 1024, blockElements > 0 ? blockElements : BlockElements);
+    }
+
+    private static int[] RanksOnHost(Tensor queries, Tensor items, ReadOnlySpan<int> targets, int queryChunk, long blockElements)
+    {
+        var n = (int)queries.shape[0];
+        var m = items.shape[0];
+        var ranks = new int[n];
+        var itemBlock = Math.Max(1, blockElements / queryChunk);
+        using var targetTensor = HostTensors.Int64(targets, queries.device);
+        using var _ = no_grad();
+        for (var q0 = 0; q0 < n; q0 += queryChunk)
+        {
+            using var scope = NewDisposeScope();
+            var qn = Math.Min(queryChunk, n - q0);
+            var q = queries.narrow(0, q0, qn);
+            var t = targetTensor.narrow(0, q0, qn);
+            var targetScores = q.mul(items.index_select(0, t)).sum(1).data<float>().ToArray();
+            for (long i0 = 0; i0 < m; i0 += itemBlock)
+            {
+                var bn = Math.Min(itemBlock, m - i0);
+                using var block = q.mm(items.narrow(0, i0, bn).t()).contiguous();
+                var scores = MemoryMarshal.Cast<byte, float>(block.bytes); // the tensor's own memory, no copy
+                for (var r = 0; r < qn; r++)
+                {
+                    var row = scores.Slice(r * (int)bn, (int)bn);
+                    var above = CountAbove(row, targetScores[r]);
+                    // The target's own column can come out a hair above its separately computed score; never count it.
+                    var target = targets[q0 + r] - i0;
+                    if (target >= 0 && target < bn && row[(int)target] > targetScores[r]) above--;
+                    ranks[q0 + r] += above;
+                }
+            }
+        }
+        return ranks;
+    }
+
+    /// <summary>How many values exceed the threshold, 8 (then 1) at a time.</summary>
+    private static int CountAbove(ReadOnlySpan<float> values, float threshold)
+    {
+        var count = 0;
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var t = Vector256.Create(threshold);
+            for (; j + 32 <= values.Length; j += 32)
+                count += BitOperations.PopCount(Vector256.GreaterThan(Vector256.Create(values.Slice(j, 8)), t).ExtractMostSignificantBits())
+                         + BitOperations.PopCount(Vector256.GreaterThan(Vector256.Create(values.Slice(j + 8, 8)), t).ExtractMostSignificantBits())
+                         + BitOperations.PopCount(Vector256.GreaterThan(Vector256.Create(values.Slice(j + 16, 8)), t).ExtractMostSignificantBits())
+                         + BitOperations.PopCount(Vector256.GreaterThan(Vector256.Create(values.Slice(j + 24, 8)), t).ExtractMostSignificantBits());
+            for (; j + 8 <= values.Length; j += 8)
+                count += BitOperations.PopCount(Vector256.GreaterThan(Vector256.Create(values.Slice(j, 8)), t).ExtractMostSignificantBits());
+        }
+        for (; j < values.Length; j++)
+            if (values[j] > threshold) count++;
+        return count;
+    }
+
+    private static int[] RanksOnDevice(Tensor queries, Tensor items, ReadOnlySpan<int> targets, int queryChunk, long blockElements)
     {
         var n = (int)queries.shape[0];
         var m = items.shape[0];

@@ -10,31 +10,55 @@ namespace SslRec.Training.Loop;
 /// A checkpoint is one self-contained stream: magic, training state (JSON), model weights, optimizer
 /// state. Writing goes to a temporary name and is renamed into place, so a crash never leaves a
 /// half-written checkpoint where resume would find it.
+///
+/// Formats, named by the magic: "SSLRECK1" (format 1) — state, weights, the dense optimizer's state over
+/// every parameter; a training whose embedding tables are updated densely still writes exactly this, so
+/// such checkpoints read either way. "SSLRECK2" (format 2) — the same, where the dense optimizer holds only
+/// the tower layers (and DPQ/MGQE codebooks), followed by the row-wise embedding optimizer's section
+/// (<see cref="RowWiseOptimizer.Save"/>). A checkpoint of the other format is refused with what to do.
 /// </summary>
 public static class Checkpoint
 {
-    private static readonly byte[] Magic = "SSLRECK1"u8.ToArray();
+    private static readonly byte[] Format1 = "SSLRECK1"u8.ToArray();
+    private static readonly byte[] Format2 = "SSLRECK2"u8.ToArray();
 
-    public static void Write(Stream stream, TrainingState state, TwoTowerModel model, TorchSharp.Modules.OptimizerHelper optimizer)
+    public static void Write(Stream stream, TrainingState state, TwoTowerModel model, TorchSharp.Modules.OptimizerHelper optimizer,
+        RowWiseOptimizer? rowWise = null)
     {
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        writer.Write(Magic);
+        writer.Write(rowWise is null ? Format1 : Format2);
         var json = JsonSerializer.SerializeToUtf8Bytes(state);
         writer.Write(json.Length);
         writer.Write(json);
         model.save(writer);
         optimizer.save_state_dict(writer);
+        rowWise?.Save(writer);
     }
 
-    /// <summary>Loads weights and optimizer state into the given objects and returns the training state.</summary>
-    public static TrainingState Read(Stream stream, TwoTowerModel model, TorchSharp.Modules.OptimizerHelper optimizer)
+    /// <summary>
+    /// Reads the training state, lets <paramref name="accept"/> refuse it (by throwing) before anything is
+    /// loaded, then loads weights and optimizer state into the given objects and returns the state.
+    /// </summary>
+    public static TrainingState Read(Stream stream, TwoTowerModel model, TorchSharp.Modules.OptimizerHelper optimizer,
+        RowWiseOptimizer? rowWise = null, Action<TrainingState>? accept = null)
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic)) throw new InvalidDataException("not an SslRec checkpoint");
+        var magic = reader.ReadBytes(Format1.Length);
+        var format = magic.AsSpan().SequenceEqual(Format1) ? 1 : magic.AsSpan().SequenceEqual(Format2) ? 2 : 0;
+        if (format == 0)
+            throw new InvalidDataException(magic.AsSpan().StartsWith("SSLRECK"u8)
+                ? $"checkpoint format '{Encoding.ASCII.GetString(magic)}' is newer than this SslRec reads (1 and 2); resume with the SslRec that wrote it"
+                : "not an SslRec checkpoint");
         var length = reader.ReadInt32();
         var state = JsonSerializer.Deserialize<TrainingState>(reader.ReadBytes(length)) ?? throw new InvalidDataException("empty checkpoint state");
+        if (format == 1 && rowWise is not null)
+            throw new InvalidOperationException("the checkpoint (format 1) was written by a training with dense embedding updates; resume it with --embedding-optimizer dense, or train into a new output folder");
+        if (format == 2 && rowWise is null)
+            throw new InvalidOperationException("the checkpoint (format 2) holds row-wise embedding optimizer state; resume it with the --embedding-optimizer it was written with, or train into a new output folder");
+        accept?.Invoke(state);
         model.load(reader);
         optimizer.load_state_dict(reader);
+        rowWise?.Load(reader);
         return state;
     }
 }

@@ -12,7 +12,7 @@ namespace SslRec.Training.Loop;
 /// stay TorchSharp's: they hold the state (step, moments, sums) that this updates in place, and they save
 /// and load it, so checkpoints keep their format.
 /// </summary>
-public static class OwnedScalarSteps
+public static partial class OwnedScalarSteps
 {
     public static void Step(OptimizerHelper optimizer)
     {

@@ -25,7 +25,9 @@ public sealed class Trainer : IDisposable
     private readonly EncodedDataset _data;
     private readonly TrainingOptions _o;
     private readonly Device _device;
-    private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
+    private readonly TorchSharp.Modules.OptimizerHelper _optimizer;   // tower layers (and every table when dense)
+    private readonly SparseTables? _sparse;                             // row-wise tables, null when dense
+    private readonly RowWiseOptimizer? _rowWise;
     private readonly Tensor _logQ;           // [corpus] log P(item) from training frequencies
     private readonly IFeatureMasking _masking;
     private readonly ItemSampler _sslSampler;
@@ -50,6 +52,7 @@ public sealed class Trainer : IDisposable
     public Trainer(EncodedDataset data, TrainingOptions options, Device device, double[,]? mutualInformation = null, AvailableMemory? availableMemory = null)
     {
         options.Validate();
+        NativeAllocator.KeepBuffersInHeap(); // step buffers reused, not page-faulted afresh every step (see there)
         _data = data;
         _o = options;
         _device = device;
@@ -76,10 +79,20 @@ public sealed class Trainer : IDisposable
 
         Model = TorchSetup.CreateSeeded(options.Seed, () => new TwoTowerModel(data, options));
         Model.to(device);
+        // Row-wise embedding updates: the tables leave the dense optimizer (no state, no gradient for them
+        // there); each step gathers the rows its batches touch and the row-wise optimizer updates those.
+        var parameters = Model.parameters().ToList();
+        if (options.EmbeddingOptimizer != EmbeddingOptimizerKind.Dense)
+        {
+            _sparse = new SparseTables(Model);
+            var tables = _sparse.Names;
+            parameters = Model.named_parameters().Where(p => !tables.Contains(p.name)).Select(p => p.parameter).ToList();
+            _rowWise = new RowWiseOptimizer(_sparse, options.EmbeddingOptimizer, RowWiseOptimizer.LearningRateOf(options));
+        }
         _optimizer = options.Optimizer switch
         {
-            OptimizerKind.Adagrad => (TorchSharp.Modules.OptimizerHelper)optim.Adagrad(Model.parameters(), lr: options.LearningRate, initial_accumulator_value: 0.1),
-            _ => optim.Adam(Model.parameters(), lr: options.LearningRate),
+            OptimizerKind.Adagrad => (TorchSharp.Modules.OptimizerHelper)optim.Adagrad(parameters, lr: options.LearningRate, initial_accumulator_value: 0.1),
+            _ => optim.Adam(parameters, lr: options.LearningRate),
         };
 
         var total = (double)data.ItemTrainCounts.Sum();
@@ -101,9 +114,11 @@ public sealed class Trainer : IDisposable
     {
         using var stream = store.OpenLatest(out _);
         if (stream is null) return false;
-        var state = Checkpoint.Read(stream, Model, _optimizer);
-        if (state.Fingerprint != State.Fingerprint)
-            throw new InvalidOperationException("the checkpoint was written with different training settings or example parts; use the same options and data to resume, or a new output folder");
+        var state = Checkpoint.Read(stream, Model, _optimizer, _rowWise, accept: s =>
+        {
+            if (s.Fingerprint != State.Fingerprint)
+                throw new InvalidOperationException("the checkpoint was written with different training settings or example parts; use the same options and data to resume, or a new output folder");
+        });
         state.TotalSteps = State.TotalSteps; // more epochs may have been asked for
         State = state;
         ResumedFromStep = state.Step;
@@ -111,7 +126,7 @@ public sealed class Trainer : IDisposable
     }
 
     public void SaveCheckpoint(ICheckpointStore store) =>
-        store.Save(State.Step, s => Checkpoint.Write(s, State, Model, _optimizer));
+        store.Save(State.Step, s => Checkpoint.Write(s, State, Model, _optimizer, _rowWise));
 
     /// <summary>
     /// Runs steps until all epochs (or MaxSteps) are done, checkpointing along the way. With a store and
@@ -162,7 +177,25 @@ public sealed class Trainer : IDisposable
 
     private int CurrentBatchSize(int step) => _examples.BatchSize(step);
 
+    /// <summary>The row-wise embedding optimizer (null when tables are updated densely).</summary>
+    public RowWiseOptimizer? RowWise => _rowWise;
+
+    /// <summary>The row-wise tables (null when tables are updated densely).</summary>
+    public SparseTables? SparseTables => _sparse;
+
     private LossRecord Step(int step)
+    {
+        try
+        {
+            return StepOnce(step);
+        }
+        finally
+        {
+            _sparse?.EndStep(); // a failed step must not leave its slots for the next one
+        }
+    }
+
+    private LossRecord StepOnce(int step)
     {
         using var scope = NewDisposeScope();
         var timings = Timings;
@@ -177,23 +210,28 @@ public sealed class Trainer : IDisposable
         var itemIndices = new int[rows.Length];
         for (var i = 0; i < rows.Length; i++) itemRows[i] = itemIndices[i] = examples.ItemIndex[rows[i]];
         var itemIds = HostTensors.From<long>(itemRows, _device);
-        var queryBatch = FeatureBatchBuilder.Build(examples.Queries, rows, _device);
-        var itemBatch = FeatureBatchBuilder.Build(_data.Items, itemIndices, _device);
+        // With row-wise tables every id is slotted into its table's rows touched this step.
+        var querySlots = _sparse?.For(Model.QueryTower);
+        var itemSlots = _sparse?.For(Model.ItemTower);
+        var queryBatch = FeatureBatchBuilder.Build(examples.Queries, rows, _device, sparse: querySlots);
+        var itemBatch = FeatureBatchBuilder.Build(_data.Items, itemIndices, _device, sparse: itemSlots);
         FeatureBatch? view1 = null, view2 = null, spreadBatch = null;
         Tensor? sslIds = null;
         if (_o.Ssl != SslMode.None && _o.Alpha > 0)
         {
             var sslItems = _sslSampler.Sample(rng, _o.SslBatchSize);
             var (mask1, mask2) = _masking.Sample(rng);
-            view1 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask1, _o.DropoutRate, rng);
-            view2 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask2, _o.DropoutRate, rng);
+            view1 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask1, _o.DropoutRate, rng, itemSlots);
+            view2 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask2, _o.DropoutRate, rng, itemSlots);
             sslIds = HostTensors.Int64(sslItems, _device);
         }
         if (_o.SpreadOut > 0)
-            spreadBatch = FeatureBatchBuilder.Build(_data.Items, _uniformSampler.Sample(rng, _o.SslBatchSize).Distinct().ToArray(), _device);
+            spreadBatch = FeatureBatchBuilder.Build(_data.Items, _uniformSampler.Sample(rng, _o.SslBatchSize).Distinct().ToArray(), _device, sparse: itemSlots);
         if (timings is not null) Lap(clock!, ref timings.Assembly);
 
-        // 2. Forward: towers and losses.
+        // 2. Gather the touched rows (row-wise tables), forward: towers and losses.
+        _sparse?.Gather(_device);
+
         var q = Model.QueryTower.call(queryBatch);
         var x = Model.ItemTower.call(itemBatch);
         var main = RetrievalLosses.BatchSoftmax(q, x, _logQ.index_select(0, itemIds), itemIds, _o.Tau);
@@ -217,6 +255,7 @@ public sealed class Trainer : IDisposable
         loss.backward();
         if (timings is not null) Lap(clock!, ref timings.Backward);
         OwnedScalarSteps.Step(_optimizer); // not _optimizer.step(): see OwnedScalarSteps
+        _rowWise?.Step();
         if (timings is not null) Lap(clock!, ref timings.Optimizer);
         return new LossRecord(step, epoch, loss.item<float>(), main.item<float>(),
             ssl is null ? 0 : ssl.item<float>(), spread is null ? 0 : spread.item<float>());
@@ -236,6 +275,7 @@ public sealed class Trainer : IDisposable
         _examples.Dispose();
         _logQ.Dispose();
         _optimizer.Dispose();
+        _rowWise?.Dispose();
         Model.Dispose();
     }
 }

@@ -56,26 +56,29 @@ public sealed class QuantizedEmbedding : Module
     public Parameter QueryTable => query;
 
     /// <summary>Embeddings of ids (N) → (N × D). Each distinct id is quantized once per call.</summary>
-    public Tensor Embed(Tensor ids)
+    /// <param name="gathered">row-wise training: the ids are slots of these gathered query rows (null: vocabulary ids)</param>
+    public Tensor Embed(Tensor ids, SparseTable? gathered = null)
     {
         var (unique, inverse, _) = torch.unique(ids, sorted: false, return_inverse: true);
-        return EmbedDistinct(unique).index_select(0, inverse!);
+        return EmbedDistinct(unique, gathered).index_select(0, inverse!);
     }
 
-    private Tensor EmbedDistinct(Tensor ids)
+    private Tensor EmbedDistinct(Tensor ids, SparseTable? gathered)
     {
-        if (_tiers.Length == 1) return EmbedTier(ids, Centroids);
+        if (_tiers.Length == 1) return EmbedTier(ids, Centroids, gathered?.Rows);
         var output = zeros(ids.shape[0], Dim, dtype: values.dtype, device: ids.device);
-        foreach (var (rows, k) in Tiers(ids)) output = output.index_copy(0, rows, EmbedTier(ids.index_select(0, rows), k));
+        // tiers are a property of vocabulary ids: map slots back to the ids they hold
+        var vocabularyIds = gathered is null ? ids : gathered.Ids!.index_select(0, ids);
+        foreach (var (rows, k) in Tiers(vocabularyIds)) output = output.index_copy(0, rows, EmbedTier(ids.index_select(0, rows), k, gathered?.Rows));
         return output;
     }
 
-    /// <summary>Embeddings of ids that may all use the first k centroids.</summary>
-    private Tensor EmbedTier(Tensor ids, int k)
+    /// <summary>Embeddings of ids that may all use the first k centroids; ids index <paramref name="table"/> (default: the query table).</summary>
+    private Tensor EmbedTier(Tensor ids, int k, Tensor? table = null)
     {
         var n = ids.shape[0];
         var tierValues = k == Centroids ? values : values.narrow(1, 0, k);
-        var distances = Distances(ids, k);                                                     // (G, N, k)
+        var distances = Distances(ids, k, table);                                              // (G, N, k)
         var hard = Gather(tierValues, distances.argmin(-1));                                   // (G, N, d)
         Tensor chosen;
         if (!training) chosen = hard;
@@ -94,10 +97,10 @@ public sealed class QuantizedEmbedding : Module
         return chosen.transpose(0, 1).reshape(n, Dim);
     }
 
-    /// <summary>(G, N, k) distances of the ids' query vectors to the first k keys of each group.</summary>
-    private Tensor Distances(Tensor ids, int k)
+    /// <summary>(G, N, k) distances of the ids' query vectors (rows of <paramref name="table"/>, default the query table) to the first k keys of each group.</summary>
+    private Tensor Distances(Tensor ids, int k, Tensor? table = null)
     {
-        var q = query.index_select(0, ids).view(ids.shape[0], Groups, -1).transpose(0, 1);    // (G, N, d)
+        var q = (table ?? query).index_select(0, ids).view(ids.shape[0], Groups, -1).transpose(0, 1); // (G, N, d)
         return SquaredDistances(q, k == Centroids ? keys : keys.narrow(1, 0, k));
     }
 
@@ -125,9 +128,10 @@ public sealed class QuantizedEmbedding : Module
     public Tensor MissingEmbedding() => Embed(zeros(1, dtype: ScalarType.Int64, device: query.device));
 
     /// <summary>Mean-pooled bags, as EmbeddingBag(sum) with per-id weights; null weights: one id per bag.</summary>
-    public Tensor Pool(Tensor ids, Tensor offsets, Tensor? weights)
+    /// <param name="gathered">row-wise training: the ids are slots of these gathered query rows</param>
+    public Tensor Pool(Tensor ids, Tensor offsets, Tensor? weights, SparseTable? gathered = null)
     {
-        var e = Embed(ids);
+        var e = Embed(ids, gathered);
         if (weights is null) return e;
         var bag = bucketize(arange(TorchScalars.Of(ids.shape[0]), dtype: ScalarType.Int64, device: ids.device), offsets, right: true).sub_(TorchScalars.One);
         return zeros(offsets.shape[0], Dim, dtype: e.dtype, device: e.device).index_add_(0, bag, e.mul(weights.unsqueeze(1)), TorchScalars.One);

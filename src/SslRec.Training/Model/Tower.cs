@@ -110,7 +110,9 @@ public sealed class Tower : Module<FeatureBatch, Tensor>
         for (var f = 0; f < _byFeature.Length; f++)
         {
             var module = _byFeature[f];
-            if (batch.IsMasked(f))
+            if (batch.Sparse?[f] is { } rows)
+                pooled[f] = PoolGathered(module, rows, batch, f);
+            else if (batch.IsMasked(f))
                 pooled[f] = (module is QuantizedEmbedding mq ? mq.MissingEmbedding() : EmbeddingTable(f)[0].unsqueeze(0)).expand(batch.Rows, -1);
             else if (module is QuantizedEmbedding q)
                 pooled[f] = q.Pool(batch.Ids[f]!, batch.Offsets[f]!, batch.Weights[f]);
@@ -118,5 +120,25 @@ public sealed class Tower : Module<FeatureBatch, Tensor>
                 pooled[f] = ((EmbeddingBag)module).call(batch.Ids[f]!, batch.Offsets[f], batch.Weights[f]);
         }
         return functional.normalize(mlp.call(cat(pooled, 1)), p: 2, dim: 1);
+    }
+
+    /// <summary>
+    /// Row-wise training: the feature's pooled embeddings read from the step's gathered rows (the batch's
+    /// ids are slots into them), so the gradient lands on those rows, never on the whole table. The same
+    /// pooling as EmbeddingBag(sum) with per-id weights 1/|bag|.
+    /// </summary>
+    private static Tensor PoolGathered(Module module, SparseTable rows, FeatureBatch batch, int f)
+    {
+        var gathered = rows.Rows ?? throw new InvalidOperationException($"table {rows.Name}: rows not gathered for this step");
+        if (batch.IsMasked(f))
+        {
+            var missing = rows.MissingSlot ?? throw new InvalidOperationException($"table {rows.Name}: the missing row was not gathered");
+            return (module is QuantizedEmbedding mq ? mq.Embed(missing, rows) : gathered.index_select(0, missing)).expand(batch.Rows, -1);
+        }
+        if (module is QuantizedEmbedding q) return q.Pool(batch.Ids[f]!, batch.Offsets[f]!, batch.Weights[f], rows);
+        var e = gathered.index_select(0, batch.Ids[f]!);
+        if (batch.Weights[f] is not { } weights) return e; // one id per row
+        return zeros(batch.Rows, e.shape[1], dtype: e.dtype, device: e.device)
+            .index_add_(0, batch.BagOf![f]!, e.mul(weights.unsqueeze(1)), TorchScalars.One);
     }
 }

@@ -20,11 +20,12 @@ public class ForcedGcTrainingTests
     private static TrainingOptions Options(string configuration) => configuration switch
     {
         "cfm" => TinyData.Options,
-        "none" => TinyData.Options with { Ssl = SslMode.None },
-        "dpq-cfm" => TinyData.Options with { Embedding = EmbeddingKind.Dpq, DpqGroups = 2, DpqCentroids = 16 },
+        "none" => TinyData.Options with { Ssl = SslMode.None, EmbeddingOptimizer = EmbeddingOptimizerKind.Dense }, // the dense path too
+        "dpq-cfm" => TinyData.Options with { Embedding = EmbeddingKind.Dpq, DpqGroups = 2, DpqCentroids = 16, EmbeddingOptimizer = EmbeddingOptimizerKind.LazyAdam },
         "mgqe-spread-adagrad" => TinyData.Options with
         {
             Embedding = EmbeddingKind.Mgqe, DpqGroups = 2, DpqCentroids = 16, SpreadOut = 0.1, Optimizer = OptimizerKind.Adagrad,
+            EmbeddingOptimizer = EmbeddingOptimizerKind.RowwiseAdagrad,
             DpqRelaxation = DpqRelaxation.Softmax,
         },
         _ => throw new ArgumentException(configuration),

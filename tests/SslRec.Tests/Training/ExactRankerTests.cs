@@ -13,13 +13,16 @@ public class ExactRankerTests
         var items = tensor(new float[] { 1, 0, 0.8f, 0.6f, 0, 1, -1, 0, 0.6f, 0.8f }, [5, 2]);
         var queries = tensor(new float[] { 1, 0, 1, 0, 1, 0, 0, 1 }, [4, 2]);
         var ranks = ExactRanker.Ranks(queries, items, [2, 0, 3, 4]);
+        Assert.Equal(ranks, ExactRanker.Ranks(queries, items, [2, 0, 3, 4], countOnHost: false));
         // item 2 (score 0) is beaten by 1, 0.8, 0.6 → rank 3; item 0 is first; item 3 last;
         // query (0, 1) scores 0, 0.6, 1, 0, 0.8 → item 4 ranks second
         Assert.Equal([3, 0, 4, 1], ranks);
     }
 
-    [Fact]
-    public void Blocked_computation_agrees_with_brute_force()
+    [Theory]
+    [InlineData(true)]   // the CPU path: SIMD counts on the host
+    [InlineData(false)]  // the GPU path (tensor ops), run here on the CPU
+    public void Blocked_computation_agrees_with_brute_force(bool countOnHost)
     {
         using var scope = NewDisposeScope(); // owns the test's temporaries while libtorch reads them: other tests force collections (README, "Native memory safety")
         random.manual_seed(3);
@@ -28,9 +31,9 @@ public class ExactRankerTests
         var targets = Enumerable.Range(0, 37).Select(i => (i * 7) % 301).ToArray();
         var scores = queries.mm(items.t()).data<float>().ToArray();
         var expected = targets.Select((t, q) => Enumerable.Range(0, 301).Count(j => j != t && scores[q * 301 + j] > scores[q * 301 + t])).ToArray();
-        Assert.Equal(expected, ExactRanker.Ranks(queries, items, targets));
+        Assert.Equal(expected, ExactRanker.Ranks(queries, items, targets, countOnHost: countOnHost));
         // tiny blocks: 5 queries per chunk, 10 items per block → many partial blocks on both axes
-        Assert.Equal(expected, ExactRanker.Ranks(queries, items, targets, queryChunk: 5, blockElements: 50));
+        Assert.Equal(expected, ExactRanker.Ranks(queries, items, targets, queryChunk: 5, blockElements: 50, countOnHost: countOnHost));
     }
 }
 

@@ -1,4 +1,5 @@
 using SslRec.Core.Checkpoints;
+using SslRec.Core.Options;
 using SslRec.Core.Statistics;
 using SslRec.Training;
 using SslRec.Training.Evaluation;
@@ -12,14 +13,20 @@ public class TrainerTests
     private static double[,] Mi => MutualInformation.Compute(TinyData.Data.Items, TinyData.Data.ItemTrainCounts);
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Resuming_from_a_checkpoint_gives_the_same_result_as_an_uninterrupted_run(bool streamed)
+    [InlineData(false, EmbeddingOptimizerKind.LazyAdam)]
+    [InlineData(true, EmbeddingOptimizerKind.LazyAdam)]
+    [InlineData(false, EmbeddingOptimizerKind.RowwiseAdagrad)]
+    [InlineData(false, EmbeddingOptimizerKind.Dense)]
+    public void Resuming_from_a_checkpoint_gives_the_same_result_as_an_uninterrupted_run(bool streamed, EmbeddingOptimizerKind embeddingOptimizer)
     {
         // streamed: six example parts through a shuffle buffer of a quarter of the data, so the halfway
         // checkpoint falls inside a buffer and the resumed run must find its place in the stream again
         var data = streamed ? TinyData.Parts : TinyData.Data;
-        var options = TinyData.Options with { Epochs = 2, DropoutRate = 0.3, SpreadOut = 0.1, ShuffleBuffer = streamed ? (int)(data.Train.Count / 4) : 1_000_000 };
+        var options = TinyData.Options with
+        {
+            Epochs = 2, DropoutRate = 0.3, SpreadOut = 0.1, ShuffleBuffer = streamed ? (int)(data.Train.Count / 4) : 1_000_000,
+            EmbeddingOptimizer = embeddingOptimizer,
+        };
         if (streamed) Assert.True(data.Train.PartCount >= 5, $"{data.Train.PartCount} parts");
 
         using var full = new Trainer(data, options, CPU, Mi);
@@ -92,6 +99,42 @@ public class TrainerTests
         // the same examples in other parts are another stream: the step would not find its batch again
         using var otherParts = new Trainer(TinyData.Parts, TinyData.Options, CPU, Mi);
         Assert.Contains("example parts", Assert.Throws<InvalidOperationException>(() => otherParts.TryResume(store)).Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_resumes_only_with_the_kind_of_embedding_updates_that_wrote_it()
+    {
+        static string Magic(LocalCheckpointStore store)
+        {
+            using var s = store.OpenLatest(out _)!;
+            var bytes = new byte[8];
+            s.ReadExactly(bytes);
+            return System.Text.Encoding.ASCII.GetString(bytes);
+        }
+        var dense = TinyData.Options with { EmbeddingOptimizer = EmbeddingOptimizerKind.Dense, MaxSteps = 2 };
+        var lazy = dense with { EmbeddingOptimizer = EmbeddingOptimizerKind.LazyAdam };
+        using var denseDir = new TempDirectory();
+        using var lazyDir = new TempDirectory();
+        var denseStore = new LocalCheckpointStore(denseDir.Path);
+        var lazyStore = new LocalCheckpointStore(lazyDir.Path);
+        using (var t = new Trainer(TinyData.Data, dense, CPU, Mi)) t.Train(denseStore);
+        using (var t = new Trainer(TinyData.Data, lazy, CPU, Mi)) t.Train(lazyStore);
+
+        // dense training writes format 1, as before row-wise updates existed, and its fingerprint names no
+        // embedding optimizer: checkpoints of earlier versions still resume with --embedding-optimizer dense
+        Assert.Equal("SSLRECK1", Magic(denseStore));
+        Assert.DoesNotContain("EmbeddingOptimizer", dense.Fingerprint());
+        Assert.DoesNotContain("EmbeddingLearningRate", dense.Fingerprint());
+        Assert.Equal("SSLRECK2", Magic(lazyStore));
+
+        using var lazyTrainer = new Trainer(TinyData.Data, lazy, CPU, Mi);
+        Assert.Contains("--embedding-optimizer dense", Assert.Throws<InvalidOperationException>(() => lazyTrainer.TryResume(denseStore)).Message);
+        using var denseTrainer = new Trainer(TinyData.Data, dense, CPU, Mi);
+        Assert.Contains("row-wise", Assert.Throws<InvalidOperationException>(() => denseTrainer.TryResume(lazyStore)).Message);
+        using var adagrad = new Trainer(TinyData.Data, lazy with { EmbeddingOptimizer = EmbeddingOptimizerKind.RowwiseAdagrad }, CPU, Mi);
+        Assert.Contains("different training settings", Assert.Throws<InvalidOperationException>(() => adagrad.TryResume(lazyStore)).Message);
+        Assert.True(denseTrainer.TryResume(denseStore) && lazyTrainer.TryResume(lazyStore));
+        Assert.Equal(2, lazyTrainer.RowWise!.Steps); // the row-wise step count (bias correction) is restored too
     }
 
     [Fact]
