@@ -18,7 +18,8 @@ static class Faults
 {
     internal sealed record Row(string Fault, string Outcome, double RecoverySeconds, string Lost);
 
-    /// <param name="only">"round2": only the second round's rows (host killed in each stage, a plain-JSON training message)</param>
+    /// <param name="only">"round2": only the second round's rows (host killed in each stage, a plain-JSON training message);
+    /// "outages": only storage down 30 s and 3 minutes in each stage</param>
     public static int Run(string sslrec, string dataDir, string workDir, string? jsonPath, string? only = null)
     {
         using var cluster = new BenchCluster(sslrec, workDir, new Dictionary<string, string>
@@ -51,6 +52,11 @@ static class Faults
                 var second = new StageFaults(cluster, Drop, LostSummary, Poisoned, limit);
                 rows.AddRange(second.HostKilledInEachStage());
                 rows.Add(second.PlainJsonTrainingMessage());
+                goto report;
+            }
+            if (only == "outages")
+            {
+                rows.AddRange(new StageFaults(cluster, Drop, LostSummary, Poisoned, limit).StorageOutages());
                 goto report;
             }
             // 1. kill -9 of train-worker mid-training; a new execution starts at once (as KEDA starts one).

@@ -25,7 +25,7 @@ using static TorchSharp.torch;
 //             [--exports N]  (training under forced GCs vs without; --cycles adds whole train/evaluate/export/warm-start
 //             cycles, --exports N repetitions of the work around training: decode, export, warm start, compact tables)
 //   gc-canary [--seconds 60] [--owned true]  (the failure gc-stress looks for, on purpose: exits 0 if it survives; a crash proves the stress can see it)
-//   faults --sslrec DLL --data DIR --work DIR --json OUT [--only round2]  (the fault table: kill -9, re-delivery, bad input, storage outage)
+//   faults --sslrec DLL --data DIR --work DIR --json OUT [--only round2|outages]  (the fault table: kill -9, re-delivery, bad input, storage outage)
 //   scale --sslrec DLL --work DIR [--sizes 5000000,25000000] [--users 1000000] [--items 200000] [--steps 300] [--format csv|parquet] --json OUT  (per-stage memory/time)
 //   encode --data DIR --file F --json OUT [--threads N --range-mb 64 --range-index I]  (map-stage throughput over one file, or one of its map tasks)
 var a = Args.Parse(args);
