@@ -8,8 +8,9 @@ public static class Program
     public static int Main(string[] args) => Commands().Parse(args).Invoke();
 
     /// <summary>Every command (the GPU job's container args are checked against this parser in the tests).</summary>
-    public static RootCommand Commands() =>
-        new RootCommand("SslRec: self-supervised two-tower retrieval models (Yao et al., CIKM 2021)")
+    public static RootCommand Commands()
+    {
+        var root = new RootCommand("SslRec: self-supervised two-tower retrieval models (Yao et al., CIKM 2021)")
         {
             GenerateCommand.Create(),
             TrainCommand.Create(),
@@ -23,4 +24,7 @@ public static class Program
             PipelineCommands.TrainWorkerCommand(),
             PipelineCommands.Recommend(),
         };
+        GroupedHelp.Install(root);
+        return root;
+    }
 }

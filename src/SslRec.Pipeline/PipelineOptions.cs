@@ -1,3 +1,5 @@
+using SslRec.Core.Options;
+
 namespace SslRec.Pipeline;
 
 public sealed record PipelineOptions
@@ -10,12 +12,16 @@ public sealed record PipelineOptions
     public double GateMaxRecallDrop { get; init; } = 0.01;
     public int GateK { get; init; } = 50;
     /// <summary>
-    /// Evaluate at most this many held-out pairs, an evenly spaced sample (0 = all); a retrain may set its own
-    /// (max_eval_queries). A million pairs measure Recall@K to about ±0.001 and keep a huge hold-out from
-    /// costing more GPU time than the training.
+    /// The deployment's value of the training option max_eval_queries (<see cref="TrainingOptions.MaxEvalQueries"/>,
+    /// its bounds): evaluate at most this many held-out pairs, an evenly spaced sample (0 = all). A retrain's
+    /// override replaces it, 0 included (<see cref="TrainingRequest.RunOptions"/>). A million pairs measure
+    /// Recall@K to about ±0.001 and keep a huge hold-out from costing more GPU time than the training.
     /// </summary>
     public int MaxEvalQueries { get; init; } = 1_000_000;
-    /// <summary>Checkpoint to blob every N training steps.</summary>
+    /// <summary>
+    /// The deployment's value of the training option checkpoint_every (<see cref="TrainingOptions.CheckpointEvery"/>,
+    /// its bounds): checkpoint to blob every N training steps. Not a retrain's to change.
+    /// </summary>
     public int CheckpointEvery { get; init; } = 50;
     /// <summary>
     /// Longest one training execution trains, in seconds: then it checkpoints and hands the run to the next
@@ -33,4 +39,13 @@ public sealed record PipelineOptions
     public double WatchdogStallSeconds { get; init; } = 60;
     /// <summary>Re-drives in a row without progress before the watchdog fails the run (its stage's process keeps dying).</summary>
     public int WatchdogMaxReDrives { get; init; } = 5;
+
+    /// <summary>Refuses a training option's deployment value outside that option's bounds, at start-up and naming the setting.</summary>
+    /// <exception cref="InvalidOperationException">the first setting out of bounds</exception>
+    public void Validate()
+    {
+        foreach (var (setting, value) in new[] { (nameof(MaxEvalQueries), MaxEvalQueries), (nameof(CheckpointEvery), CheckpointEvery) })
+            if (TrainingOptionDescriptors.Of(setting).Range is { } range && !range.Contains(value))
+                throw new InvalidOperationException($"setting {Configuration.PipelineSettings.OptionsSection}:{setting}: {range.Refusal(value)}");
+    }
 }

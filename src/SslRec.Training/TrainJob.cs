@@ -158,24 +158,10 @@ public static class TrainJob
             },
             Examples = new MetricsReport.ExampleCounts { Train = data.Train.Count, Eval = heldOut, Evaluated = targets.Length < heldOut ? targets.Length : null, Seen = o.ExamplesSeen },
             CorpusSize = data.CorpusSize,
-            Config = new()
+            // Every option, under the keys metrics.json has always used; the embedding learning rate as the one in effect.
+            Config = new(TrainingOptionDescriptors.Recorded(options))
             {
-                ["ssl"] = options.Ssl.ToString().ToLowerInvariant(),
-                ["alpha"] = options.Alpha,
-                ["tau"] = options.Tau,
-                ["ssl_tau"] = options.SslTau,
-                ["seed"] = options.Seed,
-                ["epochs"] = options.Epochs,
-                ["batch_size"] = options.BatchSize,
-                ["ssl_batch_size"] = options.SslBatchSize,
-                ["learning_rate"] = options.LearningRate,
-                ["optimizer"] = options.Optimizer.ToString().ToLowerInvariant(),
-                ["embedding_optimizer"] = options.EmbeddingOptimizer.ToString().ToLowerInvariant(),
                 ["embedding_learning_rate"] = options.EmbeddingOptimizer == EmbeddingOptimizerKind.Dense ? options.LearningRate : RowWiseOptimizer.LearningRateOf(options),
-                ["dropout"] = options.DropoutRate,
-                ["spread_out"] = options.SpreadOut,
-                ["embedding"] = options.Embedding.ToString().ToLowerInvariant(),
-                ["ssl_sampling"] = options.SslSampling.ToString().ToLowerInvariant(),
                 ["steps"] = o.Step,
             },
             TrainSeconds = o.TrainSeconds,

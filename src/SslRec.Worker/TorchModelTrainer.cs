@@ -22,8 +22,7 @@ public sealed class TorchModelTrainer(TrainingOptions? defaults = null, string d
 
     public TrainingOutcome Train(TrainingRequest request, CancellationToken ct)
     {
-        var options = TrainingOverrides.Apply(_defaults, request.Overrides) with { CheckpointEvery = request.CheckpointEvery };
-        if (options.MaxEvalQueries == 0) options = options with { MaxEvalQueries = request.MaxEvalQueries }; // the deployment's cap unless the run set one
+        var options = request.RunOptions(_defaults);
         var resumedFrom = 0;
         DateTime? lastLine = null;
         var metrics = TrainJob.TrainAndEvaluate(request.Data, options, TorchSetup.ResolveDevice(device), request.Checkpoints, resume: true,

@@ -26,21 +26,21 @@ public static class DemoCommand
     {
         var interactions = new Option<int>("--interactions") { Description = "Size of the generated dataset", DefaultValueFactory = _ => new SyntheticOptions().Interactions };
         var items = new Option<int>("--items") { Description = "Catalog size", DefaultValueFactory = _ => new SyntheticOptions().Items };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => new TrainingOptions().Epochs };
-        var ssl = new Option<SslMode>("--ssl") { Description = "SSL augmentation", DefaultValueFactory = _ => new TrainingOptions().Ssl };
+        var training = TrainingOptionsCli.For(nameof(TrainingOptions.Epochs), nameof(TrainingOptions.Ssl));
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
         var dataset = new Option<string>("--dataset") { Description = "Dataset / model name", DefaultValueFactory = _ => "demo" };
         var folder = new Option<string?>("--storage-folder")
         {
             Description = $"Where the demo's Azurite keeps its data, for the commands after it (default {DefaultFolder}, unless an Azurite already runs on 127.0.0.1:10000)",
         };
-        var command = new Command("demo", "Run the whole local pipeline on Azurite with a generated dataset") { interactions, items, epochs, ssl, device, dataset, folder };
+        var command = new Command("demo", "Run the whole local pipeline on Azurite with a generated dataset") { interactions, items };
+        training.AddTo(command);
+        foreach (var option in new Option[] { device, dataset, folder }) command.Add(option);
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
             var clock = Stopwatch.StartNew();
             void Say(string s) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {s}");
-            var training = new TrainingOptions { Epochs = parse.GetValue(epochs), Ssl = parse.GetValue(ssl) };
-            training.Validate(); // before anything starts, not when the run reaches training
+            var options = training.Read(parse); // validated before anything starts, not when the run reaches training
 
             using var local = await OpenStorageAsync(parse.GetValue(folder), Say, cancel);
             var storage = new StorageSettings { ConnectionString = local?.ConnectionString ?? StorageSettings.DevelopmentStorage };
@@ -55,7 +55,7 @@ public static class DemoCommand
                 var (name, version, runId) = await DatasetDrop.UploadAsync(ctx, data, parse.GetValue(dataset)!, ct: cancel);
                 Say($"dropped {BlobLayout.Datasets}/{name}/{version}/ and its _READY event");
 
-                var trainer = new TorchModelTrainer(training, parse.GetValue(device)!);
+                var trainer = new TorchModelTrainer(options, parse.GetValue(device)!);
                 using var host = LocalPipelineHost.Build(PipelineSettings.Local(storage, ctx.Options), trainer);
                 await host.StartAsync(cancel);
                 Say("WebJobs host started (queue settings from host.json)");

@@ -14,18 +14,19 @@ public static class ExperimentCommand
         var output = new Option<string>("--out") { Description = "Output folder (report.md, results.csv, PNG plots, cells/)", Required = true };
         var grid = new Option<string>("--grid") { Description = "quick (about 30 min for the demo data on 2 cores) or paper", DefaultValueFactory = _ => "quick" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per configuration (the sweeps of the quick grid use the first)", DefaultValueFactory = _ => 3 };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs of every run", DefaultValueFactory = _ => new TrainingOptions().Epochs };
+        var training = TrainingOptionsCli.For(nameof(TrainingOptions.Epochs)); // the base every cell of the grid varies
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
         var command = new Command("experiment", "The paper's studies (methods, data sparsity, sensitivity, CFM vs RFM and SSL sampling) with a report and plots; re-running skips finished runs")
         {
-            data, output, grid, seeds, epochs, device,
+            data, output, grid, seeds, device,
         };
+        training.AddTo(command);
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(() =>
         {
             var outDir = parse.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var schema = DatasetSchema.Load(Path.Combine(parse.GetValue(data)!, DatasetSchema.FileName));
-            var entries = ExperimentGrid.Build(parse.GetValue(grid)!, parse.GetValue(seeds), new TrainingOptions { Epochs = parse.GetValue(epochs) }, schema.HasTies);
+            var entries = ExperimentGrid.Build(parse.GetValue(grid)!, parse.GetValue(seeds), training.Read(parse), schema.HasTies);
             var cells = entries.Select(e => e.Cell.Key).Distinct().Count();
             Console.Error.WriteLine($"experiment: {cells} runs ({entries.Count} study entries); finished runs in {Path.Combine(outDir, "cells")} are reused");
             var runner = new ExperimentRunner(parse.GetValue(data)!, outDir, TorchSetup.ResolveDevice(parse.GetValue(device)!), Console.Error.WriteLine);

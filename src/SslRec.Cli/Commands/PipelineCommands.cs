@@ -151,12 +151,13 @@ public static class PipelineCommands
     public static Command TrainWorkerCommand()
     {
         var loop = new Option<bool>("--loop") { Description = "Keep taking messages instead of exiting after one" };
-        var maxSteps = new Option<int>("--max-steps") { Description = "Stop training after this many steps (0: every epoch); for measurements and smoke tests", DefaultValueFactory = _ => 0 };
-        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints) to the end — or to the execution's time budget, then hand the run to a continuation message — evaluate, delete it, exit") { loop, maxSteps, Device, LocalStorage.FolderOption };
+        var training = TrainingOptionsCli.For(nameof(TrainingOptions.MaxSteps)); // for measurements and smoke tests
+        var command = new Command("train-worker", "Take one training message, train (resuming from blob checkpoints) to the end — or to the execution's time budget, then hand the run to a continuation message — evaluate, delete it, exit") { loop, Device, LocalStorage.FolderOption };
+        training.AddTo(command);
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async Task<int> () =>
         {
             using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
-            var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(new TrainingOptions { MaxSteps = parse.GetValue(maxSteps) }, parse.GetValue(Device)!, Console.Error.WriteLine),
+            var (ctx, worker) = TrainWorker.Create(PipelineSettings.EnvironmentConfiguration(), new TorchModelTrainer(training.Read(parse), parse.GetValue(Device)!, Console.Error.WriteLine),
                 StderrLogger("train-worker"));
             await ctx.EnsureInfrastructureAsync(cancel); // locally only: with an identity (the GPU job) queues exist and may not be created
             var failed = false;

@@ -13,10 +13,12 @@ public sealed record PipelineSettings(StorageSettings Storage, NotificationSetti
 {
     public const string OptionsSection = "SslRec:Pipeline";
 
-    public static PipelineSettings From(IConfiguration configuration, bool requireStorage = false) => new(
-        StorageSettings.From(configuration, requireStorage),
-        NotificationSettings.From(configuration),
-        configuration.GetSection(OptionsSection).Get<PipelineOptions>() ?? new PipelineOptions());
+    public static PipelineSettings From(IConfiguration configuration, bool requireStorage = false)
+    {
+        var options = configuration.GetSection(OptionsSection).Get<PipelineOptions>() ?? new PipelineOptions();
+        options.Validate();
+        return new(StorageSettings.From(configuration, requireStorage), NotificationSettings.From(configuration), options);
+    }
 
     /// <summary>Settings for a local run on the given storage: notifications to the local queue.</summary>
     public static PipelineSettings Local(StorageSettings storage, PipelineOptions? options = null) =>

@@ -34,8 +34,10 @@ public static partial class OwnedScalarSteps
         var biasCorrection2 = 1 - Math.Pow(beta2, step);
         var m = expAvg.index_select(0, ids).mul_(TorchScalars.Of(beta1)).add_(grad, TorchScalars.Of(1 - beta1));
         var v = expAvgSq.index_select(0, ids).mul_(TorchScalars.Of(beta2)).addcmul_(grad, grad, TorchScalars.Of(1 - beta2));
+#pragma warning disable RS0030 // owned: disposed by `using` after the native calls that read them
         using var sqrtBiasCorrection2 = Math.Sqrt(biasCorrection2).ToScalar();
         using var stepSize = (-(lr / biasCorrection1)).ToScalar();
+#pragma warning restore RS0030
         var denominator = v.sqrt().div_(sqrtBiasCorrection2).add_(TorchScalars.Of(eps), TorchScalars.One);
         var updated = rows.detach().addcdiv_(m, denominator, stepSize);
         expAvg.index_copy_(0, ids, m);
