@@ -51,7 +51,11 @@ public static class TrainCommand
         var relaxation = new Option<DpqRelaxation>("--dpq-relaxation") { Description = "How gradients pass the code choice: straightthrough or softmax", DefaultValueFactory = _ => d.DpqRelaxation };
         var dpqTemperature = new Option<double>("--dpq-temperature") { Description = "Temperature of the softmax over −distance", DefaultValueFactory = _ => d.DpqTemperature };
         var shuffleBuffer = new Option<int>("--shuffle-buffer") { Description = "Examples shuffled together: larger data is read a buffer of parts at a time", DefaultValueFactory = _ => d.ShuffleBuffer };
-        var partMb = new Option<int>("--part-mb") { Description = "Read files larger than this (MB) as parts of about this size, as the pipeline's map shards", DefaultValueFactory = _ => 64 };
+        // --part-mb is this option's name before 2026-12 (scripts may still pass it)
+        var shardTargetMb = new Option<int>("--shard-target-mb", "--part-mb")
+        {
+            Description = "Read files larger than this (MB) in shards of about this size, as the pipeline's map shards (its ShardTargetBytes)", DefaultValueFactory = _ => 64,
+        };
         var maxEval = new Option<int>("--max-eval-queries") { Description = "Evaluate at most this many held-out pairs, evenly spaced (0: all)", DefaultValueFactory = _ => d.MaxEvalQueries };
         var maxSteps = new Option<int>("--max-steps") { Description = "Stop after this many steps in total (0: all epochs)", DefaultValueFactory = _ => 0 };
 
@@ -59,7 +63,7 @@ public static class TrainCommand
         {
             data, output, ssl, alpha, tau, sslTau, epochs, batch, sslBatch, lr, optimizer, embeddingOptimizer, embeddingLr, dim, hidden, outDim,
             dropout, spread, sampling, mix, fraction, seed, device, checkpointEvery, resume, maxBad, maxSteps,
-            embedding, dpqGroups, dpqCentroids, mgqeCentroids, mgqeShares, relaxation, dpqTemperature, shuffleBuffer, partMb, maxEval,
+            embedding, dpqGroups, dpqCentroids, mgqeCentroids, mgqeShares, relaxation, dpqTemperature, shuffleBuffer, shardTargetMb, maxEval,
         };
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(() =>
         {
@@ -77,14 +81,14 @@ public static class TrainCommand
                 DpqRelaxation = parse.GetValue(relaxation), DpqTemperature = parse.GetValue(dpqTemperature),
                 ShuffleBuffer = parse.GetValue(shuffleBuffer), MaxEvalQueries = parse.GetValue(maxEval),
             };
-            var partBytes = parse.GetValue(partMb) is var mb and > 0 ? mb * (1L << 20) : throw new ArgumentException("--part-mb must be at least 1");
+            var shardTargetBytes = parse.GetValue(shardTargetMb) is var mb and > 0 ? mb * (1L << 20) : throw new ArgumentException("--shard-target-mb must be at least 1");
             using var progress = new ConsoleProgress();
             var outDir = parse.GetValue(output)!;
             var metrics = TrainJob.Run(new TrainJobOptions
             {
                 DataDirectory = parse.GetValue(data)!, OutputDirectory = outDir, Training = options,
                 Device = parse.GetValue(device)!, DataFraction = parse.GetValue(fraction), MaxBadRows = parse.GetValue(maxBad),
-                Resume = parse.GetValue(resume), Log = progress.Log, Progress = progress.Report, PartBytes = partBytes,
+                Resume = parse.GetValue(resume), Log = progress.Log, Progress = progress.Report, ShardTargetBytes = shardTargetBytes,
             }, cancel);
             progress.Finish();
             PrintMetrics(metrics, outDir);
