@@ -19,7 +19,7 @@ cat_s=$(floor cat "$data/interactions.csv")
 gz_s=$(floor gzip -dc "$data/interactions.csv.gz")
 mkdir -p "$work/gz" && cp "$data/schema.json" "$work/gz/"
 dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv" --threads "$threads" --json "$results/encode-csv.json" >/dev/null
-dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv" --threads 1 --range-mb 0 --json "$results/encode-csv-single.json" >/dev/null
+dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv" --threads 1 --shard-target-mb 0 --json "$results/encode-csv-single.json" >/dev/null
 dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv.gz" --json "$results/encode-gz.json" >/dev/null
 csv_mbs=$(json_get "$results/encode-csv.json" mb_per_second)
 gz_mbs=$($py -c "print($bytes / 1e6 / $(json_get "$results/encode-gz.json" seconds))")

@@ -9,7 +9,7 @@ peak() { { /usr/bin/time -f "%M" "$@" >/dev/null; } 2>&1 | tail -1; }
 for rows in 2100000 21000000; do
   data="$work/large-$rows"
   [[ -f "$data/schema.json" ]] || dotnet "$sslrec_bin" generate --out "$data" --interactions "$rows" --items 50000 --seed 3 >/dev/null
-  map=$(peak dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv" --threads 1 --range-index 0)
+  map=$(peak dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv" --threads 1 --shard-index 0)
   enc=$(peak dotnet "$bench_bin" encode --data "$data" --file "$data/interactions.csv" --threads "$threads")
   trn=$(peak dotnet "$bench_bin" train --data "$data" --steps 5 --warmup 1 --threads "$threads")
   echo "$rows interactions: map task peak RSS $((map / 1024)) MiB, whole-file encode $((enc / 1024)) MiB, train $((trn / 1024)) MiB"

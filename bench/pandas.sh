@@ -13,7 +13,7 @@ data="$work/pandas-$rows"
 csv="$data/interactions.csv"
 cat "$csv" > /dev/null  # page cache warm for both
 $py "$root/bench/pandas_encode.py" "$data" "$csv" > "$results/pandas-encode.json"
-dotnet "$bench_bin" encode --data "$data" --file "$csv" --threads 1 --range-mb 0 --json "$results/pandas-sslrec-single.json" >/dev/null
+dotnet "$bench_bin" encode --data "$data" --file "$csv" --threads 1 --shard-target-mb 0 --json "$results/pandas-sslrec-single.json" >/dev/null
 dotnet "$bench_bin" encode --data "$data" --file "$csv" --threads "$threads" --json "$results/pandas-sslrec-threads.json" >/dev/null
 pandas_rps=$(json_get "$results/pandas-encode.json" rows_per_second)
 single_rps=$(json_get "$results/pandas-sslrec-single.json" rows_per_second)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quality of streaming training: Recall@50 of the shuffle-buffer trainer reading small example parts
-# (--part-mb 1, a buffer of a quarter of the data) against training on all examples shuffled at once,
+# (--shard-target-mb 1, a buffer of a quarter of the data) against training on all examples shuffled at once,
 # 3 seeds each, on the demo data and on link-prediction data. Prints a table and, last:
 # `streaming - in-memory Recall@50: demo +X.XXXX (seed spread Y.YYYY), links +X.XXXX (seed spread Y.YYYY)`.
 # Usage: bash bench/streaming.sh [SEEDS]   (default 1,2,3)
@@ -19,7 +19,7 @@ for data in demo links; do
       dir="$out/$data-$mode-$seed"
       [[ -f "$dir/metrics.json" ]] && continue
       extra=()
-      [[ $mode == streaming ]] && extra=(--part-mb 1 --shuffle-buffer $(( train_rows / 4 )))
+      [[ $mode == streaming ]] && extra=(--shard-target-mb 1 --shuffle-buffer $(( train_rows / 4 )))
       echo "streaming: $data $mode seed $seed" >&2
       sslrec train --data "$out/$data" --out "$dir" --seed "$seed" --device cpu "${extra[@]}" > "$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
     done

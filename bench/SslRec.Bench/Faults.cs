@@ -104,7 +104,7 @@ static class Faults
                 var published = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
                 var clock = Stopwatch.StartNew();
                 ctx.Bus.SendTextAsync(QueueNames.Drop, readyEvent).GetAwaiter().GetResult();
-                ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage { RunId = run, Index = 0, Blob = published.Shards[0].Blob, Start = published.Shards[0].Start, End = published.Shards[0].End }).GetAwaiter().GetResult();
+                ctx.Bus.SendAsync(QueueNames.ShardMap, ShardMapMessage.For(run, published.Shards[0])).GetAwaiter().GetResult();
                 ctx.Bus.SendAsync(QueueNames.ShardReduce, new ShardReduceMessage { RunId = run }).GetAwaiter().GetResult();
                 ctx.Bus.SendAsync(QueueNames.Remap, new RemapMessage { RunId = run, Index = published.Shards.First(s => !s.Catalog).Index }).GetAwaiter().GetResult();
                 ctx.Bus.SendAsync(QueueNames.Train, new TrainMessage { RunId = run }).GetAwaiter().GetResult();

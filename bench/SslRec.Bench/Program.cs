@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using SslRec.Core.Data;
+using SslRec.Core.Input;
 using SslRec.Core.Options;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
@@ -27,7 +28,7 @@ using static TorchSharp.torch;
 //   gc-canary [--seconds 60] [--owned true]  (the failure gc-stress looks for, on purpose: exits 0 if it survives; a crash proves the stress can see it)
 //   faults --sslrec DLL --data DIR --work DIR --json OUT [--only round2|outages]  (the fault table: kill -9, re-delivery, bad input, storage outage)
 //   scale --sslrec DLL --work DIR [--sizes 5000000,25000000] [--users 1000000] [--items 200000] [--steps 300] [--format csv|parquet] --json OUT  (per-stage memory/time)
-//   encode --data DIR --file F --json OUT [--threads N --range-mb 64 --range-index I]  (map-stage throughput over one file, or one of its map tasks)
+//   encode --data DIR --file F --json OUT [--threads N --shard-target-mb 64 --shard-index I]  (map-stage throughput over one file, or one of its map tasks)
 var a = Args.Parse(args);
 var threads = a.Int("threads", Environment.ProcessorCount);
 torch.set_num_threads(threads);
@@ -404,7 +405,7 @@ void EncodeProfile(Args a)
 }
 
 // The map stage over one file, as `sslrec train` and the pipeline run it: 64 MB byte ranges, --threads at
-// a time (a .gz file is one stream). --threads 1 --range-mb 0 gives the single-stream figure.
+// a time (a .gz file is one stream). --threads 1 --shard-target-mb 0 gives the single-stream figure.
 void PqProfile(Args a)
 {
     var n = a.Int("n", 2000);
@@ -475,15 +476,16 @@ void Encode(Args a)
     var file = a.Str("file");
     var bytes = new FileInfo(file).Length;
     var threads = a.Int("threads", Environment.ProcessorCount);
-    var options = new DatasetReadOptions { Threads = threads, RangeBytes = (long)a.Int("range-mb", 64) << 20 };
+    var options = new DatasetReadOptions { Threads = threads, ShardTargetBytes = (long)a.Int("shard-target-mb", 64) << 20 };
     var clock = Stopwatch.StartNew();
     IReadOnlyList<PartialShard> shards;
-    if (a.Has("range-index"))
+    if (a.Has("shard-index"))
     {
         // one map task of the pipeline: the peak memory of a single shard-map invocation
-        var (f, start, end) = DatasetEncoder.Parts(file, options.RangeBytes)[a.Int("range-index", 0)];
-        shards = [DatasetEncoder.EncodeInteractions(schema, f, start, end, withCatalog: true, options)];
-        bytes = end < 0 ? bytes : end - start;
+        var input = InputFile.Local(file);
+        var range = input.Plan(options.ShardTargetBytes)[a.Int("shard-index", 0)];
+        shards = [ShardEncoder.Encode(input, range, catalog: false, schema, withCatalog: true, options)];
+        bytes = range.IsWhole || input.Format.Unit != RangeUnit.Bytes ? bytes : range.End - range.Start;
     }
     else shards = DatasetEncoder.EncodeInteractions(schema, [file], withCatalog: true, options);
     var seconds = clock.Elapsed.TotalSeconds;

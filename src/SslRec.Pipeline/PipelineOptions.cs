@@ -4,7 +4,11 @@ namespace SslRec.Pipeline;
 
 public sealed record PipelineOptions
 {
-    /// <summary>Uncompressed CSV/TSV/JSONL files larger than this are split into byte ranges for the map fan-out.</summary>
+    /// <summary>
+    /// Input size of one map shard: uncompressed text files larger than this are split into byte ranges of about
+    /// this size, Parquet files into runs of row groups holding about as many rows (gzip files are one shard each).
+    /// `sslrec train --shard-target-mb` reads local files in the same shards.
+    /// </summary>
     public long ShardTargetBytes { get; init; } = 64L << 20;
     /// <summary>Rows that may be skipped as unusable across the whole dataset.</summary>
     public long MaxBadRows { get; init; }

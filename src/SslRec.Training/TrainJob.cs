@@ -27,8 +27,8 @@ public sealed record TrainJobOptions
     public long MaxBadRows { get; init; }
     /// <summary>Continue from the newest checkpoint in OUT/checkpoints when there is one.</summary>
     public bool Resume { get; init; }
-    /// <summary>Files larger than this are read as parts of about this size (the pipeline's map shards; each an example part).</summary>
-    public long PartBytes { get; init; } = 64L << 20;
+    /// <summary>Files larger than this are read in shards of about this size, as the pipeline's map shards (each becomes an example part).</summary>
+    public long ShardTargetBytes { get; init; } = 64L << 20;
     public Action<string>? Log { get; init; }
     public Action<TrainingProgress>? Progress { get; init; }
 }
@@ -52,7 +52,7 @@ public static class TrainJob
         {
             DataFraction = job.DataFraction,
             MaxBadRows = job.MaxBadRows,
-            RangeBytes = job.PartBytes,
+            ShardTargetBytes = job.ShardTargetBytes,
             Progress = (file, rows) => log($"reading {Path.GetFileName(file)}: {rows:N0} rows"),
         });
         var r = data.Report;

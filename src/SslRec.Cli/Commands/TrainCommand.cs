@@ -16,25 +16,29 @@ public static class TrainCommand
         var data = new Option<string>("--data") { Description = "Dataset folder (schema.json + data files)", Required = true }.InGroup(OptionGroup.Data);
         var fraction = new Option<double>("--data-fraction") { Description = "Share of training rows to use (hold-out unchanged)", DefaultValueFactory = _ => 1.0 }.InGroup(OptionGroup.Data);
         var maxBad = new Option<long>("--max-bad-rows") { Description = "Skip and count up to N unusable rows instead of failing", DefaultValueFactory = _ => 0 }.InGroup(OptionGroup.Data);
-        var partMb = new Option<int>("--part-mb") { Description = "Read files larger than this (MB) as parts of about this size, as the pipeline's map shards", DefaultValueFactory = _ => 64 }.InGroup(OptionGroup.Data);
+        // --part-mb is this option's name before 2026-12 (scripts may still pass it)
+        var shardTargetMb = new Option<int>("--shard-target-mb", "--part-mb")
+        {
+            Description = "Read files larger than this (MB) in shards of about this size, as the pipeline's map shards (its ShardTargetBytes)", DefaultValueFactory = _ => 64,
+        }.InGroup(OptionGroup.Data);
         var output = new Option<string>("--out") { Description = "Output folder (metrics.json, embeddings, model, checkpoints)", Required = true }.InGroup(OptionGroup.Run);
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" }.InGroup(OptionGroup.Run);
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in OUT/checkpoints" }.InGroup(OptionGroup.Run);
         var training = TrainingOptionsCli.All();
 
-        var command = new Command("train", "Train and evaluate a two-tower model on a local dataset") { data, fraction, maxBad, partMb, output, device, resume };
+        var command = new Command("train", "Train and evaluate a two-tower model on a local dataset") { data, fraction, maxBad, shardTargetMb, output, device, resume };
         training.AddTo(command, grouped: true);
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(() =>
         {
             var options = training.Read(parse);
-            var partBytes = parse.GetValue(partMb) is var mb and > 0 ? mb * (1L << 20) : throw new ArgumentException("--part-mb must be at least 1");
+            var shardTargetBytes = parse.GetValue(shardTargetMb) is var mb and > 0 ? mb * (1L << 20) : throw new ArgumentException("--shard-target-mb must be at least 1");
             using var progress = new ConsoleProgress();
             var outDir = parse.GetValue(output)!;
             var metrics = TrainJob.Run(new TrainJobOptions
             {
                 DataDirectory = parse.GetValue(data)!, OutputDirectory = outDir, Training = options,
                 Device = parse.GetValue(device)!, DataFraction = parse.GetValue(fraction), MaxBadRows = parse.GetValue(maxBad),
-                Resume = parse.GetValue(resume), Log = progress.Log, Progress = progress.Report, PartBytes = partBytes,
+                Resume = parse.GetValue(resume), Log = progress.Log, Progress = progress.Report, ShardTargetBytes = shardTargetBytes,
             }, cancel);
             progress.Finish();
             PrintMetrics(metrics, outDir);

@@ -1,5 +1,6 @@
 using Parquet;
 using Parquet.Schema;
+using SslRec.Core.Input;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 
@@ -29,18 +30,11 @@ public static class ParquetConverter
         foreach (var file in interactions.Append(catalog).OfType<string>())
         {
             var features = file == catalog ? schema.Item : schema.All;
-            var (r, g) = ConvertFile(file, Path.Combine(outputDirectory, BaseName(file) + ".parquet"), features, schema.Ignore, rowGroupRows);
+            var (r, g) = ConvertFile(file, Path.Combine(outputDirectory, InputFormats.Stem(Path.GetFileName(file)) + ".parquet"), features, schema.Ignore, rowGroupRows);
             rows += r;
             groups += g;
         }
         return new Result(interactions.Count + (catalog is null ? 0 : 1), rows, groups);
-    }
-
-    private static string BaseName(string file)
-    {
-        var name = Path.GetFileName(file);
-        if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) name = name[..^3];
-        return Path.GetFileNameWithoutExtension(name);
     }
 
     private static (long Rows, int Groups) ConvertFile(string input, string output, IReadOnlyList<FeatureSpec> features, IReadOnlySet<string> ignored, int rowGroupRows)

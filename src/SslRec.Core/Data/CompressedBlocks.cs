@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using SslRec.Core.Input;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 
@@ -7,17 +8,17 @@ namespace SslRec.Core.Data;
 
 /// <summary>
 /// Encodes a gzip file on several cores although it can only be decompressed as one stream: one thread
-/// decompresses and cuts the text into blocks of whole lines (about <see cref="DatasetReadOptions.RangeBytes"/>
+/// decompresses and cuts the text into blocks of whole lines (about <see cref="DatasetReadOptions.ShardTargetBytes"/>
 /// each), <see cref="DatasetReadOptions.Threads"/> workers encode blocks into shards, and the shards come
 /// back in block order so the merged dataset is the same as from one pass. At most threads + 2 blocks
 /// are held in memory. Errors name the block and count rows from its start.
 /// </summary>
 internal static class CompressedBlocks
 {
-    public static List<PartialShard> Encode(DatasetSchema schema, string file, bool withCatalog, DatasetReadOptions options)
+    public static List<PartialShard> Encode(DatasetSchema schema, TextFormat format, IDataSource file, bool withCatalog, DatasetReadOptions options)
     {
         var threads = Math.Max(1, options.Threads);
-        var blockBytes = (int)Math.Clamp(options.RangeBytes, 1 << 16, 1 << 30);
+        var blockBytes = (int)Math.Clamp(options.ShardTargetBytes, 1 << 16, 1 << 30);
         var columns = ShardEncoder.InteractionColumns(schema);
         var shards = new ConcurrentDictionary<int, PartialShard>();
         var errors = new ConcurrentDictionary<int, Exception>();
@@ -30,8 +31,8 @@ internal static class CompressedBlocks
             {
                 try
                 {
-                    var name = $"{file} (block {block.Index + 1}, uncompressed bytes {block.Start}–{block.End}; rows counted from the block start)";
-                    using var reader = DataFiles.Open(new BlockText(block), name, columns, schema.Ignore, decompress: false, fileName: file);
+                    var name = $"{file.Name} (block {block.Index + 1}, uncompressed bytes {block.Start}–{block.End}; rows counted from the block start)";
+                    using var reader = format.ReadText(new BlockText(block), name, columns, schema.Ignore, uncompressedOffsets: true);
                     shards[block.Index] = ShardEncoder.EncodeInteractions(reader, schema, withCatalog, options);
                 }
                 catch (Exception e)
@@ -44,7 +45,7 @@ internal static class CompressedBlocks
 
         try
         {
-            Produce(file, blockBytes, blocks, stop.Token);
+            Produce(format, file, blockBytes, blocks, stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -69,10 +70,10 @@ internal static class CompressedBlocks
     }
 
     /// <summary>Decompresses and hands out blocks of whole lines, each prefixed by the header line when the format has one.</summary>
-    private static void Produce(string file, int blockBytes, BlockingCollection<Block> blocks, CancellationToken stop)
+    private static void Produce(TextFormat format, IDataSource file, int blockBytes, BlockingCollection<Block> blocks, CancellationToken stop)
     {
-        using var input = new CheckedGzipStream(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), file);
-        var header = DataFiles.HasHeader(file) ? LineRange.ReadHeader(input) : [];
+        using var input = new CheckedGzipStream(file.OpenRead(0, ReadPattern.Sequential), file.Name);
+        var header = format.HasHeader ? LineRange.ReadHeader(input) : [];
         var carry = Array.Empty<byte>();
         long offset = header.Length;
         var index = 0;

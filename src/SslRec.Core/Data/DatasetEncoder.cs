@@ -1,3 +1,4 @@
+using SslRec.Core.Input;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 
@@ -29,10 +30,7 @@ public static class DatasetEncoder
         if (options.DataFraction is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(options), "data fraction must be in (0, 1]");
         var catalogShards = new List<PartialShard>();
         if (catalog is not null)
-        {
-            using var reader = DataFiles.Open(catalog, ShardEncoder.CatalogColumns(schema), schema.Ignore);
-            catalogShards.Add(ShardEncoder.EncodeCatalog(reader, schema, options));
-        }
+            catalogShards.Add(ShardEncoder.Encode(InputFile.Local(catalog), InputRange.Whole, catalog: true, schema, withCatalog: true, options));
         var shards = EncodeInteractions(schema, interactionFiles, catalog is not null, options with { MaxBadRows = options.MaxBadRows - catalogShards.Sum(s => s.Vocabulary.BadRows) });
         var data = ShardMerger.Merge(schema, shards, catalogShards, options.MaxBadRows);
         if (data.Train.Count == 0)
@@ -41,25 +39,25 @@ public static class DatasetEncoder
     }
 
     /// <summary>
-    /// The map step over local files: each file, each byte range of a large uncompressed one, or each
-    /// block of lines of a gzip file (<see cref="CompressedBlocks"/>) becomes a shard;
-    /// <see cref="DatasetReadOptions.Threads"/> of them are encoded at once. Each shard may use
-    /// the whole bad-row allowance; the merge enforces it over all of them.
+    /// The map step over local files, planned as the pipeline's drop plans blobs (<see cref="InputFile.Plan"/>):
+    /// each file, byte range of a large uncompressed one or run of a Parquet file's row groups becomes a shard, and
+    /// so does each block of lines of a gzip file (<see cref="CompressedBlocks"/>); <see cref="DatasetReadOptions.Threads"/>
+    /// of them are encoded at once. Each shard may use the whole bad-row allowance; the merge enforces it over all of them.
     /// </summary>
     public static IReadOnlyList<PartialShard> EncodeInteractions(DatasetSchema schema, IReadOnlyList<string> files, bool withCatalog, DatasetReadOptions options)
     {
-        var parts = files.SelectMany(f => Parts(f, options.RangeBytes)).ToArray();
+        var parts = files.Select(InputFile.Local).SelectMany(f => f.Plan(options.ShardTargetBytes).Select(range => (File: f, Range: range))).ToArray();
         var shards = new List<PartialShard>[parts.Length];
         var errors = new Exception?[parts.Length];
         Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads) }, (i, loop) =>
         {
             try
             {
-                var (file, start, end) = parts[i];
+                var (file, range) = parts[i];
                 // a gzip file is one stream: decompress on one thread, encode its blocks on the others
-                shards[i] = DataFiles.IsCompressed(file) && options.Threads > 1 && options.RangeBytes > 0
-                    ? CompressedBlocks.Encode(schema, file, withCatalog, options)
-                    : [EncodeInteractions(schema, file, start, end, withCatalog, options)];
+                shards[i] = file.Format is TextFormat text && InputFormats.IsGzip(file.Name) && options.Threads > 1 && options.ShardTargetBytes > 0
+                    ? CompressedBlocks.Encode(schema, text, file.Source, withCatalog, options)
+                    : [ShardEncoder.Encode(file, range, catalog: false, schema, withCatalog, options)];
             }
             catch (Exception e)
             {
@@ -70,42 +68,5 @@ public static class DatasetEncoder
         if (errors.FirstOrDefault(e => e is not null) is { } first)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         return shards.SelectMany(s => s).ToList();
-    }
-
-    /// <summary>
-    /// The parts one file is encoded in: the whole file (End −1), byte ranges of about rangeBytes, or for
-    /// Parquet ranges [Start, End) of row groups of about rangeBytes.
-    /// </summary>
-    public static IReadOnlyList<(string File, long Start, long End)> Parts(string file, long rangeBytes)
-    {
-        if (DataFiles.IsParquet(file))
-        {
-            using var footer = File.OpenRead(file);
-            var ranges = ParquetRowReader.PlanShards(footer, file, rangeBytes);
-            return ranges.Count == 1 ? [(file, 0, -1)] : ranges.Select(r => (file, r.Start, r.End)).ToList();
-        }
-        var length = new FileInfo(file).Length;
-        if (DataFiles.IsCompressed(file) || rangeBytes <= 0 || length <= rangeBytes) return [(file, 0, -1)];
-        return LineRange.Plan(length, rangeBytes).Select(r => (file, r.Start, r.End)).ToList();
-    }
-
-    /// <summary>One map task: a whole file (end −1), the lines starting in bytes [start, end) of an uncompressed one, or row groups [start, end) of a Parquet file.</summary>
-    public static PartialShard EncodeInteractions(DatasetSchema schema, string file, long start, long end, bool withCatalog, DatasetReadOptions options)
-    {
-        var columns = ShardEncoder.InteractionColumns(schema);
-        using var reader = end < 0 ? DataFiles.Open(file, columns, schema.Ignore) : OpenRange(file, start, end, columns, schema);
-        return ShardEncoder.EncodeInteractions(reader, schema, withCatalog, options);
-    }
-
-    private static IRowReader OpenRange(string file, long start, long end, IReadOnlyList<ColumnRequest> columns, DatasetSchema schema)
-    {
-        if (DataFiles.IsParquet(file))
-            return new ParquetRowReader(File.OpenRead(file), file, columns, schema.Ignore, (int)start, (int)end);
-        byte[]? header = null;
-        if (start > 0 && DataFiles.HasHeader(file))
-            using (var head = File.OpenRead(file)) header = LineRange.ReadHeader(head);
-        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        stream.Position = Math.Max(0, start - 1);
-        return DataFiles.Open(LineRange.Open(stream, start, end, header), LineRange.Describe(file, start, end), columns, schema.Ignore, decompress: false, fileName: file);
     }
 }

@@ -9,11 +9,12 @@ public sealed record DatasetReadOptions
     /// <summary>Seed of the data-fraction subsample; the split seed comes from the schema.</summary>
     public ulong FractionSeed { get; init; } = 7;
     /// <summary>
-    /// Uncompressed files larger than this are encoded as byte ranges of about this size (the pipeline's
-    /// map fan-out), <see cref="Threads"/> at a time; gzip files as blocks of lines of about this size,
-    /// decompressed on one thread. Errors then count rows from the range's or block's start.
+    /// Input size of one map shard, as the pipeline's setting of the same name: uncompressed text files larger
+    /// than this are encoded as byte ranges of about this size, Parquet files as runs of row groups holding about
+    /// as many rows, <see cref="Threads"/> at a time; gzip files as blocks of lines of about this size, decompressed
+    /// on one thread. Errors then count rows from the range's or block's start. 0: one shard a file.
     /// </summary>
-    public long RangeBytes { get; init; } = 64L << 20;
+    public long ShardTargetBytes { get; init; } = 64L << 20;
     /// <summary>How many files or ranges to encode at once (default: one per core).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Called every 100,000 rows (from several threads when ranges run in parallel) with the file being read and its rows so far.</summary>

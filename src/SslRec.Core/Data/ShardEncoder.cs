@@ -1,3 +1,4 @@
+using SslRec.Core.Input;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 using SslRec.Core.Util;
@@ -17,6 +18,16 @@ public static class ShardEncoder
     public static ColumnRequest[] InteractionColumns(DatasetSchema schema) => schema.All.Select(Request).ToArray();
     public static ColumnRequest[] CatalogColumns(DatasetSchema schema) => schema.Item.Select(Request).ToArray();
     private static ColumnRequest Request(FeatureSpec f) => new(f.Name, f.IsMulti ? f.Separator : null);
+
+    /// <summary>
+    /// One map task, local or in the pipeline: the rows of one planned range of a file (a catalog's item rows, or
+    /// interactions; <paramref name="withCatalog"/>: whether the dataset has a catalog).
+    /// </summary>
+    public static PartialShard Encode(InputFile file, InputRange range, bool catalog, DatasetSchema schema, bool withCatalog, DatasetReadOptions options)
+    {
+        using var reader = file.Open(range, catalog ? CatalogColumns(schema) : InteractionColumns(schema), schema.Ignore);
+        return catalog ? EncodeCatalog(reader, schema, options) : EncodeInteractions(reader, schema, withCatalog, options);
+    }
 
     /// <param name="withCatalog">whether the dataset has a catalog (then item features in interaction files are optional and ignored)</param>
     public static PartialShard EncodeInteractions(IRowReader reader, DatasetSchema schema, bool withCatalog, DatasetReadOptions options)

@@ -58,39 +58,8 @@ public sealed class ParquetRowReader : IRowReader
         }
     }
 
-    /// <summary>About as many rows as a text shard of the same byte size holds (48 bytes a row, as in the generated data).</summary>
-    public const int BytesPerRowEstimate = 48;
-
-    /// <summary>
-    /// A file's map shards from its footer: consecutive row groups as [start, end) ranges holding about as many
-    /// rows as a text shard of targetBytes (targetBytes / <see cref="BytesPerRowEstimate"/>; 1.4M rows at
-    /// 64 MB): a map task's memory follows its rows, and Parquet's sizes (compressed, dictionary-encoded) say
-    /// little about them. Row groups are added while the shard stays within that; a row group is never split.
-    /// </summary>
-    public static IReadOnlyList<(long Start, long End)> PlanShards(Stream stream, string filePath, long targetBytes)
-    {
-        var reader = OpenFooter(stream, filePath);
-        using var _ = new DisposeWhenDone(reader);
-        var targetRows = targetBytes > 0 ? Math.Max(1, targetBytes / BytesPerRowEstimate) : long.MaxValue;
-        var ranges = new List<(long, long)>();
-        var start = 0;
-        long rows = 0;
-        for (var g = 0; g < reader.RowGroupCount; g++)
-        {
-            var groupRows = reader.RowGroups[g].RowCount;
-            if (g > start && rows + groupRows > targetRows)
-            {
-                ranges.Add((start, g));
-                start = g;
-                rows = 0;
-            }
-            rows += groupRows;
-        }
-        ranges.Add((start, reader.RowGroupCount));
-        return ranges;
-    }
-
-    private static ParquetReader OpenFooter(Stream stream, string filePath)
+    /// <summary>Reads a file's footer (row groups, schema); a file that is not Parquet is refused naming it.</summary>
+    internal static ParquetReader OpenFooter(Stream stream, string filePath)
     {
         try
         {
@@ -164,11 +133,6 @@ public sealed class ParquetRowReader : IRowReader
     {
         _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _stream.Dispose();
-    }
-
-    private readonly struct DisposeWhenDone(ParquetReader reader) : IDisposable
-    {
-        public void Dispose() => reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>One requested column: its leaf field, and the text of each row of the loaded row group in one arena.</summary>

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SslRec.Core.Input;
 using SslRec.Core.Options;
+using SslRec.Pipeline.Runs;
 
 namespace SslRec.Pipeline.Messages;
 
@@ -46,9 +48,20 @@ public sealed record ShardMapMessage : JobMessage
     public int Index { get; init; }
     public string Blob { get; init; } = "";
     public bool Catalog { get; init; }
-    /// <summary>Byte range [Start, End) of the blob (for Parquet: row groups [Start, End)); End = -1 for the whole blob.</summary>
+    /// <summary>Range [Start, End) of the blob in <see cref="Unit"/>; End = -1 for the whole blob.</summary>
     public long Start { get; init; }
     public long End { get; init; } = -1;
+    /// <summary>
+    /// What Start and End count (bytes; row groups for Parquet), as the drop's format planned them. Messages
+    /// queued by versions before it was added have none: their blob's format gives the unit, as it did then.
+    /// </summary>
+    public RangeUnit? Unit { get; init; }
+
+    /// <summary>The message of one planned map task (sent by the drop, and again by the run watchdog).</summary>
+    public static ShardMapMessage For(string runId, ShardTask task) => new()
+    {
+        RunId = runId, Index = task.Index, Blob = task.Blob, Catalog = task.Catalog, Start = task.Start, End = task.End, Unit = task.Unit,
+    };
 }
 
 public sealed record ShardReduceMessage : JobMessage;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SslRec.Core.Input;
 
 namespace SslRec.Pipeline.Runs;
 
@@ -44,7 +45,8 @@ public sealed class WatchdogRecord
     public string LastProgress { get; set; } = "";
 }
 
-public sealed record ShardTask(int Index, string Blob, bool Catalog, long Start, long End);
+/// <summary>A planned map task: range [Start, End) of a blob in <see cref="Unit"/> (End −1: all of it); run records written before the unit was recorded have none (the blob's format gives it).</summary>
+public sealed record ShardTask(int Index, string Blob, bool Catalog, long Start, long End, RangeUnit? Unit = null);
 
 public sealed class StageTiming
 {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using SslRec.Core.Input;
 using SslRec.Core.Options;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
@@ -12,7 +13,8 @@ namespace SslRec.Pipeline.Stages;
 /// <summary>
 /// Drop: a dataset version is complete when its _READY marker exists. Its BlobCreated event claims a run
 /// (run id = dataset@version, <see cref="DatasetNames"/>; created with a conditional write, so a repeated event finds the run and does
-/// nothing), plans the map fan-out (one task per file, byte ranges for large uncompressed files) and
+/// nothing), plans the map fan-out (one task per file, per byte range of a large text file or run of a Parquet file's
+/// row groups: <see cref="InputFile.Plan"/>, as a local `sslrec train` plans) and
 /// enqueues it. A _READY whose path breaks the naming rule is recorded as refused (<see cref="RejectedNames"/>)
 /// and not processed. If the process dies between planning and enqueueing, the redelivered event sees the run
 /// still "planned" and enqueues again (map tasks are idempotent).
@@ -72,10 +74,7 @@ public sealed class DropStage(PipelineContext ctx)
         }
         await ctx.Runs.UpdateAsync(runId, r => r.Shards = plan, ct);
         foreach (var task in plan)
-            await ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage
-            {
-                RunId = runId, Index = task.Index, Blob = task.Blob, Catalog = task.Catalog, Start = task.Start, End = task.End,
-            }, ct);
+            await ctx.Bus.SendAsync(QueueNames.ShardMap, ShardMapMessage.For(runId, task), ct);
         await ctx.Runs.StageFinishedAsync(runId, Name, r => { if (r.State == RunState.Planned) r.State = RunState.Mapping; }, ct);
         ctx.Logger.LogInformation("drop: run {Run} planned {Shards} map tasks", runId, plan.Count);
         return runId;
@@ -89,30 +88,19 @@ public sealed class DropStage(PipelineContext ctx)
         var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, dataset, version, ct);
         SchemaRequirements.Check(TrainingOverrides.Apply(new TrainingOptions(), overrides), schema, $"{BlobLayout.Datasets}/{prefix}{DatasetSchema.FileName}");
 
-        var files = blobs.Where(b => b.Name.LastIndexOf('/') == prefix.Length - 1 && DataFiles.IsDataFile(b.Name))
-            .OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
-        var catalogs = files.Where(b => DataFiles.IsCatalog(b.Name)).ToList();
-        if (catalogs.Count > 1) throw new InvalidDataException($"{BlobLayout.Datasets}/{prefix}: more than one item catalog");
-        if (files.Count == catalogs.Count) throw new InvalidDataException($"{BlobLayout.Datasets}/{prefix}: no interaction files (expected *.csv, *.tsv, *.jsonl, optionally .gz)");
+        // the data files directly in the version's folder, by the same rules as a local dataset folder
+        var lengths = blobs.Where(b => b.Name.LastIndexOf('/') == prefix.Length - 1)
+            .ToDictionary(b => b.Name, b => b.Properties.ContentLength ?? 0, StringComparer.Ordinal);
+        var (interactions, catalog) = DataFiles.Classify(lengths.Keys, $"{BlobLayout.Datasets}/{prefix}");
 
         var plan = new List<ShardTask>();
-        foreach (var f in catalogs.Concat(files.Except(catalogs)))
+        foreach (var name in catalog is null ? interactions : interactions.Prepend(catalog))
         {
-            var length = f.Properties.ContentLength ?? 0;
-            var ranges = DataFiles.IsParquet(f.Name) ? await RowGroupRangesAsync(f.Name, ct)
-                : DataFiles.IsCompressed(f.Name) ? [(0L, -1L)]
-                : LineRange.Plan(length, ctx.Options.ShardTargetBytes);
-            foreach (var (start, end) in ranges)
-                plan.Add(new ShardTask(plan.Count, f.Name, DataFiles.IsCatalog(f.Name), start, ranges.Count == 1 ? -1 : end));
+            var file = new InputFile(new BlobDataSource(ctx.Blobs.Blob(BlobLayout.Datasets, name), lengths[name], ct));
+            foreach (var range in file.Plan(ctx.Options.ShardTargetBytes))
+                plan.Add(new ShardTask(plan.Count, name, name == catalog, range.Start, range.End, file.Format.Unit));
         }
         return plan;
-    }
-
-    /// <summary>A Parquet file's map shards: ranges of row groups of about the shard size (only the footer is read).</summary>
-    private async Task<IReadOnlyList<(long, long)>> RowGroupRangesAsync(string blob, CancellationToken ct)
-    {
-        await using var stream = await ctx.Blobs.Blob(BlobLayout.Datasets, blob).OpenReadAsync(position: 0, cancellationToken: ct);
-        return ParquetRowReader.PlanShards(stream, $"{BlobLayout.Datasets}/{blob}", ctx.Options.ShardTargetBytes);
     }
 
     private async Task FailAsync(string runId, string message, CancellationToken ct)

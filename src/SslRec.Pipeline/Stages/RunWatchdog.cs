@@ -112,10 +112,7 @@ public sealed class RunWatchdog(PipelineContext ctx)
                 var missing = run.Shards.Where(s => !done.Contains(BlobLayout.ShardVocabulary(run.RunId, s.Index))).ToList();
                 // Every shard mapped but no reduce asked for: one shard's message repeats the completion check.
                 foreach (var s in missing.Count > 0 ? missing : run.Shards.Take(1))
-                    await ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage
-                    {
-                        RunId = run.RunId, Index = s.Index, Blob = s.Blob, Catalog = s.Catalog, Start = s.Start, End = s.End,
-                    }, ct);
+                    await ctx.Bus.SendAsync(QueueNames.ShardMap, ShardMapMessage.For(run.RunId, s), ct);
                 return missing.Count > 0 ? $"re-sent {missing.Count} map task(s) ({string.Join(", ", missing.Take(10).Select(s => s.Index))})" : "re-sent a map task to ask for the reduce";
             }
             case RunState.Reducing:

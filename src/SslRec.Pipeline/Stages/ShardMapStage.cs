@@ -1,8 +1,6 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
-using SslRec.Core.Reading;
-using SslRec.Core.Schema;
+using SslRec.Core.Input;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -10,7 +8,7 @@ using SslRec.Pipeline.Storage;
 namespace SslRec.Pipeline.Stages;
 
 /// <summary>
-/// Shard-map (fan-out): one file or byte range → validated, split, locally encoded rows
+/// Shard-map (fan-out): one file, byte range or run of row groups (read by its format, <see cref="InputFile"/>) → validated, split, locally encoded rows
 /// (<see cref="ShardEncoder"/>), written as two blobs: the rows (runs/{run}/shards/{index}.rows.bin, read
 /// later by the shard's remap) and then the dictionaries and counts ({index}.vocab.bin, read by the
 /// vocabulary reduce). Fan-in uses the vocabulary blobs as the completion record: after writing its shard,
@@ -61,41 +59,12 @@ public sealed class ShardMapStage(PipelineContext ctx)
     private async Task<PartialShard> EncodeAsync(RunRecord run, ShardMapMessage m, CancellationToken ct)
     {
         var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
-        var blob = ctx.Blobs.Blob(BlobLayout.Datasets, m.Blob);
-        var ranged = m.End >= 0;
-        var name = ranged ? LineRange.Describe($"{BlobLayout.Datasets}/{m.Blob}", m.Start, m.End) : $"{BlobLayout.Datasets}/{m.Blob}";
+        var file = new InputFile(new BlobDataSource(ctx.Blobs.Blob(BlobLayout.Datasets, m.Blob), cancellationToken: ct));
+        // Start and End mean what the file's format counts; a message that says otherwise was planned for another
+        // format (or by hand) and is refused rather than misread. Older messages name no unit: the format gives it.
+        if (m.Unit is { } unit && unit != file.Format.Unit)
+            throw new InvalidMessageException($"shard-map: {file.Name} is {file.Format.Name}, whose ranges count {file.Format.Unit}, but the message's range [{m.Start}, {m.End}) counts {unit}");
         var options = new DatasetReadOptions { MaxBadRows = ctx.Options.MaxBadRows };
-
-        var columns = m.Catalog ? ShardEncoder.CatalogColumns(schema) : ShardEncoder.InteractionColumns(schema);
-        var hasCatalog = run.Shards.Any(s => s.Catalog);
-        if (DataFiles.IsParquet(m.Blob))
-        {
-            // row groups [Start, End); the blob's read stream is seekable, so only their column chunks are downloaded
-            var parquet = await blob.OpenReadAsync(position: 0, cancellationToken: ct);
-            using var rowGroups = new ParquetRowReader(parquet, $"{BlobLayout.Datasets}/{m.Blob}", columns, schema.Ignore, (int)m.Start, (int)m.End);
-            return m.Catalog ? ShardEncoder.EncodeCatalog(rowGroups, schema, options) : ShardEncoder.EncodeInteractions(rowGroups, schema, hasCatalog, options);
-        }
-        Stream stream;
-        if (!ranged)
-        {
-            stream = await blob.OpenReadAsync(position: 0, cancellationToken: ct);
-            if (DataFiles.IsCompressed(m.Blob)) stream = new CheckedGzipStream(stream, name);
-        }
-        else
-        {
-            byte[]? header = null;
-            if (m.Start > 0 && DataFiles.HasHeader(m.Blob)) header = await ReadHeaderAsync(blob, ct);
-            stream = LineRange.Open(await blob.OpenReadAsync(position: Math.Max(0, m.Start - 1), cancellationToken: ct), m.Start, m.End, header);
-        }
-        using var reader = DataFiles.Open(stream, name, columns, schema.Ignore, decompress: false, fileName: m.Blob);
-        return m.Catalog
-            ? ShardEncoder.EncodeCatalog(reader, schema, options)
-            : ShardEncoder.EncodeInteractions(reader, schema, hasCatalog, options);
-    }
-
-    private static async Task<byte[]> ReadHeaderAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken ct)
-    {
-        await using var s = await blob.OpenReadAsync(position: 0, bufferSize: 1 << 16, cancellationToken: ct);
-        return LineRange.ReadHeader(s);
+        return ShardEncoder.Encode(file, new InputRange(m.Start, m.End), m.Catalog, schema, withCatalog: run.Shards.Any(s => s.Catalog), options);
     }
 }

@@ -47,4 +47,15 @@ public class CliTests
         Assert.Equal(2, r.Code);
         Assert.Contains("--alpha", r.Err);
     }
+
+    [Theory]
+    [InlineData("--shard-target-mb")]
+    [InlineData("--part-mb")] // its name before 2026-12: scripts that pass it keep working
+    public void The_shard_size_takes_its_name_and_its_former_one(string option)
+    {
+        using var dir = new TempDirectory();
+        var r = Run("train", "--data", dir.Path, "--out", dir.Path, option, "0");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--shard-target-mb must be at least 1", r.Err); // parsed as the option, then refused by its bound
+    }
 }

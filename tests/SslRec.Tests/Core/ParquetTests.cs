@@ -55,7 +55,7 @@ public class ParquetTests
         Assert.Equal(3120, converted.Rows);
         ParquetConverter.Convert(csv, dir.Sub("many"), rowGroupRows: 170);
         var one = DatasetEncoder.Read(dir.Sub("one"));
-        var many = DatasetEncoder.Read(dir.Sub("many"), new DatasetReadOptions { RangeBytes = 1, Threads = 3 }); // one part per row group
+        var many = DatasetEncoder.Read(dir.Sub("many"), new DatasetReadOptions { ShardTargetBytes = 1, Threads = 3 }); // one part per row group
 
         Assert.Equal(18, many.Train.PartCount);
         foreach (var d in new[] { one, many })

@@ -63,10 +63,10 @@ public class ShardingTests
     {
         using var dir = new TempDirectory();
         SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Items = 120, Seed = 5 });
-        var onePass = DatasetEncoder.Read(dir.Path, new DatasetReadOptions { RangeBytes = 0, Threads = 1 });
+        var onePass = DatasetEncoder.Read(dir.Path, new DatasetReadOptions { ShardTargetBytes = 0, Threads = 1 });
         var bytes = new FileInfo(Path.Combine(dir.Path, "interactions.csv")).Length;
         // ~7 ranges whose boundaries fall mid-line, encoded 3 at a time
-        var ranged = DatasetEncoder.Read(dir.Path, new DatasetReadOptions { RangeBytes = bytes / 7 + 13, Threads = 3 });
+        var ranged = DatasetEncoder.Read(dir.Path, new DatasetReadOptions { ShardTargetBytes = bytes / 7 + 13, Threads = 3 });
         Assert.Equal(3000, ranged.Report.RowsRead);
         AssertSameDataset(onePass, ranged);
     }
@@ -77,13 +77,13 @@ public class ShardingTests
         using var dir = new TempDirectory();
         SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Items = 120, Seed = 6 });
         var csv = Path.Combine(dir.Path, "interactions.csv");
-        var onePass = DatasetEncoder.Read(dir.Path, new DatasetReadOptions { RangeBytes = 0, Threads = 1 });
+        var onePass = DatasetEncoder.Read(dir.Path, new DatasetReadOptions { ShardTargetBytes = 0, Threads = 1 });
         using (var gz = new System.IO.Compression.GZipStream(File.Create(csv + ".gz"), System.IO.Compression.CompressionLevel.Fastest))
             File.OpenRead(csv).CopyTo(gz);
         File.Move(csv, Path.Combine(dir.Path, "interactions.csv.bak"));
         var schema = SslRec.Core.Schema.DatasetSchema.Load(Path.Combine(dir.Path, "schema.json"));
         // blocks of 64 KiB (the smallest allowed): 3 blocks of the ~140 kB of text, encoded by 3 workers
-        var options = new DatasetReadOptions { RangeBytes = 1 << 16, Threads = 3 };
+        var options = new DatasetReadOptions { ShardTargetBytes = 1 << 16, Threads = 3 };
         var blocks = DatasetEncoder.Read(schema, [csv + ".gz"], Path.Combine(dir.Path, "items.csv"), options);
         Assert.Equal(3000, blocks.Report.RowsRead);
         AssertSameDataset(onePass, blocks);

@@ -3,6 +3,7 @@ using System.Text;
 using Parquet;
 using Parquet.Schema;
 using SslRec.Core.Data;
+using SslRec.Core.Input;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 
@@ -92,15 +93,16 @@ public class TextEncodingTests
         var csv = Write(dir, "interactions.csv", bytes);
 
         // the last 64 KB range of the file, its rows counted from the range start
-        var (file, start, end) = DatasetEncoder.Parts(csv, 1 << 16).Last();
-        var e = Assert.Throws<DataFormatException>(() => DatasetEncoder.EncodeInteractions(schema, file, start, end, withCatalog: false, new DatasetReadOptions()));
+        var file = InputFile.Local(csv);
+        var last = file.Plan(1 << 16).Last();
+        var e = Assert.Throws<DataFormatException>(() => ShardEncoder.Encode(file, last, catalog: false, schema, withCatalog: false, new DatasetReadOptions()));
         Assert.Contains($"not valid UTF-8 at byte offset {offset:N0} (byte 0xE9)", e.Message);
         Assert.Contains("rows counted from the range start", e.Message);
 
         // the same text gzipped and encoded in 64 KB blocks on two threads
         using (var gz = new GZipStream(File.Create(Path.Combine(dir.Path, "b.csv.gz")), CompressionLevel.Fastest)) gz.Write(bytes);
         var g = Assert.Throws<DataFormatException>(() => DatasetEncoder.EncodeInteractions(schema, [Path.Combine(dir.Path, "b.csv.gz")], withCatalog: false,
-            new DatasetReadOptions { Threads = 2, RangeBytes = 1 << 16 }));
+            new DatasetReadOptions { Threads = 2, ShardTargetBytes = 1 << 16 }));
         Assert.Contains($"not valid UTF-8 at uncompressed byte offset {offset:N0} (byte 0xE9)", g.Message);
     }
 

@@ -1,8 +1,10 @@
 using Azure.Messaging.EventGrid;
 using Azure.Messaging.EventGrid.SystemEvents;
+using SslRec.Core.Input;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Notifications;
+using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;
 using SslRec.Pipeline.Storage;
 
@@ -39,5 +41,20 @@ public class MessageTests
         Assert.Contains("unsupported message version 2", Assert.Throws<InvalidMessageException>(() => JobMessage.Parse<ShardMapMessage>(json.Replace("\"v\":1", "\"v\":2"))).Message);
         Assert.Contains("missing run id", Assert.Throws<InvalidMessageException>(() => JobMessage.Parse<TrainMessage>("{\"v\":1}")).Message);
         Assert.Contains("not valid JSON", Assert.Throws<InvalidMessageException>(() => JobMessage.Parse<TrainMessage>("{")).Message);
+    }
+
+    [Fact]
+    public void A_map_message_says_what_its_range_counts_and_one_written_before_it_did_still_parses()
+    {
+        var m = ShardMapMessage.For("shop@v3", new ShardTask(2, "shop/v3/a.parquet", Catalog: false, 3, 5, RangeUnit.RowGroups));
+        var json = m.ToJson();
+        Assert.Contains("\"unit\":\"row_groups\"", json);
+        Assert.Equal(m, JobMessage.Parse<ShardMapMessage>(json));
+
+        // a message and a run record's task as versions before the unit wrote them: the blob's format gives the unit
+        var old = JobMessage.Parse<ShardMapMessage>("""{"v":1,"run":"shop@v3","index":2,"blob":"shop/v3/a.csv","catalog":false,"start":10,"end":20}""");
+        Assert.Equal((10L, 20L, (RangeUnit?)null), (old.Start, old.End, old.Unit));
+        var task = System.Text.Json.JsonSerializer.Deserialize<ShardTask>("""{"index":2,"blob":"shop/v3/a.csv","catalog":false,"start":10,"end":20}""", BlobStore.Json)!;
+        Assert.Equal(new ShardTask(2, "shop/v3/a.csv", false, 10, 20), task);
     }
 }

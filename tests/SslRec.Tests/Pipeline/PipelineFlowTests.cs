@@ -136,7 +136,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
         var ready = ctx.Blobs.Blob(BlobLayout.Datasets, BlobLayout.ReadyBlob("dupes", run.DatasetVersion));
         await ctx.Bus.SendTextAsync(QueueNames.Drop, DropEvents.BuildBlobCreated(ready.Uri, BlobLayout.Datasets, BlobLayout.ReadyBlob("dupes", run.DatasetVersion), 1));
         foreach (var s in run.Shards)
-            await ctx.Bus.SendAsync(QueueNames.ShardMap, new ShardMapMessage { RunId = run.RunId, Index = s.Index, Blob = s.Blob, Catalog = s.Catalog, Start = s.Start, End = s.End });
+            await ctx.Bus.SendAsync(QueueNames.ShardMap, ShardMapMessage.For(run.RunId, s));
         await ctx.Bus.SendAsync(QueueNames.ShardReduce, new ShardReduceMessage { RunId = run.RunId });
         await ctx.Bus.SendAsync(QueueNames.Train, new TrainMessage { RunId = run.RunId });
         await ctx.Bus.SendAsync(QueueNames.Publish, new PublishMessage { RunId = run.RunId });

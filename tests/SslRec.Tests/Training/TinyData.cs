@@ -19,7 +19,7 @@ public static class TinyData
     private static readonly Lazy<EncodedDataset> InParts = new(() =>
     {
         var bytes = new FileInfo(Path.Combine(Shared.Value.Dir.Path, "interactions.csv")).Length;
-        return DatasetEncoder.Read(Shared.Value.Dir.Path, new DatasetReadOptions { RangeBytes = bytes / 6 + 1, Threads = 2 });
+        return DatasetEncoder.Read(Shared.Value.Dir.Path, new DatasetReadOptions { ShardTargetBytes = bytes / 6 + 1, Threads = 2 });
     });
 
     public static string Directory => Shared.Value.Dir.Path;
