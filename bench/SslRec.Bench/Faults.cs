@@ -43,7 +43,8 @@ static class Faults
         }
         bool Training(RunRecord r, int atLeast) => r.State == RunState.Training && r.Training?.Step >= atLeast;
         var rows = new List<Row>();
-        var limit = TimeSpan.FromMinutes(8); // generous: on a shared, loaded machine one training takes minutes
+        // generous: on a shared, loaded machine one training takes minutes (BENCH_FAULT_LIMIT_MINUTES raises it)
+        var limit = TimeSpan.FromMinutes(double.TryParse(Environment.GetEnvironmentVariable("BENCH_FAULT_LIMIT_MINUTES"), out var minutes) ? minutes : 8);
 
         try
         {

@@ -80,17 +80,23 @@ sealed class StageFaults(BenchCluster cluster, Func<string, string?, string> dro
             var host = cluster.Start("host", "host", "--no-train", "--scan-seconds", "0");
             var worker = cluster.Start("worker", "train-worker", "--loop", "--device", "cpu");
             var run = drop(name, null);
-            var caught = stage == TrainStage.Name
-                ? cluster.WaitRun(run, r => r.State == RunState.Training && r.Training?.Step >= 30 || RunWatcher.IsTerminal(r.State), limit).State == RunState.Training
-                : WaitInFlight(run, stage, next);
+            var before = stage == TrainStage.Name
+                ? cluster.WaitRun(run, r => r.State == RunState.Training && r.Training?.Step >= 30 || RunWatcher.IsTerminal(r.State), limit)
+                : null;
+            var caught = before is not null ? before.State == RunState.Training : WaitInFlight(run, stage, next);
+            var stepAtOutage = before?.Training?.Step ?? 0;
             cluster.RestartStorage(TimeSpan.FromSeconds(outage));
             var alive = !host.HasExited && !worker.HasExited;
+            // Recovery: from storage back to the run's next progress (past the stage, or training's next
+            // step), not to publication, whose time is mostly training's on a loaded machine.
             var clock = Stopwatch.StartNew();
-            var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), limit);
-            var when = stage == TrainStage.Name ? "at training step 30" : caught ? "with a message in flight" : "just after the stage (it finished first)";
+            cluster.WaitRun(run, r => r.State >= next || RunWatcher.IsTerminal(r.State) || stage == TrainStage.Name && r.Training?.Step > stepAtOutage, limit);
+            var recovery = clock.Elapsed.TotalSeconds;
+            var done = cluster.WaitRun(run, r => RunWatcher.IsTerminal(r.State), 3 * limit);
+            var when = stage == TrainStage.Name ? $"at training step {stepAtOutage}" : caught ? "with a message in flight" : "just after the stage (it finished first)";
             yield return new($"storage down {outage} s during {stage}",
-                $"{done.State}; down {when}; host and worker {(alive ? "stayed up" : "EXITED")}; watchdog re-drives: {done.Watchdog?.TotalReDrives ?? 0}",
-                clock.Elapsed.TotalSeconds, alive ? lostSummary(name, poison) : "a process exited");
+                $"{done.State} after {clock.Elapsed.TotalSeconds:F0} s; down {when}; {(stage == TrainStage.Name ? "training went on" : "past the stage")} {recovery:F0} s after storage was back; host and worker {(alive ? "stayed up" : "EXITED")}; watchdog re-drives: {done.Watchdog?.TotalReDrives ?? 0}",
+                recovery, alive ? lostSummary(name, poison) : "a process exited");
             cluster.StopAll();
         }
     }
