@@ -3,6 +3,7 @@ using System.Globalization;
 using SslRec.Core.Artifacts;
 using SslRec.Core.Metrics;
 using SslRec.Core.Options;
+using SslRec.Core.Ssl;
 using SslRec.Training;
 using SslRec.Training.Model;
 
@@ -15,7 +16,7 @@ public static class TrainCommand
         var d = new TrainingOptions();
         var data = new Option<string>("--data") { Description = "Dataset folder (schema.json + data files)", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder (metrics.json, embeddings, model, checkpoints)", Required = true };
-        var ssl = new Option<SslMode>("--ssl") { Description = "SSL augmentation: none, cfm, rfm or fd", DefaultValueFactory = _ => d.Ssl };
+        var ssl = new Option<SslMode>("--ssl") { Description = SslAugmentations.OptionHelp, DefaultValueFactory = _ => d.Ssl };
         var alpha = new Option<double>("--alpha") { Description = "Weight of the SSL loss", DefaultValueFactory = _ => d.Alpha };
         var tau = new Option<double>("--tau") { Description = "Temperature of the main batch softmax", DefaultValueFactory = _ => d.Tau };
         var sslTau = new Option<double>("--ssl-tau") { Description = "Temperature of the SSL loss", DefaultValueFactory = _ => d.SslTau };
