@@ -9,13 +9,11 @@ namespace SslRec.Core.Ssl;
 /// view 2 masks the complement. Correlated features are masked together, so a view cannot recover a
 /// masked feature from its close correlate. Both views also apply feature dropout.
 /// </summary>
-public sealed class CorrelatedFeatureMasking : SslAugmentation
+public sealed class CorrelatedFeatureMasking : HalfMasking
 {
     public override SslMode Mode => SslMode.Cfm;
     public override string Title => "correlated feature masking";
-    public override string Help => "a random seed feature and the features most correlated with it (half of them) are masked in one view, the rest in the other";
-    public override int MinItemFeatures => 2;
-    public override string MinItemFeaturesReason => "masks half of the item features";
+    public override string Help => "a random seed feature and its most correlated features, half of all, are masked in one view, the rest in the other";
     public override bool NeedsMutualInformation => true;
 
     public override IViewSampler Start(AugmentationInputs inputs) => new Sampler(MaskSets(inputs.Items.MutualInformation), inputs.DropRate);
@@ -34,6 +32,6 @@ public sealed class CorrelatedFeatureMasking : SslAugmentation
 
     private sealed class Sampler(int[][] maskSets, double dropRate) : IViewSampler
     {
-        public ItemViews Sample(Rng rng) => ComplementaryHalves.Views(maskSets.Length, maskSets[rng.Next(maskSets.Length)], dropRate);
+        public ItemViews Sample(Rng rng) => Complementary(maskSets.Length, maskSets[rng.Next(maskSets.Length)], dropRate);
     }
 }

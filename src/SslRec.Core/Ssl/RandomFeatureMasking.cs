@@ -8,13 +8,11 @@ namespace SslRec.Core.Ssl;
 /// view 2 (CFM's baseline: the same split without the correlation structure). Both views also apply
 /// feature dropout.
 /// </summary>
-public sealed class RandomFeatureMasking : SslAugmentation
+public sealed class RandomFeatureMasking : HalfMasking
 {
     public override SslMode Mode => SslMode.Rfm;
     public override string Title => "random feature masking";
     public override string Help => "a random half of the item features is masked in one view, the rest in the other";
-    public override int MinItemFeatures => 2;
-    public override string MinItemFeaturesReason => "masks half of the item features";
 
     public override IViewSampler Start(AugmentationInputs inputs) => new Sampler(inputs.Items.Count, inputs.DropRate);
 
@@ -25,7 +23,7 @@ public sealed class RandomFeatureMasking : SslAugmentation
             if (featureCount < 2) throw new ArgumentException("random feature masking needs at least two item features");
             var order = Enumerable.Range(0, featureCount).ToArray();
             rng.Shuffle(order.AsSpan());
-            return ComplementaryHalves.Views(featureCount, order.Take(featureCount / 2), dropRate);
+            return Complementary(featureCount, order.Take(featureCount / 2), dropRate);
         }
     }
 }
