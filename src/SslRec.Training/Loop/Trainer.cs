@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using SslRec.Core.Checkpoints;
 using SslRec.Core.Data;
-using SslRec.Core.Options;
 using SslRec.Core.Metrics;
+using SslRec.Core.Options;
 using SslRec.Core.Schema;
 using SslRec.Core.Statistics;
 using SslRec.Core.Util;
@@ -214,6 +214,7 @@ public sealed class Trainer : IDisposable
         var itemSlots = _sparse?.For(Model.ItemTower);
         var queryBatch = FeatureBatchBuilder.Build(examples.Queries, rows, _device, sparse: querySlots);
         var itemBatch = FeatureBatchBuilder.Build(_data.Items, itemIndices, _device, sparse: itemSlots);
+        // Each loss term draws its items from the step's generator after the main batch, in the terms' order.
         var termInputs = new StepInputs(rng, itemSlots);
         var termForwards = _terms.Select(t => t.Assemble(termInputs)).ToArray();
         if (timings is not null) Lap(clock!, ref timings.Assembly);
