@@ -15,7 +15,7 @@ public static class DeviceCheck
     public static int Run(Args a)
     {
         var data = DatasetEncoder.Read(a.Str("data"));
-        var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+        var items = ItemFeatureStatistics.Of(data);
         var device = SslRec.Training.TorchSetup.ResolveDevice(a.Str("device", "cuda"));
         var steps = a.Int("steps", 20);
         var tolerance = double.Parse(a.Str("tolerance", "1e-3"), System.Globalization.CultureInfo.InvariantCulture);
@@ -25,7 +25,7 @@ public static class DeviceCheck
             var options = new TrainingOptions { EmbeddingOptimizer = kind, Epochs = 1000, CheckpointEvery = 0 };
             double[] Losses(Device d, out string rows)
             {
-                using var trainer = new Trainer(data, options, d, mi);
+                using var trainer = new Trainer(data, options, d, items);
                 trainer.TrainSteps(steps - 1);
                 rows = "n/a (dense)";
                 if (trainer.SparseTables is { } sparse)

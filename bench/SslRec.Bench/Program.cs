@@ -59,10 +59,10 @@ return 0;
 void Train(Args a)
 {
     var data = DatasetEncoder.Read(a.Str("data"));
-    var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+    var items = ItemFeatureStatistics.Of(data);
     var options = new TrainingOptions { Ssl = Enum.Parse<SslMode>(a.Str("ssl", "cfm"), true), Epochs = 1000, CheckpointEvery = 0 };
     if (a.Has("embedding-optimizer")) options = options with { EmbeddingOptimizer = Enum.Parse<EmbeddingOptimizerKind>(a.Str("embedding-optimizer"), true) };
-    using var trainer = new Trainer(data, options, CPU, mi);
+    using var trainer = new Trainer(data, options, CPU, items);
     trainer.TrainSteps(a.Int("warmup", 10));
     var steps = a.Int("steps", 60);
     trainer.Timings = new StepTimings();
@@ -97,7 +97,7 @@ void Train(Args a)
 int GcStress(Args a)
 {
     var data = DatasetEncoder.Read(a.Str("data"));
-    var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+    var items = ItemFeatureStatistics.Of(data); // one mutual-information matrix for every trainer below
     var steps = a.Int("steps", 3000);
     var kind = a.Str("gc", "gen0") switch
     {
@@ -120,7 +120,7 @@ int GcStress(Args a)
         double[] Run(bool pressure, out string? error, out int collections)
         {
             using var gc = pressure ? new SslRec.Training.Diagnostics.GcPressure(kind: kind) : null;
-            using var trainer = new Trainer(data, configs[name], CPU, mi);
+            using var trainer = new Trainer(data, configs[name], CPU, items);
             error = null;
             try { trainer.TrainSteps(steps); }
             catch (System.Runtime.InteropServices.ExternalException e) { error = e.Message.Split('\n')[0]; }
@@ -542,9 +542,12 @@ static class ExportLoop
         var clock = Stopwatch.StartNew();
         return Task.Run(() =>
         {
-            TrainJob.TrainAndEvaluate(data, Small, CPU, new SslRec.Training.Loop.LocalCheckpointStore(Path.Combine(work, "full", "checkpoints")), false, Path.Combine(work, "full"), _ => { }, null);
-            TrainJob.TrainAndEvaluate(data, Small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 16 },
-                CPU, new SslRec.Training.Loop.LocalCheckpointStore(Path.Combine(work, "dpq", "checkpoints")), false, Path.Combine(work, "dpq"), _ => { }, null);
+            foreach (var (name, options) in new[] { ("full", Small), ("dpq", Small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 16 }) })
+            {
+                var output = SslRec.Core.Artifacts.ModelOutput.Local(Path.Combine(work, name));
+                var checkpoints = new SslRec.Training.Loop.LocalCheckpointStore(output.PathOf(SslRec.Core.Artifacts.ModelOutput.CheckpointsFolder));
+                TrainJob.TrainAndEvaluate(data, options, CPU, new TrainingRun { Checkpoints = checkpoints }, output);
+            }
             return (Run(data, work, -1), clock.Elapsed.TotalSeconds);
         }).GetAwaiter().GetResult();
     }

@@ -21,7 +21,7 @@ public static class Vocab
         var clock = Stopwatch.StartNew();
         var data = DatasetEncoder.Read(a.Str("data"));
         var readSeconds = clock.Elapsed.TotalSeconds;
-        var mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+        var itemStatistics = ItemFeatureStatistics.Of(data);
         var rows = data.Vocabularies.Sum(v => (long)v.Size);
         var users = data.Vocabularies[0].Size;
         var items = data.ItemVocabularies[0].Size;
@@ -32,7 +32,7 @@ public static class Vocab
         {
             var kind = Enum.Parse<EmbeddingOptimizerKind>(name, true);
             var options = new TrainingOptions { Ssl = Enum.Parse<SslMode>(a.Str("ssl", "cfm"), true), Epochs = 1000, CheckpointEvery = 0, EmbeddingOptimizer = kind };
-            using var trainer = new Trainer(data, options, device, mi);
+            using var trainer = new Trainer(data, options, device, itemStatistics);
             trainer.TrainSteps(a.Int("warmup", 5));
             var steps = kind == EmbeddingOptimizerKind.Dense ? a.Int("dense-steps", a.Int("steps", 40)) : a.Int("steps", 40);
             trainer.Timings = new StepTimings();

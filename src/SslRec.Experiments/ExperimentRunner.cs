@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using SslRec.Core.Artifacts;
 using SslRec.Core.Data;
 using SslRec.Core.Metrics;
@@ -8,28 +6,31 @@ using SslRec.Core.Schema;
 using SslRec.Core.Statistics;
 using SslRec.Training;
 using SslRec.Training.Evaluation;
-using SslRec.Training.Loop;
 using static TorchSharp.torch;
 
 namespace SslRec.Experiments;
 
-/// <summary>A finished cell: its metrics and its loss curve (step, main, ssl).</summary>
-public sealed record CellResult(ExperimentCell Cell, MetricsReport Metrics, IReadOnlyList<(int Step, double Main, double Ssl)> Losses);
+/// <summary>A finished cell: its metrics and its loss history.</summary>
+public sealed record CellResult(ExperimentCell Cell, MetricsReport Metrics, IReadOnlyList<LossRecord> Losses);
 
 /// <summary>
-/// Runs every distinct cell of a grid once, in order of data fraction so each fraction is encoded once.
-/// Each finished cell leaves OUT/cells/{folder}/metrics.json (written last, atomically) and loss.csv, so
-/// a re-run skips finished cells and continues where an interrupted one stopped.
+/// Runs every distinct cell of a grid once, in order of data fraction so each fraction is encoded once,
+/// through the same driver, evaluation and output writer as `sslrec train`. Each finished cell leaves
+/// OUT/cells/{folder}/loss.csv and metrics.json (written last, atomically), so a re-run skips finished
+/// cells and continues where an interrupted one stopped.
 /// </summary>
 public sealed class ExperimentRunner(string dataDirectory, string outputDirectory, Device device, Action<string> log)
 {
+    /// <summary>The cell's key (<see cref="ExperimentCell.Key"/>), beside its outputs.</summary>
+    private const string CellKeyFile = "cell.txt";
+
     public List<CellResult> Run(IReadOnlyList<StudyEntry> entries, CancellationToken cancel = default)
     {
         CheckSameData();
         var cells = entries.Select(e => e.Cell).DistinctBy(c => c.Key).OrderByDescending(c => c.DataFraction).ThenBy(c => c.Untied).ToList();
         var results = new List<CellResult>();
         EncodedDataset? data = null;
-        double[,]? mi = null;
+        ItemFeatureStatistics? items = null;
         (double Fraction, bool Untied)? loaded = null;
         var clock = Stopwatch.StartNew();
         var done = 0;
@@ -43,7 +44,8 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
             CellResult result;
             if (File.Exists(metricsPath))
             {
-                result = new CellResult(cell, MetricsReport.FromJson(File.ReadAllText(metricsPath)), ReadLosses(Path.Combine(dir, ModelOutput.Losses)));
+                var losses = Path.Combine(dir, ModelOutput.Losses);
+                result = new CellResult(cell, MetricsReport.FromJson(File.ReadAllText(metricsPath)), File.Exists(losses) ? LossCsv.Read(losses) : []);
                 done++;
                 log($"[{done}/{cells.Count}] {cell.Folder}: done earlier (R@50 {result.Metrics.RecallAt("all", 50):F4})");
             }
@@ -52,10 +54,10 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
                 if (loaded != (cell.DataFraction, cell.Untied))
                 {
                     data = Read(cell);
-                    mi = MutualInformation.Compute(data.Items, data.ItemTrainCounts);
+                    items = ItemFeatureStatistics.Of(data); // shared by the cells of this data
                     loaded = (cell.DataFraction, cell.Untied);
                 }
-                result = Train(cell, data!, mi!, dir, cancel);
+                result = Train(cell, data!, items!, dir, cancel);
                 done++;
                 trainedHere++;
                 var eta = clock.Elapsed / trainedHere * (toTrain - trainedHere);
@@ -74,24 +76,18 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
         return DatasetEncoder.Read(dataDirectory, DatasetSchema.Load(Path.Combine(dataDirectory, DatasetSchema.FileName)).Untied(), options);
     }
 
-    private CellResult Train(ExperimentCell cell, EncodedDataset data, double[,] mi, string dir, CancellationToken cancel)
+    private CellResult Train(ExperimentCell cell, EncodedDataset data, ItemFeatureStatistics items, string dir, CancellationToken cancel)
     {
-        Directory.CreateDirectory(dir);
-        using var trainer = new Trainer(data, cell.Options with { CheckpointEvery = 0 }, device, mi);
-        trainer.Train(store: null, progress: null, cancel);
-        using var items = Embeddings.Encode(trainer.Model.ItemTower, data.Items, device);
-        var metrics = TrainJob.Evaluate(trainer, data, items, device);
-        metrics.DataFraction = cell.DataFraction;
+        var output = ModelOutput.Local(dir);
+        using var trainer = ModelTraining.Train(data, cell.Options with { CheckpointEvery = 0 }, device, new TrainingRun { Cancel = cancel }, items);
+        // A cell publishes nothing: no product-quantized vectors, no embeddings or towers on disk.
+        using var evaluated = ModelEvaluation.Evaluate(trainer.Result, data, device, new EvaluationOptions { CompactItems = false, DataFraction = cell.DataFraction });
+        var metrics = evaluated.Metrics;
         metrics.Config["method"] = cell.Method;
-        var losses = trainer.State.Losses.Select(l => (l.Step, l.Main, l.Ssl)).ToList();
-        var csv = new StringBuilder("step,main,ssl\n");
-        foreach (var (step, main, ssl) in losses) csv.Append(CultureInfo.InvariantCulture, $"{step},{main:G6},{ssl:G6}\n");
-        File.WriteAllText(Path.Combine(dir, ModelOutput.Losses), csv.ToString());
-        File.WriteAllText(Path.Combine(dir, "cell.txt"), cell.Key);
-        // metrics.json last and atomically: its presence marks the cell finished.
-        File.WriteAllText(Path.Combine(dir, ModelOutput.Metrics + ".tmp"), metrics.ToJson());
-        File.Move(Path.Combine(dir, ModelOutput.Metrics + ".tmp"), Path.Combine(dir, ModelOutput.Metrics), overwrite: true);
-        return new CellResult(cell, metrics, losses);
+        output.WriteLosses(trainer.State.Losses);
+        output.WriteText(CellKeyFile, cell.Key);
+        output.WriteMetrics(metrics); // last: its presence marks the cell finished
+        return new CellResult(cell, metrics, trainer.State.Losses.ToList());
     }
 
     /// <summary>
@@ -109,7 +105,4 @@ public sealed class ExperimentRunner(string dataDirectory, string outputDirector
         File.WriteAllText(path, fingerprint);
     }
 
-    private static List<(int, double, double)> ReadLosses(string path) =>
-        !File.Exists(path) ? [] : File.ReadLines(path).Skip(1).Select(l => l.Split(',')).Select(p =>
-            (int.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture), double.Parse(p[2], CultureInfo.InvariantCulture))).ToList();
 }

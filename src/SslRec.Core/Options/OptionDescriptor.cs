@@ -46,7 +46,8 @@ public sealed class OptionDescriptor
     public string JsonName { get; }
 
     public OptionGroup Group => Attribute.Group;
-    public string Help => Attribute.Help;
+    /// <summary>The help line; --ssl's lists the augmentations the registry holds, with what each needs.</summary>
+    public string Help => Property.Name == nameof(TrainingOptions.Ssl) ? Ssl.SslAugmentations.OptionHelp : Attribute.Help;
     public bool RetrainCanSet => Attribute.Retrain;
 
     /// <summary>The property's type, or its element type for a list.</summary>

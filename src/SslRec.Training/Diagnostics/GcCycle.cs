@@ -14,8 +14,8 @@ namespace SslRec.Training.Diagnostics;
 /// <summary>
 /// One cycle of everything SslRec does with torch outside a training step, for the forced-collection
 /// stress (`bench/gc-stress.sh --gc compacting`, TensorLifetimeTests): a training worker's run
-/// (train, encode the corpus, product-quantize, evaluate against both, write embeddings, the bundle and
-/// the query tower), the publish gate's same-data recall (a new model warm-started from that bundle), a
+/// (train, encode the corpus, product-quantize, evaluate against both, write every output: embeddings,
+/// the bundle, the query tower, the report's plots), the publish gate's same-data recall (a new model warm-started from that bundle), a
 /// query encoded with the published query tower and ranked, a DPQ run warm-started from the first model
 /// and its compact tables read back. Returns a fingerprint of every result (times left out), so a cycle
 /// run under <see cref="GcPressure"/> can be compared with a calm one.
@@ -33,7 +33,7 @@ public static class GcCycle
         void Add(string name, object value) => fingerprint.Append(name).Append('=').Append(JsonSerializer.Serialize(value)).Append('\n');
 
         var full = Path.Combine(directory, "full");
-        var first = TrainJob.TrainAndEvaluate(data, small, CPU, new LocalCheckpointStore(Path.Combine(full, "checkpoints")), resume: false, full, _ => { }, null);
+        var first = TrainJob.TrainAndEvaluate(data, small, CPU, new TrainingRun { Checkpoints = new LocalCheckpointStore(Path.Combine(full, ModelOutput.CheckpointsFolder)) }, ModelOutput.Local(full));
         Add("recall", first.Recall);
         Add("compact_items", first.CompactItems!);
         Add("final_loss", first.FinalLoss!);
@@ -49,8 +49,10 @@ public static class GcCycle
 
         var dpqDirectory = Path.Combine(directory, "dpq");
         var dpq = small with { Embedding = EmbeddingKind.Dpq, DpqGroups = 4, DpqCentroids = 16 };
-        var second = TrainJob.TrainAndEvaluate(data, dpq, CPU, new LocalCheckpointStore(Path.Combine(dpqDirectory, "checkpoints")), resume: false, dpqDirectory,
-            _ => { }, null, warmStartFrom: Path.Combine(full, ModelOutput.ModelFolder));
+        var second = TrainJob.TrainAndEvaluate(data, dpq, CPU, new TrainingRun
+        {
+            Checkpoints = new LocalCheckpointStore(Path.Combine(dpqDirectory, ModelOutput.CheckpointsFolder)), WarmStartFrom = Path.Combine(full, ModelOutput.ModelFolder),
+        }, ModelOutput.Local(dpqDirectory));
         Add("dpq_recall", second.Recall);
         Add("dpq_final_loss", second.FinalLoss!);
         foreach (var feature in data.Schema.Item)

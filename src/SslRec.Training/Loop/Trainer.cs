@@ -1,20 +1,23 @@
 using System.Diagnostics;
 using SslRec.Core.Checkpoints;
 using SslRec.Core.Data;
+using SslRec.Core.Metrics;
 using SslRec.Core.Options;
 using SslRec.Core.Schema;
+using SslRec.Core.Statistics;
 using SslRec.Core.Util;
-using SslRec.Training.Augmentation;
 using SslRec.Training.Losses;
 using SslRec.Training.Model;
+using SslRec.Training.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SslRec.Training.Loop;
 
 /// <summary>
-/// Trains the two-tower model with batch softmax (logQ-corrected, in-batch negatives) plus α × the SSL
-/// contrastive loss on separately sampled items, and optionally the spread-out regulariser.
+/// Trains the two-tower model: the main task, batch softmax (logQ-corrected, in-batch negatives), plus the
+/// weighted loss terms the options ask for (<see cref="LossTerms"/>: α × the SSL task's contrastive loss on
+/// separately sampled items, the spread-out regulariser).
 ///
 /// Determinism: the model is initialised from the seed; every random choice during training (epoch
 /// order, SSL items, masks, dropout) comes from a generator derived from (seed, epoch or step), so a run
@@ -29,15 +32,15 @@ public sealed class Trainer : IDisposable
     private readonly SparseTables? _sparse;                             // row-wise tables, null when dense
     private readonly RowWiseOptimizer? _rowWise;
     private readonly Tensor _logQ;           // [corpus] log P(item) from training frequencies
-    private readonly IFeatureMasking _masking;
-    private readonly ItemSampler _sslSampler;
-    private readonly ItemSampler _uniformSampler;
+    private readonly IReadOnlyList<ILossTerm> _terms;
     private readonly ExampleStream _examples;
     private readonly int _stepsPerEpoch;
 
     public TwoTowerModel Model { get; }
     public TrainingOptions Options => _o;
     public TrainingState State { get; private set; }
+    /// <summary>The model with where its training stands (steps, examples, loss history): what evaluation and the output writer read.</summary>
+    public TrainedModel Result => new(Model, _o, State);
     /// <summary>The step of the checkpoint <see cref="TryResume"/> continued from (0 when training started fresh).</summary>
     public int ResumedFromStep { get; private set; }
 
@@ -46,24 +49,17 @@ public sealed class Trainer : IDisposable
     /// <summary>What the device reported available when the model was checked (null: it cannot say).</summary>
     public AvailableMemory? AvailableMemory { get; }
 
-    /// <param name="mutualInformation">pairwise MI of item features (required for CFM)</param>
+    /// <param name="itemStatistics">the item features' statistics an augmentation may need (computed from the data when null)</param>
     /// <param name="availableMemory">memory to check the model against instead of what the device reports (tests)</param>
     /// <exception cref="ArgumentException">refused options, a step count beyond int, or a model the device cannot hold (<see cref="ModelTooLargeException"/>)</exception>
-    public Trainer(EncodedDataset data, TrainingOptions options, Device device, double[,]? mutualInformation = null, AvailableMemory? availableMemory = null)
+    public Trainer(EncodedDataset data, TrainingOptions options, Device device, ItemFeatureStatistics? itemStatistics = null, AvailableMemory? availableMemory = null)
     {
         options.Validate();
         NativeAllocator.KeepBuffersInHeap(); // step buffers reused, not page-faulted afresh every step (see there)
         _data = data;
         _o = options;
         _device = device;
-        var itemFeatures = data.Schema.Item.Count;
         SchemaRequirements.Check(options, data.Schema, DatasetSchema.FileName);
-        _masking = options.Ssl switch
-        {
-            SslMode.Cfm => new CorrelatedFeatureMasking(mutualInformation ?? throw new ArgumentException("CFM needs the mutual-information matrix")),
-            SslMode.Rfm => new RandomFeatureMasking(itemFeatures),
-            _ => new NoMasking(itemFeatures),
-        };
 
         // Before anything is allocated: the step count must be countable, and the model must fit.
         _examples = new ExampleStream(data.Train, data.Schema.Query, options.BatchSize, options.Seed, options.ShuffleBuffer);
@@ -99,13 +95,16 @@ public sealed class Trainer : IDisposable
         // Items never trained on cannot be positives of a training batch; give them the smallest probability.
         var logQ = data.ItemTrainCounts.Select(c => (float)Math.Log(Math.Max(c, 1) / total)).ToArray();
         _logQ = HostTensors.From<float>(logQ, device);
-        _sslSampler = new ItemSampler(data.ItemTrainCounts, options.SslSampling, options.SslMix);
-        _uniformSampler = new ItemSampler(data.ItemTrainCounts, SslSampling.Uniform, 0);
+        _terms = LossTerms.For(data, options, itemStatistics ?? ItemFeatureStatistics.Of(data), device);
 
         // The stream position is a function of the step only for the same parts: a checkpoint also names them.
         var layout = $" | examples {data.Train.Count} in parts {StableHash.Hash(string.Join(',', data.Train.Counts)):x16}";
         State = new TrainingState { TotalSteps = (int)totalSteps, Fingerprint = options.Fingerprint() + layout };
     }
+
+    /// <summary>With the item features' mutual information computed already (tests and benchmarks that share it between trainers).</summary>
+    public Trainer(EncodedDataset data, TrainingOptions options, Device device, double[,] mutualInformation, AvailableMemory? availableMemory = null)
+        : this(data, options, device, ItemFeatureStatistics.WithMutualInformation(data, mutualInformation), availableMemory) { }
 
     public int StepsPerEpoch => _stepsPerEpoch;
 
@@ -215,18 +214,9 @@ public sealed class Trainer : IDisposable
         var itemSlots = _sparse?.For(Model.ItemTower);
         var queryBatch = FeatureBatchBuilder.Build(examples.Queries, rows, _device, sparse: querySlots);
         var itemBatch = FeatureBatchBuilder.Build(_data.Items, itemIndices, _device, sparse: itemSlots);
-        FeatureBatch? view1 = null, view2 = null, spreadBatch = null;
-        Tensor? sslIds = null;
-        if (_o.Ssl != SslMode.None && _o.Alpha > 0)
-        {
-            var sslItems = _sslSampler.Sample(rng, _o.SslBatchSize);
-            var (mask1, mask2) = _masking.Sample(rng);
-            view1 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask1, _o.DropoutRate, rng, itemSlots);
-            view2 = FeatureBatchBuilder.Build(_data.Items, sslItems, _device, mask2, _o.DropoutRate, rng, itemSlots);
-            sslIds = HostTensors.Int64(sslItems, _device);
-        }
-        if (_o.SpreadOut > 0)
-            spreadBatch = FeatureBatchBuilder.Build(_data.Items, _uniformSampler.Sample(rng, _o.SslBatchSize).Distinct().ToArray(), _device, sparse: itemSlots);
+        // Each loss term draws its items from the step's generator after the main batch, in the terms' order.
+        var termInputs = new StepInputs(rng, itemSlots);
+        var termForwards = _terms.Select(t => t.Assemble(termInputs)).ToArray();
         if (timings is not null) Lap(clock!, ref timings.Assembly);
 
         // 2. Gather the touched rows (row-wise tables), forward: towers and losses.
@@ -236,17 +226,11 @@ public sealed class Trainer : IDisposable
         var x = Model.ItemTower.call(itemBatch);
         var main = RetrievalLosses.BatchSoftmax(q, x, _logQ.index_select(0, itemIds), itemIds, _o.Tau);
         var loss = main;
-        Tensor? ssl = null;
-        if (view1 is not null)
+        var termLosses = new Tensor[_terms.Count];
+        for (var t = 0; t < _terms.Count; t++)
         {
-            ssl = RetrievalLosses.InfoNce(Model.ItemTower.call(view1), Model.ItemTower.call(view2!), _o.SslTau, sslIds);
-            loss = loss.add(ssl, TorchScalars.Of(_o.Alpha));
-        }
-        Tensor? spread = null;
-        if (spreadBatch is not null)
-        {
-            spread = RetrievalLosses.SpreadOut(Model.ItemTower.call(spreadBatch));
-            loss = loss.add(spread, TorchScalars.Of(_o.SpreadOut));
+            termLosses[t] = termForwards[t](Model);
+            loss = loss.add(termLosses[t], TorchScalars.Of(_terms[t].Weight));
         }
         if (timings is not null) Lap(clock!, ref timings.Forward);
 
@@ -257,8 +241,14 @@ public sealed class Trainer : IDisposable
         OwnedScalarSteps.Step(_optimizer); // not _optimizer.step(): see OwnedScalarSteps
         _rowWise?.Step();
         if (timings is not null) Lap(clock!, ref timings.Optimizer);
-        return new LossRecord(step, epoch, loss.item<float>(), main.item<float>(),
-            ssl is null ? 0 : ssl.item<float>(), spread is null ? 0 : spread.item<float>());
+        return new LossRecord(step, epoch, loss.item<float>(), main.item<float>(), TermLoss(LossTermKind.Ssl), TermLoss(LossTermKind.SpreadOut));
+
+        double TermLoss(LossTermKind kind)
+        {
+            for (var t = 0; t < _terms.Count; t++)
+                if (_terms[t].Kind == kind) return termLosses[t].item<float>();
+            return 0;
+        }
     }
 
     /// <summary>Per-phase wall time of the steps run while set (for benchmarks; CPU tensors run synchronously).</summary>

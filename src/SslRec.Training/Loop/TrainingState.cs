@@ -1,15 +1,7 @@
 using System.Text.Json.Serialization;
+using SslRec.Core.Metrics;
 
 namespace SslRec.Training.Loop;
-
-/// <summary>One step's losses (main batch softmax, SSL InfoNCE, spread-out) and their weighted total.</summary>
-public sealed record LossRecord(
-    [property: JsonPropertyName("step")] int Step,
-    [property: JsonPropertyName("epoch")] int Epoch,
-    [property: JsonPropertyName("total")] double Total,
-    [property: JsonPropertyName("main")] double Main,
-    [property: JsonPropertyName("ssl")] double Ssl,
-    [property: JsonPropertyName("spread_out")] double SpreadOut);
 
 /// <summary>Where training stands: saved in every checkpoint next to the weights and optimizer state.</summary>
 public sealed class TrainingState

@@ -1,5 +1,6 @@
 using SslRec.Core.Data;
 using SslRec.Core.Options;
+using SslRec.Core.Ssl;
 
 namespace SslRec.Training.Model;
 
@@ -32,7 +33,7 @@ public sealed record ModelMemory(long Parameters, int StateFactor, long Activati
         // Adam keeps two moments per weight, Adagrad one; every weight also has a dense gradient.
         var stateFactor = 2 + (o.Optimizer == OptimizerKind.Adam ? 2 : 1);
 
-        var ssl = o.Ssl != SslMode.None && o.Alpha > 0;
+        var ssl = SslAugmentations.Active(o) is not null;
         long b = o.BatchSize, s = o.SslBatchSize;
         // Scores, their softmax and gradient, and the accidental-hit mask: about four B×B float matrices per loss.
         var scores = 4 * b * b + (ssl ? 4 * s * s : 0) + (o.SpreadOut > 0 ? 4 * s * s : 0);

@@ -2,60 +2,15 @@ using SslRec.Core.Data;
 using SslRec.Core.Options;
 using SslRec.Core.Schema;
 using SslRec.Core.Util;
-using SslRec.Training;
 using SslRec.Training.Augmentation;
 using SslRec.Training.Model;
 using static TorchSharp.torch;
 
 namespace SslRec.Tests.Training;
 
+/// <summary>What every augmentation's views go through: feature dropout when batches are built, and the SSL item sampler.</summary>
 public class AugmentationTests
 {
-    // f0–f1 strongly related, f2–f3 related, f4 weakly related to f0.
-    private static readonly double[,] Mi =
-    {
-        { 3.0, 2.0, 0.1, 0.0, 0.5 },
-        { 2.0, 3.0, 0.2, 0.1, 0.0 },
-        { 0.1, 0.2, 3.0, 1.5, 0.0 },
-        { 0.0, 0.1, 1.5, 3.0, 0.3 },
-        { 0.5, 0.0, 0.0, 0.3, 3.0 },
-    };
-
-    [Fact]
-    public void Cfm_masks_the_seed_with_its_most_correlated_features_and_the_complement()
-    {
-        var cfm = new CorrelatedFeatureMasking(Mi);
-        Assert.Equal([0, 1], cfm.MaskSet(0));
-        Assert.Equal([2, 3], cfm.MaskSet(2));
-        Assert.Equal([4, 0], cfm.MaskSet(4));
-        var sets = new HashSet<string>();
-        for (ulong s = 0; s < 200; s++)
-        {
-            var (v1, v2) = cfm.Sample(new Rng(s));
-            Assert.Equal(2, v1.Count(m => m));                                   // ⌊5/2⌋ features masked in view 1
-            Assert.All(Enumerable.Range(0, 5), f => Assert.NotEqual(v1[f], v2[f])); // complementary
-            var set = Enumerable.Range(0, 5).Where(f => v1[f]).ToArray();
-            Assert.Contains(set, seed => cfm.MaskSet(seed).Order().SequenceEqual(set));
-            sets.Add(string.Join(',', set));
-        }
-        Assert.Equal(3, sets.Count); // {0,1}, {2,3}, {0,4}: the seed feature varies between batches
-    }
-
-    [Fact]
-    public void Rfm_masks_random_complementary_halves()
-    {
-        var rfm = new RandomFeatureMasking(4);
-        var sets = new HashSet<string>();
-        for (ulong s = 0; s < 100; s++)
-        {
-            var (v1, v2) = rfm.Sample(new Rng(s));
-            Assert.Equal(2, v1.Count(m => m));
-            Assert.All(Enumerable.Range(0, 4), f => Assert.NotEqual(v1[f], v2[f]));
-            sets.Add(string.Concat(v1.Select(m => m ? '1' : '0')));
-        }
-        Assert.Equal(6, sets.Count); // all C(4,2) halves appear
-    }
-
     [Fact]
     public void Feature_dropout_drops_multi_values_at_the_configured_rate_and_empty_bags_become_missing()
     {

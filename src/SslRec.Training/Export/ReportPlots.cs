@@ -1,11 +1,11 @@
 using SslRec.Core.Metrics;
 
-namespace SslRec.Worker;
+namespace SslRec.Training.Export;
 
 /// <summary>The training report's pictures: the loss curves and Recall@K by slice.</summary>
 public static class ReportPlots
 {
-    public static void LossCurve(string path, IReadOnlyList<(int Step, double Total, double Main, double Ssl)> losses)
+    public static void LossCurve(string path, IReadOnlyList<LossRecord> losses)
     {
         var plot = new ScottPlot.Plot();
         double[] steps = losses.Select(l => (double)l.Step).ToArray();
