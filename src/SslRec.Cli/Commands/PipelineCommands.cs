@@ -50,29 +50,9 @@ public static class PipelineCommands
             // away and one when it is back); a listener that gives up after that restarts the stages, never the process.
             await HostSupervisor.RunAsync(
                 () => LocalPipelineHost.Build(settings, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information, stages: only),
-                running => ScanUnclaimedDropsAsync(ctx, every, running), Console.Error.WriteLine, cancel);
+                running => UnclaimedDropScanLoop.RunAsync(ctx, TimeSpan.FromSeconds(every), Console.Error.WriteLine, running), Console.Error.WriteLine, cancel);
         }));
         return command;
-    }
-
-    /// <summary>Enqueues _READY versions no run has claimed, at start and every <paramref name="everySeconds"/> (0: only at start), until cancelled.</summary>
-    private static async Task ScanUnclaimedDropsAsync(PipelineContext ctx, int everySeconds, CancellationToken cancel)
-    {
-        do
-        {
-            try
-            {
-                var found = await UnclaimedDrops.ScanAsync(ctx, cancel);
-                foreach (var run in found.Enqueued) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
-                foreach (var refused in found.Refused) Console.Error.WriteLine($"refused (not processed; listed by `sslrec status`): {refused}");
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Storage unreachable (StorageOutageLog says so once) or a listing that failed: the next scan tries again.
-                if (!StorageResilience.IsUnreachable(e)) Console.Error.WriteLine($"host: scan for unclaimed datasets failed: {e.Message.Split('\n', 2)[0]}");
-            }
-            await Task.Delay(everySeconds > 0 ? TimeSpan.FromSeconds(everySeconds) : Timeout.InfiniteTimeSpan, cancel);
-        } while (true);
     }
 
     public static Command Drop()
