@@ -25,7 +25,7 @@ public static class CommandRunner
         }
         catch (Exception e) when (e is DataFormatException or SchemaException or ArgumentException or InvalidDataException
                                       or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException
-                                      or InvalidMessageException or TimeoutException or Azure.RequestFailedException or Pipeline.RenewalFailedException)
+                                      or InvalidMessageException or Pipeline.Storage.ModelNotPublishedException or TimeoutException or Azure.RequestFailedException or Pipeline.RenewalFailedException)
         {
             Console.Error.WriteLine($"error: {(e is Azure.RequestFailedException r ? StorageError(r) : e.Message)}");
             return 2;

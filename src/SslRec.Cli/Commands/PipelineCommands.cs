@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SslRec.Core.Artifacts;
 using SslRec.Core.Options;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
@@ -11,8 +10,6 @@ using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;
 using SslRec.Pipeline.Storage;
-using SslRec.Training;
-using SslRec.Training.Export;
 using SslRec.Worker;
 
 namespace SslRec.Cli.Commands;
@@ -171,38 +168,12 @@ public static class PipelineCommands
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
             using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
-            var ctx = Context();
-            var name = parse.GetValue(model)!;
-            var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(name), cancel)
-                         ?? throw new ArgumentException($"--model: nothing is published under {BlobLayout.Embeddings}/{name}/");
-            var manifest = await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, latest.Manifest, cancel)
-                           ?? throw new InvalidDataException($"{latest.Manifest} is missing");
-            var local = Path.Combine(Path.GetTempPath(), "sslrec-recommend", name, latest.Version);
-            var useCompact = parse.GetValue(compact);
-            if (useCompact && !manifest.Files.ContainsKey(ModelOutput.Codes))
-                throw new ArgumentException($"--compact: version {latest.Version} of {name} was published without {ModelOutput.Codes}");
-            string[] wanted = useCompact ? [ModelOutput.Ids, ModelOutput.Codes, ModelOutput.Codebook, ModelOutput.CompactInfo] : [ModelOutput.Ids, ModelOutput.Vectors];
-            foreach (var file in manifest.Files.Keys.Where(f => wanted.Contains(f) || ModelOutput.IsQueryTowerFile(f)))
-                if (!File.Exists(Path.Combine(local, file)))
-                    await ctx.Blobs.DownloadToFileAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(name, latest.Version) + file, Path.Combine(local, file), cancel);
-            using var encoder = QueryEncoder.Load(Path.Combine(local, ModelOutput.QueryTowerFolder));
-            var vector = encoder.Encode(encoder.Parse(parse.GetValue(query)!));
-            string[] keys;
-            List<(int Index, float Score)> top;
-            if (useCompact)
-            {
-                (var pq, var codes, keys) = EmbeddingFiles.ReadCompact(local);
-                top = pq.TopK(codes, vector, parse.GetValue(k));
-            }
-            else
-            {
-                (var vectors, var dim, keys) = EmbeddingFiles.Read(local);
-                top = QueryEncoder.TopK(vectors, dim, vector, parse.GetValue(k));
-            }
-            Console.WriteLine($"{name} version {latest.Version} ({keys.Length:N0} items{(useCompact ? ", product-quantized" : "")})");
+            var found = await new Recommender(Context().Blobs, Recommender.DefaultCache)
+                .RecommendAsync(parse.GetValue(model)!, parse.GetValue(query)!, parse.GetValue(k), parse.GetValue(compact), cancel);
+            Console.WriteLine($"{found.Model} version {found.Version} ({found.ItemCount:N0} items{(found.Compact ? ", product-quantized" : "")})");
             var rank = 0;
-            foreach (var (index, score) in top)
-                Console.WriteLine($"{++rank,3}. {keys[index],-20} {score:F4}");
+            foreach (var item in found.Items)
+                Console.WriteLine($"{++rank,3}. {item.Key,-20} {item.Score:F4}");
         }));
         return command;
     }
