@@ -118,9 +118,9 @@ public static class PipelineCommands
             using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var ctx = Context();
             await ctx.EnsureInfrastructureAsync(cancel);
-            var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-            await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage { RunId = runId, Dataset = parse.GetValue(dataset)!, Overrides = overrides.Count > 0 ? overrides : null, WarmStart = parse.GetValue(warm) }, cancel);
-            Console.WriteLine($"retrain of {parse.GetValue(dataset)} enqueued (run suffix {runId})");
+            var suffix = DateTime.UtcNow.ToString("yyyyMMddHHmmss");
+            await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage { RunSuffix = suffix, Dataset = parse.GetValue(dataset)!, Overrides = overrides.Count > 0 ? overrides : null, WarmStart = parse.GetValue(warm) }, cancel);
+            Console.WriteLine($"retrain of {parse.GetValue(dataset)} enqueued (run suffix {suffix})");
         }));
         return command;
     }

@@ -167,7 +167,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
 
         await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage
         {
-            RunId = "r1", Dataset = "again", WarmStart = true, Overrides = new System.Text.Json.Nodes.JsonObject { ["alpha"] = 0.2 },
+            RunSuffix = "r1", Dataset = "again", WarmStart = true, Overrides = new System.Text.Json.Nodes.JsonObject { ["alpha"] = 0.2 },
         });
         using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), Trainer(), AzuriteFixture.FastHostJson(dir));
         await host.StartAsync();

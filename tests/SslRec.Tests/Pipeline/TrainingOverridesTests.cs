@@ -115,7 +115,7 @@ public class RetrainOverridesTests(AzuriteFixture azurite)
         await DatasetDrop.UploadAsync(ctx, dir.Path, "bad", "v1");
         await ctx.Bus.Queue(QueueNames.Drop).ClearMessagesAsync();
 
-        await new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(new RetrainMessage { RunId = "x", Dataset = "bad", Overrides = JsonNode.Parse("""{"epochs": "many"}""")!.AsObject() });
+        await new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(new RetrainMessage { RunSuffix = "x", Dataset = "bad", Overrides = JsonNode.Parse("""{"epochs": "many"}""")!.AsObject() });
 
         var run = await ctx.Runs.RequireAsync("bad@v1@retrain-x");
         Assert.Equal(RunState.Failed, run.State);
