@@ -74,6 +74,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
                             latest = progress;
                             if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
                             lastReport = DateTime.UtcNow;
+                            // IModelTrainer's progress callback is synchronous, on the training thread; every 5 s at most
                             ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
                         }, warm, ctx.Options.MaxEvalQueries, suspendAt), ct), ct);
                 }
@@ -144,6 +145,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             var name = blob(parts[i].Index);
             try
             {
+                // ExampleParts' loader is synchronous: the trainer's prefetch thread calls it, one part at a time
                 return ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, name, s => BinaryFormat.ReadExamples(s, header.Schema), ct).GetAwaiter().GetResult()
                        ?? throw new CorruptDatasetException($"{BlobLayout.Artifacts}/{name} is missing");
             }
