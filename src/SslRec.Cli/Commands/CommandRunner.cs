@@ -75,7 +75,7 @@ public static class CommandRunner
         {
             403 => " — the signed-in identity has no data role for this operation; see docs/deploy.md (deployerPrincipalId)",
             400 when first.Contains("API version", StringComparison.OrdinalIgnoreCase) && first.Contains("Azurite", StringComparison.Ordinal) =>
-                $" — SslRec talks to the emulator with service version {Pipeline.Storage.StorageSettings.EmulatorBlobVersion}; upgrade Azurite to 3.35 or newer (npm install -g azurite)",
+                $" — SslRec talks to the emulator with service version {Pipeline.Settings.StorageSettings.EmulatorBlobVersion}; upgrade Azurite to 3.35 or newer (npm install -g azurite)",
             _ => "",
         };
         return $"storage answered {e.Status} {e.ErrorCode}: {first}{hint}";

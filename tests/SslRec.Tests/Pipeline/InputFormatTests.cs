@@ -6,6 +6,7 @@ using SslRec.Core.Data;
 using SslRec.Core.Input;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Stages;
