@@ -87,16 +87,9 @@ public sealed class PublishedModel
         await using var read = await _blobs.Blob(BlobLayout.Embeddings, blob).OpenReadAsync(cancellationToken: ct);
         await using var write = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 16];
-        long bytes = 0;
-        int n;
-        while ((n = await read.ReadAsync(buffer, ct)) > 0)
-        {
-            sha.AppendData(buffer, 0, n);
-            await write.WriteAsync(buffer.AsMemory(0, n), ct);
-            bytes += n;
-        }
-        return (Convert.ToHexStringLower(sha.GetHashAndReset()), bytes);
+        await using var hashing = new HashingStream(read, sha);
+        await hashing.CopyToAsync(write, 1 << 16, ct);
+        return (Convert.ToHexStringLower(sha.GetHashAndReset()), hashing.Bytes);
     }
 
     /// <summary>
