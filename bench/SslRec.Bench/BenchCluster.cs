@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SslRec.LocalHost;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;

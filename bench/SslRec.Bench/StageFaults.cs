@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Azure.Storage.Queues;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;

@@ -1,7 +1,7 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 
 namespace SslRec.Functions;
 

@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Storage;
 
 namespace SslRec.LocalHost;

@@ -4,6 +4,7 @@ using SslRec.Core.Data;
 using SslRec.Core.Metrics;
 using SslRec.Core.Options;
 using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Settings;
 
 namespace SslRec.Pipeline;
 

@@ -5,7 +5,7 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Checkpoints;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Stages;
 

@@ -7,7 +7,18 @@ namespace SslRec.Cli.Commands;
 /// <summary>Turns the errors users can fix (bad data, bad schema, bad options) into one clear line and exit code 2.</summary>
 public static class CommandRunner
 {
-    public static int Run(Action action) => RunAsync(() => { action(); return Task.CompletedTask; }).GetAwaiter().GetResult();
+    public static int Run(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (IsReported(e))
+        {
+            return Report(e);
+        }
+    }
 
     public static Task<int> RunAsync(Func<Task> action) => RunAsync(async () => { await action(); return 0; });
 
@@ -18,23 +29,28 @@ public static class CommandRunner
         {
             return await action();
         }
-        catch (Exception e) when (Pipeline.Storage.StorageResilience.IsUnreachable(e))
+        catch (Exception e) when (IsReported(e))
         {
-            Console.Error.WriteLine($"error: {Unreachable(e)}");
-            return 2;
+            return Report(e);
         }
-        catch (Exception e) when (e is DataFormatException or SchemaException or ArgumentException or InvalidDataException
-                                      or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException
-                                      or InvalidMessageException or TimeoutException or Azure.RequestFailedException or Pipeline.RenewalFailedException)
-        {
-            Console.Error.WriteLine($"error: {(e is Azure.RequestFailedException r ? StorageError(r) : e.Message)}");
-            return 2;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine("cancelled");
-            return 130;
-        }
+    }
+
+    /// <summary>The errors a user can act on (or caused, with Ctrl+C); anything else is a bug and keeps its stack trace.</summary>
+    private static bool IsReported(Exception e) =>
+        Pipeline.Storage.StorageResilience.IsUnreachable(e)
+        || e is DataFormatException or SchemaException or ArgumentException or InvalidDataException
+            or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException
+            or InvalidMessageException or Pipeline.Storage.ModelNotPublishedException or TimeoutException or Azure.RequestFailedException or Pipeline.RenewalFailedException
+        || e is OperationCanceledException;
+
+    /// <summary>One line on standard error and the exit code: 2 for an error, 130 when cancelled.</summary>
+    private static int Report(Exception e)
+    {
+        // Unreachable first: it covers IOException and TimeoutException, which the generic line would show as the SDK's dump.
+        if (Pipeline.Storage.StorageResilience.IsUnreachable(e)) Console.Error.WriteLine($"error: {Unreachable(e)}");
+        else if (e is OperationCanceledException) { Console.Error.WriteLine("cancelled"); return 130; }
+        else Console.Error.WriteLine($"error: {(e is Azure.RequestFailedException r ? StorageError(r) : e.Message)}");
+        return 2;
     }
 
     /// <summary>Storage gave no answer at all: which endpoint, why, and what to check — not the SDK's retry dump.</summary>
@@ -59,7 +75,7 @@ public static class CommandRunner
         {
             403 => " — the signed-in identity has no data role for this operation; see docs/deploy.md (deployerPrincipalId)",
             400 when first.Contains("API version", StringComparison.OrdinalIgnoreCase) && first.Contains("Azurite", StringComparison.Ordinal) =>
-                $" — SslRec talks to the emulator with service version {Pipeline.Storage.StorageSettings.EmulatorBlobVersion}; upgrade Azurite to 3.35 or newer (npm install -g azurite)",
+                $" — SslRec talks to the emulator with service version {Pipeline.Settings.StorageSettings.EmulatorBlobVersion}; upgrade Azurite to 3.35 or newer (npm install -g azurite)",
             _ => "",
         };
         return $"storage answered {e.Status} {e.ErrorCode}: {first}{hint}";

@@ -30,9 +30,9 @@ public static class ConvertCommand
         var output3 = new Option<string>("--out") { Description = "Dataset folder to write (.parquet files and schema.json)", Required = true };
         var groupRows = new Option<int>("--row-group-rows") { Description = "Rows per Parquet row group (a map task holds one decoded row group: about 140 MB per 250,000 rows)", DefaultValueFactory = _ => 250_000 };
         var parquet = new Command("parquet", "Rewrite a dataset's text files as Parquet (string and list columns, declared features only)") { textData, output3, groupRows };
-        parquet.SetAction(parse => CommandRunner.Run(() =>
+        parquet.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
-            var r = ParquetConverter.Convert(parse.GetValue(textData)!, parse.GetValue(output3)!, parse.GetValue(groupRows));
+            var r = await ParquetConverter.ConvertAsync(parse.GetValue(textData)!, parse.GetValue(output3)!, parse.GetValue(groupRows), cancel);
             Console.WriteLine($"{r.Files} files, {r.Rows:N0} rows in {r.RowGroups} row groups → {parse.GetValue(output3)}");
         }));
         return new Command("convert", "Convert public datasets into SslRec's format") { movielens, graph, parquet };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using SslRec.LocalHost;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Storage;
 
 namespace SslRec.Cli.Commands;

@@ -2,17 +2,14 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SslRec.Core.Artifacts;
 using SslRec.Core.Options;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;
 using SslRec.Pipeline.Storage;
-using SslRec.Training;
-using SslRec.Training.Export;
 using SslRec.Worker;
 
 namespace SslRec.Cli.Commands;
@@ -50,29 +47,9 @@ public static class PipelineCommands
             // away and one when it is back); a listener that gives up after that restarts the stages, never the process.
             await HostSupervisor.RunAsync(
                 () => LocalPipelineHost.Build(settings, trainer, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Information, stages: only),
-                running => ScanUnclaimedDropsAsync(ctx, every, running), Console.Error.WriteLine, cancel);
+                running => UnclaimedDropScanLoop.RunAsync(ctx, TimeSpan.FromSeconds(every), Console.Error.WriteLine, running), Console.Error.WriteLine, cancel);
         }));
         return command;
-    }
-
-    /// <summary>Enqueues _READY versions no run has claimed, at start and every <paramref name="everySeconds"/> (0: only at start), until cancelled.</summary>
-    private static async Task ScanUnclaimedDropsAsync(PipelineContext ctx, int everySeconds, CancellationToken cancel)
-    {
-        do
-        {
-            try
-            {
-                var found = await UnclaimedDrops.ScanAsync(ctx, cancel);
-                foreach (var run in found.Enqueued) Console.Error.WriteLine($"picked up unclaimed dataset version: {run}");
-                foreach (var refused in found.Refused) Console.Error.WriteLine($"refused (not processed; listed by `sslrec status`): {refused}");
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Storage unreachable (StorageOutageLog says so once) or a listing that failed: the next scan tries again.
-                if (!StorageResilience.IsUnreachable(e)) Console.Error.WriteLine($"host: scan for unclaimed datasets failed: {e.Message.Split('\n', 2)[0]}");
-            }
-            await Task.Delay(everySeconds > 0 ? TimeSpan.FromSeconds(everySeconds) : Timeout.InfiniteTimeSpan, cancel);
-        } while (true);
     }
 
     public static Command Drop()
@@ -141,9 +118,9 @@ public static class PipelineCommands
             using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
             var ctx = Context();
             await ctx.EnsureInfrastructureAsync(cancel);
-            var runId = DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-            await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage { RunId = runId, Dataset = parse.GetValue(dataset)!, Overrides = overrides.Count > 0 ? overrides : null, WarmStart = parse.GetValue(warm) }, cancel);
-            Console.WriteLine($"retrain of {parse.GetValue(dataset)} enqueued (run suffix {runId})");
+            var suffix = DateTime.UtcNow.ToString("yyyyMMddHHmmss");
+            await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage { RunSuffix = suffix, Dataset = parse.GetValue(dataset)!, Overrides = overrides.Count > 0 ? overrides : null, WarmStart = parse.GetValue(warm) }, cancel);
+            Console.WriteLine($"retrain of {parse.GetValue(dataset)} enqueued (run suffix {suffix})");
         }));
         return command;
     }
@@ -191,38 +168,12 @@ public static class PipelineCommands
         command.SetAction((parse, cancel) => CommandRunner.RunAsync(async () =>
         {
             using var storage = await LocalStorage.OpenAsync(parse.GetValue(LocalStorage.FolderOption), cancel);
-            var ctx = Context();
-            var name = parse.GetValue(model)!;
-            var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(name), cancel)
-                         ?? throw new ArgumentException($"--model: nothing is published under {BlobLayout.Embeddings}/{name}/");
-            var manifest = await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, latest.Manifest, cancel)
-                           ?? throw new InvalidDataException($"{latest.Manifest} is missing");
-            var local = Path.Combine(Path.GetTempPath(), "sslrec-recommend", name, latest.Version);
-            var useCompact = parse.GetValue(compact);
-            if (useCompact && !manifest.Files.ContainsKey(ModelOutput.Codes))
-                throw new ArgumentException($"--compact: version {latest.Version} of {name} was published without {ModelOutput.Codes}");
-            string[] wanted = useCompact ? [ModelOutput.Ids, ModelOutput.Codes, ModelOutput.Codebook, ModelOutput.CompactInfo] : [ModelOutput.Ids, ModelOutput.Vectors];
-            foreach (var file in manifest.Files.Keys.Where(f => wanted.Contains(f) || ModelOutput.IsQueryTowerFile(f)))
-                if (!File.Exists(Path.Combine(local, file)))
-                    await ctx.Blobs.DownloadToFileAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(name, latest.Version) + file, Path.Combine(local, file), cancel);
-            using var encoder = QueryEncoder.Load(Path.Combine(local, ModelOutput.QueryTowerFolder));
-            var vector = encoder.Encode(encoder.Parse(parse.GetValue(query)!));
-            string[] keys;
-            List<(int Index, float Score)> top;
-            if (useCompact)
-            {
-                (var pq, var codes, keys) = EmbeddingFiles.ReadCompact(local);
-                top = pq.TopK(codes, vector, parse.GetValue(k));
-            }
-            else
-            {
-                (var vectors, var dim, keys) = EmbeddingFiles.Read(local);
-                top = QueryEncoder.TopK(vectors, dim, vector, parse.GetValue(k));
-            }
-            Console.WriteLine($"{name} version {latest.Version} ({keys.Length:N0} items{(useCompact ? ", product-quantized" : "")})");
+            var found = await new Recommender(Context().Blobs, Recommender.DefaultCache)
+                .RecommendAsync(parse.GetValue(model)!, parse.GetValue(query)!, parse.GetValue(k), parse.GetValue(compact), cancel);
+            Console.WriteLine($"{found.Model} version {found.Version} ({found.ItemCount:N0} items{(found.Compact ? ", product-quantized" : "")})");
             var rank = 0;
-            foreach (var (index, score) in top)
-                Console.WriteLine($"{++rank,3}. {keys[index],-20} {score:F4}");
+            foreach (var item in found.Items)
+                Console.WriteLine($"{++rank,3}. {item.Key,-20} {item.Score:F4}");
         }));
         return command;
     }

@@ -17,7 +17,7 @@ public static class ParquetConverter
 {
     public sealed record Result(int Files, long Rows, int RowGroups);
 
-    public static Result Convert(string inputDirectory, string outputDirectory, int rowGroupRows = 250_000)
+    public static async Task<Result> ConvertAsync(string inputDirectory, string outputDirectory, int rowGroupRows = 250_000, CancellationToken ct = default)
     {
         if (rowGroupRows < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupRows), "row groups need at least one row");
         var schemaPath = Path.Combine(inputDirectory, DatasetSchema.FileName);
@@ -30,44 +30,39 @@ public static class ParquetConverter
         foreach (var file in interactions.Append(catalog).OfType<string>())
         {
             var features = file == catalog ? schema.Item : schema.All;
-            var (r, g) = ConvertFile(file, Path.Combine(outputDirectory, InputFormats.Stem(Path.GetFileName(file)) + ".parquet"), features, schema.Ignore, rowGroupRows);
+            var (r, g) = await ConvertFileAsync(file, Path.Combine(outputDirectory, InputFormats.Stem(Path.GetFileName(file)) + ".parquet"), features, schema.Ignore, rowGroupRows, ct);
             rows += r;
             groups += g;
         }
         return new Result(interactions.Count + (catalog is null ? 0 : 1), rows, groups);
     }
 
-    private static (long Rows, int Groups) ConvertFile(string input, string output, IReadOnlyList<FeatureSpec> features, IReadOnlySet<string> ignored, int rowGroupRows)
+    private static async Task<(long Rows, int Groups)> ConvertFileAsync(string input, string output, IReadOnlyList<FeatureSpec> features, IReadOnlySet<string> ignored,
+        int rowGroupRows, CancellationToken ct)
     {
         using var reader = DataFiles.Open(input, features.Select(f => new ColumnRequest(f.Name, f.IsMulti ? f.Separator : null)).ToList(), ignored);
         var present = features.Select((f, slot) => (f, slot)).Where(x => reader.HasColumn(x.slot)).ToList();
         var columns = present.Select(x => new PendingColumn(x.f, x.slot)).ToList();
         var schema = new ParquetSchema(columns.Select(c => c.Field).ToArray());
-        using var stream = File.Create(output);
-        var writer = ParquetWriter.CreateAsync(schema, stream).GetAwaiter().GetResult();
+        await using var stream = File.Create(output);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: ct); // disposing it writes the footer
         long rows = 0;
         var groups = 0;
         var inGroup = 0;
-        try
+        while (reader.Read())
         {
-            while (reader.Read())
-            {
-                foreach (var c in columns) c.Add(reader.Get(c.Slot));
-                rows++;
-                if (++inGroup == rowGroupRows) Flush();
-            }
-            if (inGroup > 0 || groups == 0) Flush();
+            foreach (var c in columns) c.Add(reader.Get(c.Slot));
+            rows++;
+            if (++inGroup < rowGroupRows) continue;
+            await FlushAsync();
         }
-        finally
-        {
-            writer.DisposeAsync().AsTask().GetAwaiter().GetResult(); // writes the footer
-        }
+        if (inGroup > 0 || groups == 0) await FlushAsync();
         return (rows, groups);
 
-        void Flush()
+        async Task FlushAsync()
         {
             using var group = writer.CreateRowGroup();
-            foreach (var c in columns) c.WriteTo(group);
+            foreach (var c in columns) await c.WriteToAsync(group, ct);
             groups++;
             inGroup = 0;
         }
@@ -103,10 +98,10 @@ public static class ParquetConverter
             _repetitions.Add(0);
         }
 
-        public void WriteTo(ParquetRowGroupWriter group)
+        public async Task WriteToAsync(ParquetRowGroupWriter group, CancellationToken ct)
         {
-            if (spec.IsMulti) group.WriteAsync(_leaf, _values.ToArray(), _repetitions.ToArray()).GetAwaiter().GetResult();
-            else group.WriteAsync(_leaf, _values.ToArray(), null).GetAwaiter().GetResult();
+            ct.ThrowIfCancellationRequested(); // this WriteAsync overload (string values) takes no token
+            await group.WriteAsync(_leaf, _values.ToArray(), spec.IsMulti ? _repetitions.ToArray() : null);
             _values.Clear();
             _repetitions.Clear();
         }

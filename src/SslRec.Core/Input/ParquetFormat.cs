@@ -53,7 +53,7 @@ public sealed class ParquetFormat : InputFormat
         }
         finally
         {
-            footer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            ParquetSyncBridge.Close(footer);
         }
     }
 

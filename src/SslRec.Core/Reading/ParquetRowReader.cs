@@ -53,7 +53,7 @@ public sealed class ParquetRowReader : IRowReader
         }
         catch
         {
-            _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            ParquetSyncBridge.Close(_reader);
             throw;
         }
     }
@@ -63,7 +63,7 @@ public sealed class ParquetRowReader : IRowReader
     {
         try
         {
-            return ParquetReader.CreateAsync(stream, leaveStreamOpen: true).GetAwaiter().GetResult();
+            return ParquetSyncBridge.OpenFooter(stream);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -131,7 +131,7 @@ public sealed class ParquetRowReader : IRowReader
 
     public void Dispose()
     {
-        _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        ParquetSyncBridge.Close(_reader);
         _stream.Dispose();
     }
 
@@ -196,7 +196,7 @@ public sealed class ParquetRowReader : IRowReader
 
         public void Load(ParquetRowGroupReader group, int groupRows)
         {
-            using var raw = group.ReadRawColumnDataBaseAsync(_leaf).GetAwaiter().GetResult();
+            using var raw = ParquetSyncBridge.ReadColumn(group, _leaf);
             switch (raw)
             {
                 case RawColumnData<ReadOnlyMemory<char>> s: Fill(s, groupRows, (v, into) => Copy(v.Span, into)); break;

@@ -8,16 +8,15 @@ using SslRec.Pipeline.Runs;
 namespace SslRec.Pipeline.Messages;
 
 /// <summary>
-/// Queue messages between stages: versioned JSON ("v") with the run id. A reader refuses versions it
-/// does not know rather than guessing, so a message from a newer deployment goes to the poison queue
-/// with a clear error instead of doing something half-right.
+/// Queue messages between stages: versioned JSON ("v"). A reader refuses versions it does not know rather
+/// than guessing, so a message from a newer deployment goes to the poison queue with a clear error instead
+/// of doing something half-right.
 /// </summary>
 public abstract record JobMessage
 {
     public const int CurrentVersion = 1;
 
     [JsonPropertyName("v")] public int Version { get; init; } = CurrentVersion;
-    [JsonPropertyName("run")] public string RunId { get; init; } = "";
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -35,15 +34,22 @@ public abstract record JobMessage
         catch (JsonException e) { throw new InvalidMessageException($"{typeof(T).Name}: not valid JSON ({e.Message})"); }
         if (message is null) throw new InvalidMessageException($"{typeof(T).Name}: empty message");
         if (message.Version != CurrentVersion) throw new InvalidMessageException($"{typeof(T).Name}: unsupported message version {message.Version} (this build handles {CurrentVersion})");
-        if (string.IsNullOrEmpty(message.RunId) && message is not RetrainMessage) throw new InvalidMessageException($"{typeof(T).Name}: missing run id");
+        if (message is RunMessage { RunId: null or "" }) throw new InvalidMessageException($"{typeof(T).Name}: missing run id");
         return message;
     }
+}
+
+/// <summary>A message about one existing run, which it names ("run"): every stage's message but retrain's, which starts a run.</summary>
+public abstract record RunMessage : JobMessage
+{
+    // Order 1: after the type's own fields and "v", where it was when JobMessage held it, so the text is unchanged.
+    [JsonPropertyOrder(1), JsonPropertyName("run")] public string RunId { get; init; } = "";
 }
 
 public sealed class InvalidMessageException(string message) : Exception(message);
 
 /// <summary>One unit of the map fan-out: a whole file, a byte range of an uncompressed one, or a range of a Parquet file's row groups.</summary>
-public sealed record ShardMapMessage : JobMessage
+public sealed record ShardMapMessage : RunMessage
 {
     public int Index { get; init; }
     public string Blob { get; init; } = "";
@@ -64,10 +70,10 @@ public sealed record ShardMapMessage : JobMessage
     };
 }
 
-public sealed record ShardReduceMessage : JobMessage;
+public sealed record ShardReduceMessage : RunMessage;
 
 /// <summary>One unit of the remap fan-out: map shard Index's rows into global ids.</summary>
-public sealed record RemapMessage : JobMessage
+public sealed record RemapMessage : RunMessage
 {
     public int Index { get; init; }
 }
@@ -77,18 +83,25 @@ public sealed record RemapMessage : JobMessage
 /// checkpoint holds and the execution it asks for; any training message resumes from the run's newest
 /// checkpoint, so the fields are for logs and `sslrec status`, and a repeated one does no harm.
 /// </summary>
-public sealed record TrainMessage : JobMessage
+public sealed record TrainMessage : RunMessage
 {
     public int? ContinuesFromStep { get; init; }
     /// <summary>1 for the first execution of a run's training (absent), n + 1 for the continuation of execution n.</summary>
     public int? Execution { get; init; }
 }
 
-public sealed record PublishMessage : JobMessage;
+public sealed record PublishMessage : RunMessage;
 
 /// <summary>Run the flow again on the newest version of a dataset, optionally with other training settings.</summary>
 public sealed record RetrainMessage : JobMessage
 {
+    /// <summary>
+    /// The end of the run id it starts ("{dataset}@{version}@retrain-{suffix}"); empty: a hash of the message.
+    /// On the wire it is "run", as hand-written messages and the documented contract spell it. Its place (order
+    /// 1: last) and its "" when absent keep the text a suffix-less retrain hashes exactly as before the rename,
+    /// so a message sent again after an upgrade still starts the same run.
+    /// </summary>
+    [JsonPropertyOrder(1), JsonPropertyName("run")] public string RunSuffix { get; init; } = "";
     public string Dataset { get; init; } = "";
     /// <summary>Training option overrides, e.g. {"alpha": 0.3, "batch_size": 512}: names as `sslrec train` or metrics.json spell them, or the property names (TrainingOverrides).</summary>
     public JsonObject? Overrides { get; init; }

@@ -47,11 +47,11 @@ public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
         if (string.IsNullOrWhiteSpace(m.Dataset)) throw new InvalidMessageException("retrain: missing dataset");
         // a hand-written message is not checked by the CLI: a name outside the rule is recorded, never used in a blob path
         var refused = !DatasetNames.IsValid(m.Dataset) ? DatasetNames.Refusal("dataset", m.Dataset)
-            : !string.IsNullOrEmpty(m.RunId) && !DatasetNames.IsValid(m.RunId) ? DatasetNames.Refusal("run suffix (\"run\")", m.RunId)
+            : !string.IsNullOrEmpty(m.RunSuffix) && !DatasetNames.IsValid(m.RunSuffix) ? DatasetNames.Refusal("run suffix (\"run\")", m.RunSuffix)
             : null;
         if (refused is not null)
         {
-            var subject = $"retrain message for dataset {DatasetNames.Quote(m.Dataset)}" + (string.IsNullOrEmpty(m.RunId) ? "" : $", run {DatasetNames.Quote(m.RunId)}");
+            var subject = $"retrain message for dataset {DatasetNames.Quote(m.Dataset)}" + (string.IsNullOrEmpty(m.RunSuffix) ? "" : $", run {DatasetNames.Quote(m.RunSuffix)}");
             await RejectedNames.RecordAsync(ctx, QueueNames.Retrain, subject, refused, m.ToJson(), ct);
             return;
         }
@@ -62,9 +62,9 @@ public sealed class RetrainStage(PipelineContext ctx, DropStage drop)
         if (newest.Marker is null)
             throw new InvalidMessageException($"retrain: dataset '{m.Dataset}' has no complete version (no {BlobLayout.Datasets}/{m.Dataset}/*/{BlobLayout.ReadyMarker})");
         var (dataset, version) = (newest.Marker.Dataset, newest.Marker.Version);
-        var suffix = string.IsNullOrEmpty(m.RunId)
+        var suffix = string.IsNullOrEmpty(m.RunSuffix)
             ? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(m.ToJson())))[..10]
-            : m.RunId;
+            : m.RunSuffix;
         var runId = DatasetNames.RetrainRunId(dataset, version, suffix);
         var modelVersion = DatasetNames.RetrainModelVersion(version, suffix);
         try

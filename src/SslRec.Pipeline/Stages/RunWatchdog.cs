@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Storage;
 
 namespace SslRec.Pipeline.Stages;

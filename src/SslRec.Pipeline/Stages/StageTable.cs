@@ -1,4 +1,4 @@
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 

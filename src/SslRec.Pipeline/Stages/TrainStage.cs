@@ -59,7 +59,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             try
             {
                 data = await OpenDatasetAsync(run, ct);
-                var warm = run.WarmStart ? await DownloadPublishedModelAsync(run, Path.Combine(work, "warm-start"), ct) : null;
+                var warm = run.WarmStart ? await DownloadPublishedModelAsync(await PublishedModel.TryOpenAsync(ctx.Blobs, run.Model, ct), Path.Combine(work, "warm-start"), ct) : null;
                 if (run.WarmStart && warm is null)
                     ctx.Logger.LogWarning("train: run {Run} asked for a warm start, but no published model of {Model} is kept; training from scratch", run.RunId, run.Model);
                 var lastReport = DateTime.MinValue;
@@ -74,6 +74,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
                             latest = progress;
                             if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && progress.Step < progress.TotalSteps) return;
                             lastReport = DateTime.UtcNow;
+                            // IModelTrainer's progress callback is synchronous, on the training thread; every 5 s at most
                             ctx.Runs.UpdateAsync(run.RunId, r => r.Training = progress, ct).GetAwaiter().GetResult();
                         }, warm, ctx.Options.MaxEvalQueries, suspendAt), ct), ct);
                 }
@@ -144,6 +145,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             var name = blob(parts[i].Index);
             try
             {
+                // ExampleParts' loader is synchronous: the trainer's prefetch thread calls it, one part at a time
                 return ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, name, s => BinaryFormat.ReadExamples(s, header.Schema), ct).GetAwaiter().GetResult()
                        ?? throw new CorruptDatasetException($"{BlobLayout.Artifacts}/{name} is missing");
             }
@@ -163,18 +165,9 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
     /// <summary>The run's header or one of its example parts cannot be read: retrying will not help.</summary>
     private sealed class CorruptDatasetException(string message) : Exception(message);
 
-    /// <summary>The full model of the run behind the currently published version (null when none is published).</summary>
-    private async Task<string?> DownloadPublishedModelAsync(RunRecord run, string directory, CancellationToken ct)
-    {
-        var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(run.Model), ct);
-        var manifest = latest is null ? null : await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, latest.Manifest, ct);
-        if (manifest is null) return null;
-        var prefix = BlobLayout.CandidatePrefix(manifest.RunId) + ModelOutput.ModelFolder + "/";
-        var blobs = await ctx.Blobs.ListAsync(BlobLayout.Artifacts, prefix, ct);
-        foreach (var blob in blobs)
-            await ctx.Blobs.DownloadToFileAsync(BlobLayout.Artifacts, blob.Name, Path.Combine(directory, blob.Name[prefix.Length..]), ct);
-        return blobs.Count > 0 ? directory : null;
-    }
+    /// <summary>The full model of the run behind the currently published version (null when none is published or its run kept none).</summary>
+    private static async Task<string?> DownloadPublishedModelAsync(PublishedModel? published, string directory, CancellationToken ct) =>
+        published is not null && await published.DownloadTrainedModelAsync(directory, ct) ? directory : null;
 
     /// <summary>
     /// The candidate passes unless its Recall@K (all) is below the published model's by more than the allowed
@@ -187,11 +180,10 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
     {
         var k = ctx.Options.GateK.ToString(CultureInfo.InvariantCulture);
         var mine = candidate.Recall["all"].GetValueOrDefault(k);
-        var latest = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest(run.Model), ct);
+        var latest = await PublishedModel.TryOpenAsync(ctx.Blobs, run.Model, ct);
         if (latest is null) return new GateResult(true, "no model is published for this dataset yet", mine, null);
-        var manifest = await ctx.Blobs.TryReadJsonAsync<Manifest>(BlobLayout.Embeddings, BlobLayout.Manifest(run.Model, latest.Version), ct);
-        double? own = manifest?.Recall is { } r && r.TryGetValue("all", out var all) && all.TryGetValue(k, out var v) ? v : null;
-        var bundle = await DownloadPublishedModelAsync(run, publishedDirectory, ct);
+        double? own = latest.Manifest.Recall is { } r && r.TryGetValue("all", out var all) && all.TryGetValue(k, out var v) ? v : null;
+        var bundle = await DownloadPublishedModelAsync(latest, publishedDirectory, ct);
         // The same held-out pairs the candidate was evaluated on (an evenly spaced sample when it was capped).
         var pairs = candidate.Examples.Evaluated ?? 0;
         var sameData = bundle is null ? null : await Task.Run(() => trainer.RecallOfEarlierModel(data, bundle, (int)pairs, ct), ct);

@@ -69,6 +69,7 @@ public sealed class StorageOutageLog : HttpPipelinePolicy
 
     private readonly Dictionary<string, DateTimeOffset> _downSince = new();
 
+    // The SDK's synchronous path: with async: false nothing below awaits, so the task is already complete (the Azure SDK's own pattern).
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
         ProcessAsync(message, pipeline, async: false).AsTask().GetAwaiter().GetResult();
 

@@ -128,7 +128,7 @@ public sealed class ExampleStream : IDisposable
         if (!_loaded.TryGetValue((plan.Epoch, g), out var task))
             _loaded[(plan.Epoch, g)] = task = Task.FromResult(LoadGroup(plan, g));
         foreach (var key in _loaded.Keys.Where(k => k.Epoch == plan.Epoch && k.Group < g).ToList()) Drop(key);
-        return task.GetAwaiter().GetResult();
+        return task.GetAwaiter().GetResult(); // the training loop is synchronous: it waits here for the prefetch it started (Task.Run)
     }
 
     /// <summary>Starts loading the group after g (the first of the next epoch after the last) in the background.</summary>

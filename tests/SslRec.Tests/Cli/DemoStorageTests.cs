@@ -58,12 +58,12 @@ public class DemoStorageTests(AzuriteFixture azurite)
         using var dir = new TempDirectory();
         using (var azuriteOnFolder = await AzuriteProcess.StartAsync(inMemory: false, location: dir.Sub("storage")))
         {
-            var ctx = PipelineContext.Create(new SslRec.Pipeline.Storage.StorageSettings { ConnectionString = azuriteOnFolder.ConnectionString });
+            var ctx = PipelineContext.Create(new SslRec.Pipeline.Settings.StorageSettings { ConnectionString = azuriteOnFolder.ConnectionString });
             await ctx.EnsureInfrastructureAsync();
             await ctx.Blobs.WriteJsonAsync(SslRec.Pipeline.Storage.BlobLayout.Artifacts, "last.json", new Dictionary<string, string> { ["written"] = "last" });
         } // stopped at once, well within Azurite's 5 s save interval
         using var again = await AzuriteProcess.StartAsync(inMemory: false, location: dir.Sub("storage"));
-        var reopened = PipelineContext.Create(new SslRec.Pipeline.Storage.StorageSettings { ConnectionString = again.ConnectionString });
+        var reopened = PipelineContext.Create(new SslRec.Pipeline.Settings.StorageSettings { ConnectionString = again.ConnectionString });
         var json = await reopened.Blobs.TryReadJsonAsync<Dictionary<string, string>>(SslRec.Pipeline.Storage.BlobLayout.Artifacts, "last.json");
         Assert.Equal("last", json?["written"]);
     }

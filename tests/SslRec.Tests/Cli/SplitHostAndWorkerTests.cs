@@ -1,7 +1,7 @@
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Runs;
 using SslRec.Tests.Pipeline;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Notifications;
 using SslRec.Pipeline.Storage;

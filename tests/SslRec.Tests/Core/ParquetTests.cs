@@ -45,15 +45,15 @@ public class ParquetTests
     }
 
     [Fact]
-    public void A_converted_dataset_reads_the_same_rows_items_and_item_features_in_any_number_of_row_groups()
+    public async Task A_converted_dataset_reads_the_same_rows_items_and_item_features_in_any_number_of_row_groups()
     {
         using var dir = new TempDirectory();
         var csv = dir.Sub("csv");
         SyntheticGenerator.Generate(csv, new SyntheticOptions { Interactions = 3000, Items = 120, Seed = 8 });
         var fromCsv = DatasetEncoder.Read(csv);
-        var converted = ParquetConverter.Convert(csv, dir.Sub("one"), rowGroupRows: 1_000_000);
+        var converted = await ParquetConverter.ConvertAsync(csv, dir.Sub("one"), rowGroupRows: 1_000_000);
         Assert.Equal(3120, converted.Rows);
-        ParquetConverter.Convert(csv, dir.Sub("many"), rowGroupRows: 170);
+        await ParquetConverter.ConvertAsync(csv, dir.Sub("many"), rowGroupRows: 170);
         var one = DatasetEncoder.Read(dir.Sub("one"));
         var many = DatasetEncoder.Read(dir.Sub("many"), new DatasetReadOptions { ShardTargetBytes = 1, Threads = 3 }); // one part per row group
 
@@ -108,13 +108,13 @@ public class ParquetTests
     }
 
     [Fact]
-    public void A_truncated_or_foreign_file_is_reported_as_not_a_readable_parquet_file_with_its_name()
+    public async Task A_truncated_or_foreign_file_is_reported_as_not_a_readable_parquet_file_with_its_name()
     {
         using var dir = new TempDirectory();
         var csv = dir.Sub("csv");
         SyntheticGenerator.Generate(csv, new SyntheticOptions { Interactions = 500, Items = 40, Seed = 8 });
         var pq = dir.Sub("pq");
-        ParquetConverter.Convert(csv, pq);
+        await ParquetConverter.ConvertAsync(csv, pq);
         var file = Path.Combine(pq, "interactions.parquet");
         var bytes = File.ReadAllBytes(file);
         File.WriteAllBytes(file, bytes[..(bytes.Length - 100)]); // the footer is at the end

@@ -36,7 +36,7 @@ public class SplitAcrossFormatsTests
         Ts: 1_700_000_000 + i * 37L)).ToList();
 
     [Fact]
-    public void Csv_tsv_jsonl_and_parquet_copies_of_the_same_rows_hold_out_the_same_rows()
+    public async Task Csv_tsv_jsonl_and_parquet_copies_of_the_same_rows_hold_out_the_same_rows()
     {
         using var dir = new TempDirectory();
         var rows = Rows();
@@ -51,7 +51,7 @@ public class SplitAcrossFormatsTests
             ts = r.Ts, category = r.Category, item_id = r.Item, device = r.Device, history = r.History, user_id = r.User,
         }) + "\n")));
         var converted = dir.Sub("parquet-sslrec");
-        ParquetConverter.Convert(Path.GetDirectoryName(csv)!, converted, rowGroupRows: 700);
+        await ParquetConverter.ConvertAsync(Path.GetDirectoryName(csv)!, converted, rowGroupRows: 700);
         var duck = DuckDbParquet(dir, csv);
 
         var expected = HeldOutUsers(csv);

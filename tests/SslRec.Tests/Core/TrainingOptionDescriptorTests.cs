@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SslRec.Core.Options;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline;
 
 namespace SslRec.Tests.Core;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SslRec.Functions;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;
 using SslRec.Tests.Pipeline;

@@ -1,5 +1,5 @@
 using SslRec.Pipeline.Runs;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Core.Synthetic;
 using Azure.Storage.Blobs.Models;
 using SslRec.LocalHost;

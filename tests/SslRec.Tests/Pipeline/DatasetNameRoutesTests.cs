@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;

@@ -6,6 +6,7 @@ using SslRec.Core.Data;
 using SslRec.Core.Input;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Stages;
@@ -57,7 +58,7 @@ public class InputFormatTests(AzuriteFixture azurite)
     public async Task A_format_plans_and_reads_a_local_file_and_its_blob_alike(string fileName)
     {
         using var dir = new TempDirectory();
-        var path = Write(dir, fileName);
+        var path = await WriteAsync(dir, fileName);
         var ctx = await azurite.FreshContextAsync();
         await ctx.Blobs.UploadFileAsync(BlobLayout.Datasets, "formats/v1/" + fileName, path);
         var local = InputFile.Local(path);
@@ -84,7 +85,7 @@ public class InputFormatTests(AzuriteFixture azurite)
     public async Task A_bad_row_in_a_range_is_named_alike_from_the_local_file_and_the_blob(string fileName)
     {
         using var dir = new TempDirectory();
-        var path = Write(dir, fileName, missingItemAt: Rows.Length - 10);
+        var path = await WriteAsync(dir, fileName, missingItemAt: Rows.Length - 10);
         var ctx = await azurite.FreshContextAsync();
         await ctx.Blobs.UploadFileAsync(BlobLayout.Datasets, "formats/v1/" + fileName, path);
         var local = InputFile.Local(path);
@@ -138,7 +139,7 @@ public class InputFormatTests(AzuriteFixture azurite)
     }
 
     /// <summary>The rows in the format the name calls for (Parquet: converted from the CSV, in row groups of 250 rows).</summary>
-    private static string Write(TempDirectory dir, string fileName, int missingItemAt = -1)
+    private static async Task<string> WriteAsync(TempDirectory dir, string fileName, int missingItemAt = -1)
     {
         var rows = Rows.Select((r, i) => i == missingItemAt ? r with { Item = "" } : r).ToArray();
         var path = Path.Combine(dir.Path, fileName);
@@ -147,7 +148,7 @@ public class InputFormatTests(AzuriteFixture azurite)
             var csv = dir.Sub("csv");
             File.WriteAllText(Path.Combine(csv, DatasetSchema.FileName), SchemaJson);
             File.WriteAllText(Path.Combine(csv, "interactions.csv"), Text("interactions.csv", rows));
-            ParquetConverter.Convert(csv, dir.Sub("parquet"), rowGroupRows: 250);
+            await ParquetConverter.ConvertAsync(csv, dir.Sub("parquet"), rowGroupRows: 250);
             File.Copy(Path.Combine(dir.Path, "parquet", "interactions.parquet"), path);
             return path;
         }

@@ -44,6 +44,19 @@ public class MessageTests
     }
 
     [Fact]
+    public void A_retrain_message_carries_its_run_suffix_as_run_on_the_wire_as_before()
+    {
+        // The wire names are the contract (docs/architecture.md, messages written by hand); the serialized
+        // text is also what a retrain without a suffix hashes into one, so it must not change either.
+        var m = new RetrainMessage { RunSuffix = "r1", Dataset = "shop", WarmStart = true };
+        Assert.Equal("""{"dataset":"shop","warm_start":true,"v":1,"run":"r1"}""", m.ToJson());
+        Assert.Equal("""{"dataset":"shop","warm_start":false,"v":1,"run":""}""", new RetrainMessage { Dataset = "shop" }.ToJson());
+        Assert.Equal("""{"index":2,"v":1,"run":"shop@v3"}""", new RemapMessage { RunId = "shop@v3", Index = 2 }.ToJson());
+        Assert.Equal("h", JobMessage.Parse<RetrainMessage>("""{"v":1,"run":"h","dataset":"hand"}""").RunSuffix);
+        Assert.Equal("", JobMessage.Parse<RetrainMessage>("""{"v":1,"dataset":"hand"}""").RunSuffix); // no run id needed: it starts one
+    }
+
+    [Fact]
     public void A_map_message_says_what_its_range_counts_and_one_written_before_it_did_still_parses()
     {
         var m = ShardMapMessage.For("shop@v3", new ShardTask(2, "shop/v3/a.parquet", Catalog: false, 3, 5, RangeUnit.RowGroups));

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Stages;
@@ -107,12 +107,9 @@ public class PipelineFlowTests(AzuriteFixture azurite)
     public async Task A_parquet_dataset_flows_to_published_embeddings_with_its_row_groups_as_map_shards()
     {
         using var dir = new TempDirectory();
-        var (ctx, run, violations) = await RunFlowAsync(dir, "shop-parquet", d =>
-        {
-            var parquet = d.Sub("parquet");
-            SslRec.Core.Converters.ParquetConverter.Convert(Dataset(d), parquet, rowGroupRows: 250);
-            return parquet;
-        });
+        var parquet = dir.Sub("parquet");
+        await SslRec.Core.Converters.ParquetConverter.ConvertAsync(Dataset(dir), parquet, rowGroupRows: 250);
+        var (ctx, run, violations) = await RunFlowAsync(dir, "shop-parquet", _ => parquet);
 
         Assert.True(run.State == RunState.Published, $"run ended {run.State}: {string.Join("; ", run.Failures.Select(f => f.Message))}");
         Assert.True(run.Shards.Count(s => !s.Catalog) >= 2, $"expected row-group fan-out, got {run.Shards.Count} shards");
@@ -167,7 +164,7 @@ public class PipelineFlowTests(AzuriteFixture azurite)
 
         await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage
         {
-            RunId = "r1", Dataset = "again", WarmStart = true, Overrides = new System.Text.Json.Nodes.JsonObject { ["alpha"] = 0.2 },
+            RunSuffix = "r1", Dataset = "again", WarmStart = true, Overrides = new System.Text.Json.Nodes.JsonObject { ["alpha"] = 0.2 },
         });
         using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), Trainer(), AzuriteFixture.FastHostJson(dir));
         await host.StartAsync();

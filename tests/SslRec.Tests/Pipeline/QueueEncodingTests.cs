@@ -15,7 +15,7 @@ public class QueueEncodingTests(AzuriteFixture azurite)
         var message = new TrainMessage { RunId = "shop.v1" };
         await ctx.Bus.SendAsync(QueueNames.Train, message);
         // A client without the base64 setting sees the raw queue text, as the Functions host does.
-        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Storage.StorageSettings.EmulatorQueueVersion));
+        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Settings.StorageSettings.EmulatorQueueVersion));
         var text = (await raw.ReceiveMessageAsync()).Value.Body.ToString();
         Assert.Equal(message.ToJson(), Encoding.UTF8.GetString(Convert.FromBase64String(text)));
     }
@@ -36,7 +36,7 @@ public class HandWrittenTrainMessageTests(AzuriteFixture azurite)
         var ctx = await azurite.FreshContextAsync();
         var runId = await azurite.DropUntilTrainingAsync(ctx, dir, "byhand", new SslRec.Core.Synthetic.SyntheticOptions { Interactions = 300, Items = 20, Seed = 4 });
         await ctx.Bus.Queue(QueueNames.Train).ClearMessagesAsync();
-        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Storage.StorageSettings.EmulatorQueueVersion));
+        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Settings.StorageSettings.EmulatorQueueVersion));
         await raw.SendMessageAsync($$"""{"v":1,"run":"{{runId}}"}""");
 
         var trainer = new SslRec.Worker.TorchModelTrainer(SslRec.Tests.Training.TinyData.Options with { Epochs = 1 }, "cpu");
@@ -48,7 +48,7 @@ public class HandWrittenTrainMessageTests(AzuriteFixture azurite)
     public async Task An_unreadable_training_message_is_rejected_at_its_first_delivery_not_crashed_on_or_retried_on_a_gpu()
     {
         var ctx = await azurite.FreshContextAsync();
-        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Storage.StorageSettings.EmulatorQueueVersion));
+        var raw = new QueueClient(azurite.Azurite.ConnectionString, QueueNames.Train, new QueueClientOptions(SslRec.Pipeline.Settings.StorageSettings.EmulatorQueueVersion));
         await raw.SendMessageAsync("train run shop.v1 please");
 
         var worker = new TrainWorker(ctx, new SslRec.Worker.TorchModelTrainer(device: "cpu"), TimeSpan.FromSeconds(1));

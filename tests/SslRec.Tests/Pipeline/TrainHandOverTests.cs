@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using SslRec.Core.Artifacts;
 using SslRec.Core.Metrics;
 using SslRec.Core.Synthetic;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;

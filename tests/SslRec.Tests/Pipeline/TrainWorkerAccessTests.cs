@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Storage;
 using SslRec.Worker;

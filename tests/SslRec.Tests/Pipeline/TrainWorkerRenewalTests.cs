@@ -4,7 +4,7 @@ using Azure.Storage.Queues;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
 using SslRec.Worker;

@@ -115,7 +115,7 @@ public class RetrainOverridesTests(AzuriteFixture azurite)
         await DatasetDrop.UploadAsync(ctx, dir.Path, "bad", "v1");
         await ctx.Bus.Queue(QueueNames.Drop).ClearMessagesAsync();
 
-        await new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(new RetrainMessage { RunId = "x", Dataset = "bad", Overrides = JsonNode.Parse("""{"epochs": "many"}""")!.AsObject() });
+        await new RetrainStage(ctx, new DropStage(ctx)).HandleAsync(new RetrainMessage { RunSuffix = "x", Dataset = "bad", Overrides = JsonNode.Parse("""{"epochs": "many"}""")!.AsObject() });
 
         var run = await ctx.Runs.RequireAsync("bad@v1@retrain-x");
         Assert.Equal(RunState.Failed, run.State);
@@ -137,7 +137,7 @@ public class RetrainOverridesTests(AzuriteFixture azurite)
         await ctx.Bus.Queue(QueueNames.Drop).ClearMessagesAsync();
 
         // as `az storage message put` writes it: plain JSON, first delivery; completing without an exception means no retry
-        var dispatcher = new StageDispatcher(ctx, new SslRec.Pipeline.Configuration.FunctionSettings(MaxDequeueCount: 5));
+        var dispatcher = new StageDispatcher(ctx, new SslRec.Pipeline.Settings.FunctionSettings(MaxDequeueCount: 5));
         await dispatcher.DispatchAsync(QueueNames.Retrain, $$"""{"v":1,"run":"h","dataset":"hand","overrides":{{overrides}}}""", "m1", dequeueCount: 1, default);
 
         var run = await ctx.Runs.RequireAsync(DatasetNames.RetrainRunId("hand", "v1", "h"));

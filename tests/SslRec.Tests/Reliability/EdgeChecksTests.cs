@@ -48,7 +48,7 @@ public class EdgeChecksTests(AzuriteFixture azurite)
     public async Task A_message_no_attempt_can_handle_is_rejected_at_its_first_attempt(string queue, string message, string error)
     {
         var ctx = await azurite.FreshContextAsync();
-        var dispatcher = new StageDispatcher(ctx, new SslRec.Pipeline.Configuration.FunctionSettings(MaxDequeueCount: 5));
+        var dispatcher = new StageDispatcher(ctx, new SslRec.Pipeline.Settings.FunctionSettings(MaxDequeueCount: 5));
 
         await dispatcher.DispatchAsync(queue, message, "m-1", dequeueCount: 1, default); // completes: nothing to retry
 
@@ -62,7 +62,7 @@ public class EdgeChecksTests(AzuriteFixture azurite)
     public async Task A_rejected_message_quoting_a_huge_body_is_recorded_and_listed_in_a_capped_line()
     {
         var ctx = await azurite.FreshContextAsync();
-        var dispatcher = new StageDispatcher(ctx, new SslRec.Pipeline.Configuration.FunctionSettings(MaxDequeueCount: 5));
+        var dispatcher = new StageDispatcher(ctx, new SslRec.Pipeline.Settings.FunctionSettings(MaxDequeueCount: 5));
         // A publish request for a run with no record, on its last attempt: the error quotes the 700-character id twice.
         var huge = new string('x', 700);
         await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(QueueNames.Publish, $$"""{"v":1,"run":"{{huge}}"}""", "m-2", dequeueCount: 5, default));

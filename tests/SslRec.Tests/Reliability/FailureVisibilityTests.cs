@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SslRec.Core.Synthetic;
 using SslRec.LocalHost;
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -117,7 +117,7 @@ public class FailureVisibilityTests(AzuriteFixture azurite)
         var csv = dir.Sub("csv");
         SyntheticGenerator.Generate(csv, new SyntheticOptions { Interactions = 2000, Items = 40, Seed = 9 });
         var data = dir.Sub("data");
-        SslRec.Core.Converters.ParquetConverter.Convert(csv, data, rowGroupRows: 500);
+        await SslRec.Core.Converters.ParquetConverter.ConvertAsync(csv, data, rowGroupRows: 500);
         var file = Path.Combine(data, "interactions.parquet");
         if (defect == "footer")
         {

@@ -1,4 +1,5 @@
 using SslRec.Core.Synthetic;
+using SslRec.Pipeline.Settings;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;

@@ -1,5 +1,5 @@
 using SslRec.Pipeline;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Settings;
 using SslRec.Tests.Infra.Arm;
 
 namespace SslRec.Tests.Infra.Contracts;

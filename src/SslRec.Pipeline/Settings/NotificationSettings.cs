@@ -2,7 +2,7 @@ using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using SslRec.Pipeline.Notifications;
 
-namespace SslRec.Pipeline.Configuration;
+namespace SslRec.Pipeline.Settings;
 
 /// <summary>
 /// Where "embeddings published" goes, one rule for every host: <c>SSLREC_NOTIFY</c> = <c>servicebus</c> (the

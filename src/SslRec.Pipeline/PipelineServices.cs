@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SslRec.Pipeline.Settings;
 
-namespace SslRec.Pipeline.Configuration;
+namespace SslRec.Pipeline;
 
 /// <summary>The composition root the Functions app and the local WebJobs host share.</summary>
 public static class PipelineServices
@@ -27,9 +28,3 @@ public static class PipelineServices
         return services;
     }
 }
-
-/// <summary>
-/// Settings the queue-triggered functions read. Registered in DI because the hosts construct function
-/// classes themselves (ActivatorUtilities), so constructor defaults would silently win over a registration.
-/// </summary>
-public sealed record FunctionSettings(int MaxDequeueCount);

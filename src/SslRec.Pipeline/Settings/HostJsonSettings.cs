@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SslRec.Pipeline;
+namespace SslRec.Pipeline.Settings;
 
 /// <summary>
 /// Reads the queue settings of the root host.json (the file the Azure Functions app ships with) and turns

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
-using SslRec.Pipeline.Storage;
 
-namespace SslRec.Pipeline.Configuration;
+namespace SslRec.Pipeline.Settings;
 
 /// <summary>
 /// Everything a host reads from configuration, in one place: the storage connection, the notifier and the

@@ -2,9 +2,9 @@ using Azure.Core;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
-using SslRec.Pipeline.Configuration;
+using SslRec.Pipeline.Storage;
 
-namespace SslRec.Pipeline.Storage;
+namespace SslRec.Pipeline.Settings;
 
 /// <summary>
 /// The storage connection, read as the Functions host reads <c>AzureWebJobsStorage</c>: a configuration

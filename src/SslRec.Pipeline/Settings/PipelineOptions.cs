@@ -1,6 +1,6 @@
 using SslRec.Core.Options;
 
-namespace SslRec.Pipeline;
+namespace SslRec.Pipeline.Settings;
 
 public sealed record PipelineOptions
 {
@@ -50,6 +50,6 @@ public sealed record PipelineOptions
     {
         foreach (var (setting, value) in new[] { (nameof(MaxEvalQueries), MaxEvalQueries), (nameof(CheckpointEvery), CheckpointEvery) })
             if (TrainingOptionDescriptors.Of(setting).Range is { } range && !range.Contains(value))
-                throw new InvalidOperationException($"setting {Configuration.PipelineSettings.OptionsSection}:{setting}: {range.Refusal(value)}");
+                throw new InvalidOperationException($"setting {PipelineSettings.OptionsSection}:{setting}: {range.Refusal(value)}");
     }
 }

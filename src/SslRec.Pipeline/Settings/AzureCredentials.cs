@@ -2,7 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 
-namespace SslRec.Pipeline.Configuration;
+namespace SslRec.Pipeline.Settings;
 
 /// <summary>
 /// The credential of an identity-based connection section, with the keys the Functions host reads
