@@ -59,7 +59,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
             try
             {
                 data = await OpenDatasetAsync(run, ct);
-                var warm = run.WarmStart ? await DownloadPublishedModelAsync(await PublishedModel.TryOpenAsync(ctx.Blobs, run.Model, ct), Path.Combine(work, "warm-start"), ct) : null;
+                var warm = run.WarmStart ? await DownloadPublishedModelAsync(await OpenPublishedAsync(run, ct), Path.Combine(work, "warm-start"), ct) : null;
                 if (run.WarmStart && warm is null)
                     ctx.Logger.LogWarning("train: run {Run} asked for a warm start, but no published model of {Model} is kept; training from scratch", run.RunId, run.Model);
                 var lastReport = DateTime.MinValue;
@@ -170,6 +170,26 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         published is not null && await published.DownloadTrainedModelAsync(directory, ct) ? directory : null;
 
     /// <summary>
+    /// The published version of the run's model, or null when there is none — or when latest.json names a
+    /// manifest that is gone (damage, never a race: latest.json moves only after its manifest is written).
+    /// That case is logged as an error and treated as "nothing published", so the run trains from scratch,
+    /// is not compared, and its publish writes a readable latest.json again; refusing would block every
+    /// retrain of the model until someone repaired the blob by hand.
+    /// </summary>
+    private async Task<PublishedModel?> OpenPublishedAsync(RunRecord run, CancellationToken ct)
+    {
+        try
+        {
+            return await PublishedModel.TryOpenAsync(ctx.Blobs, run.Model, ct);
+        }
+        catch (InvalidDataException e)
+        {
+            ctx.Logger.LogError("train: run {Run}: the published version of {Model} cannot be read ({Problem}); treated as none published", run.RunId, run.Model, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The candidate passes unless its Recall@K (all) is below the published model's by more than the allowed
     /// drop — both measured on this run's hold-out and corpus: the published model's full bundle (kept with
     /// its run) is evaluated on them (<see cref="IModelTrainer.RecallOfEarlierModel"/>). Its figure on its own
@@ -180,8 +200,8 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
     {
         var k = ctx.Options.GateK.ToString(CultureInfo.InvariantCulture);
         var mine = candidate.Recall["all"].GetValueOrDefault(k);
-        var latest = await PublishedModel.TryOpenAsync(ctx.Blobs, run.Model, ct);
-        if (latest is null) return new GateResult(true, "no model is published for this dataset yet", mine, null);
+        var latest = await OpenPublishedAsync(run, ct);
+        if (latest is null) return new GateResult(true, "no readable model is published for this dataset yet", mine, null);
         double? own = latest.Manifest.Recall is { } r && r.TryGetValue("all", out var all) && all.TryGetValue(k, out var v) ? v : null;
         var bundle = await DownloadPublishedModelAsync(latest, publishedDirectory, ct);
         // The same held-out pairs the candidate was evaluated on (an evenly spaced sample when it was capped).

@@ -187,6 +187,27 @@ public class PipelineFlowTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_latest_json_naming_a_lost_manifest_does_not_block_retrains_and_the_next_publish_repairs_it()
+    {
+        using var dir = new TempDirectory();
+        var (ctx, first, _) = await RunFlowAsync(dir, "damaged");
+        var latestBefore = await ctx.Blobs.TryReadJsonAsync<LatestPointer>(BlobLayout.Embeddings, BlobLayout.Latest("damaged"));
+        await ctx.Blobs.Blob(BlobLayout.Embeddings, latestBefore!.Manifest).DeleteAsync(); // damage: latest.json now names nothing
+
+        await ctx.Bus.SendAsync(QueueNames.Retrain, new RetrainMessage { RunSuffix = "r1", Dataset = "damaged", WarmStart = true });
+        using var host = LocalPipelineHost.Build(PipelineSettings.Local(azurite.Storage, Options), Trainer(), AzuriteFixture.FastHostJson(dir));
+        await host.StartAsync();
+        var retrain = await RunWatcher.WaitAsync(ctx.Runs, $"damaged@{first.DatasetVersion}@retrain-r1", TimeSpan.FromMinutes(4));
+        await host.StopAsync();
+
+        // trained from scratch, not compared (nothing readable is published), published: latest.json is readable again
+        Assert.Equal(RunState.Published, retrain.State);
+        Assert.Null(retrain.Gate!.PublishedRecall);
+        var repaired = await PublishedModel.TryOpenAsync(ctx.Blobs, "damaged");
+        Assert.Equal(retrain.ModelVersion, repaired!.Version);
+    }
+
+    [Fact]
     public async Task A_new_version_is_gated_against_the_published_model_measured_on_the_new_versions_data()
     {
         using var dir = new TempDirectory();
