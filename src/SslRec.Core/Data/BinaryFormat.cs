@@ -13,21 +13,23 @@ namespace SslRec.Core.Data;
 /// </summary>
 public static class BinaryFormat
 {
-    private const int Version = 2;
+    private const int Version = 3; // 3: partitioned vocabularies (sizes in the header, values in slices)
     private static readonly byte[] ShardVocabularyMagic = "SSLRSVOC"u8.ToArray();
     private static readonly byte[] ShardRowsMagic = "SSLRSROW"u8.ToArray();
     private static readonly byte[] HeaderMagic = "SSLRHEAD"u8.ToArray();
     private static readonly byte[] ExamplesMagic = "SSLREXMP"u8.ToArray();
 
     /// <summary>The part of a map shard the vocabulary reduce reads (dictionaries, counts, item rows).</summary>
-    public static void WriteShardVocabulary(Stream stream, ShardVocabulary s)
+    /// <param name="omit">features whose dictionaries are written empty (the partitioned ones: they travel in the shard's keys, <see cref="PartitionFormat"/>)</param>
+    public static void WriteShardVocabulary(Stream stream, ShardVocabulary s, IReadOnlyCollection<int>? omit = null)
     {
         using var w = Writer(stream, ShardVocabularyMagic);
         w.Write((int)s.Kind);
         w.Write(s.Source);
         w.Write(s.Dictionaries.Length);
-        foreach (var d in s.Dictionaries)
+        for (var f = 0; f < s.Dictionaries.Length; f++)
         {
+            var d = omit?.Contains(f) == true ? new LocalDictionary() : s.Dictionaries[f];
             WriteStrings(w, d.Values);
             WriteLongs(w, d.Counts);
         }
@@ -81,11 +83,22 @@ public static class BinaryFormat
         w.Write(d.Schema.ToJson());
         foreach (var v in d.Vocabularies)
         {
-            WriteStrings(w, v.Values);
-            WriteLongs(w, v.Counts);
+            // a partitioned feature's values stay in its slices; the header carries its sizes
+            w.Write(v.HasValues);
+            w.Write(v.Kept);
             w.Write(v.OovBuckets);
             w.Write(v.OovCount);
+            if (v.HasValues)
+                for (var i = 1; i <= v.Kept; i++)
+                {
+                    WriteText(w, v.Text(i));
+                    w.Write(v.Counts[i - 1]);
+                }
         }
+        var p = d.Partitions;
+        w.Write(p.Count);
+        WriteInts(w, p.Features);
+        foreach (var o in p.Offsets) WriteInts(w, o);
         WriteTable(w, d.Items);
         WriteStrings(w, d.ItemKeys);
         WriteLongs(w, d.ItemTrainCounts);
@@ -99,8 +112,10 @@ public static class BinaryFormat
         using var r = Reader(stream, HeaderMagic);
         var schema = DatasetSchema.Parse(r.ReadString(), "dataset header");
         var vocabularies = new Vocabulary[schema.All.Count];
-        for (var i = 0; i < vocabularies.Length; i++)
-            vocabularies[i] = new Vocabulary(schema.All[i].Name, ReadStrings(r), ReadLongs(r), r.ReadInt32(), r.ReadInt64());
+        for (var i = 0; i < vocabularies.Length; i++) vocabularies[i] = ReadVocabulary(r, schema.All[i].Name);
+        var partitions = r.ReadInt32();
+        var features = ReadInts(r);
+        var partitionLayout = new VocabularyPartitions(partitions, features, features.Select(_ => ReadInts(r)).ToArray());
         // a tied query feature shares its item feature's vocabulary object, as after the merge
         for (var f = 0; f < schema.Query.Count; f++)
             if (schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
@@ -110,13 +125,52 @@ public static class BinaryFormat
         var n = Enumerable.Range(0, 6).Select(_ => r.ReadInt64()).ToArray();
         return new DatasetHeader
         {
-            Schema = schema, Vocabularies = vocabularies, Items = items, ItemKeys = keys, ItemTrainCounts = counts,
+            Schema = schema, Vocabularies = vocabularies, Partitions = partitionLayout, Items = items, ItemKeys = keys, ItemTrainCounts = counts,
             Report = new ReadReport
             {
                 RowsRead = n[0], TrainRows = n[1], EvalRows = n[2], RowsOutsideFraction = n[3], BadRows = n[4], CatalogItems = n[5],
                 BadRowMessages = ReadStrings(r),
             },
         };
+    }
+
+    private static Vocabulary ReadVocabulary(BinaryReader r, string feature)
+    {
+        var hasValues = r.ReadBoolean();
+        var kept = r.ReadInt32();
+        var buckets = r.ReadInt32();
+        var oov = r.ReadInt64();
+        if (!hasValues) return Vocabulary.Sized(feature, kept, buckets, oov);
+        // the values stream into the interned table: no string per value
+        var builder = new Vocabulary.Builder(feature, buckets);
+        var buffer = new char[256];
+        for (var i = 0; i < kept; i++)
+        {
+            var text = ReadText(r, ref buffer);
+            builder.Add(text, r.ReadInt64());
+        }
+        builder.AddOov(oov);
+        return builder.Build();
+    }
+
+    private static void WriteText(BinaryWriter w, ReadOnlySpan<char> text)
+    {
+        Span<byte> small = stackalloc byte[512];
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var bytes = max <= small.Length ? small : new byte[max];
+        var n = Encoding.UTF8.GetBytes(text, bytes);
+        w.Write(n);
+        w.Write(bytes[..n]);
+    }
+
+    private static ReadOnlySpan<char> ReadText(BinaryReader r, ref char[] buffer)
+    {
+        var n = r.ReadInt32();
+        Span<byte> small = stackalloc byte[512];
+        var bytes = n <= small.Length ? small[..n] : new byte[n];
+        r.BaseStream.ReadExactly(bytes);
+        if (buffer.Length < n) buffer = new char[n];
+        return buffer.AsSpan(0, Encoding.UTF8.GetChars(bytes, buffer));
     }
 
     /// <summary>One part of remapped examples (global ids, corpus indices).</summary>

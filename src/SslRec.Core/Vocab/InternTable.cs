@@ -46,6 +46,21 @@ public sealed class InternTable
         }
     }
 
+    /// <summary>The id of a non-empty value, or 0 when it is not in the table (nothing is added).</summary>
+    public int Find(ReadOnlySpan<char> value)
+    {
+        var hash = Hash(value);
+        var mask = _slots.Length - 1;
+        var slot = hash & mask;
+        while (true)
+        {
+            var s = _slots[slot];
+            if (s == 0) return 0;
+            if ((int)(s >> 32) == hash && Text(_entries[(int)s]).SequenceEqual(value)) return (int)s;
+            slot = (slot + 1) & mask;
+        }
+    }
+
     private int Add(ReadOnlySpan<char> value, int hash, int slot)
     {
         var id = _count++;

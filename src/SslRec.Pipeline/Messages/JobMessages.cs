@@ -64,7 +64,14 @@ public sealed record ShardMapMessage : JobMessage
     };
 }
 
-public sealed record ShardReduceMessage : JobMessage;
+public sealed record ShardReduceMessage : JobMessage
+{
+    /// <summary>
+    /// Null: advance the run's vocabulary reduce (plan the partitions, send what is pending, or — every
+    /// partition done — write the header and fan out the remaps). k: reduce partition k of the run's plan.
+    /// </summary>
+    public int? Partition { get; init; }
+}
 
 /// <summary>One unit of the remap fan-out: map shard Index's rows into global ids.</summary>
 public sealed record RemapMessage : JobMessage
