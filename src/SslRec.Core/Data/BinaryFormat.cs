@@ -187,22 +187,36 @@ public static class BinaryFormat
         return new EncodedExamples(ReadTable(r, schema.Query), ReadInts(r));
     }
 
-    private static BinaryWriter Writer(Stream s, byte[] magic)
+    private static BinaryWriter Writer(Stream s, byte[] magic) => Writer(s, magic, Version);
+
+    private static BinaryReader Reader(Stream s, byte[] magic) => Reader(s, magic, Version);
+
+    /// <summary>A writer that has written a file's magic and format version (every SslRec binary file starts so).</summary>
+    internal static BinaryWriter Writer(Stream s, byte[] magic, int version)
     {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("SslRec binary files are little-endian");
         var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
         w.Write(magic);
-        w.Write(Version);
+        w.Write(version);
         return w;
     }
 
-    private static BinaryReader Reader(Stream s, byte[] magic)
+    internal static BinaryReader Reader(Stream s, byte[] magic, int version)
     {
         var r = new BinaryReader(s, Encoding.UTF8, leaveOpen: true);
-        if (!r.ReadBytes(magic.Length).AsSpan().SequenceEqual(magic))
-            throw new InvalidDataException($"not an SslRec {Encoding.ASCII.GetString(magic)} file");
-        var version = r.ReadInt32();
-        if (version != Version) throw new InvalidDataException($"unsupported format version {version} (this build reads {Version})");
+        Span<byte> head = stackalloc byte[12];
+        s.ReadExactly(head);
+        CheckStart(head, magic, version);
         return r;
+    }
+
+    /// <summary>Checks a file's first 12 bytes: its magic and format version.</summary>
+    internal static void CheckStart(ReadOnlySpan<byte> head, byte[] magic, int version)
+    {
+        if (head.Length < 12 || !head[..8].SequenceEqual(magic))
+            throw new InvalidDataException($"not an SslRec {Encoding.ASCII.GetString(magic)} file");
+        var found = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(head[8..]);
+        if (found != version) throw new InvalidDataException($"unsupported format version {found} (this build reads {version})");
     }
 
     private static void WriteTable(BinaryWriter w, EncodedTable t)

@@ -214,29 +214,9 @@ public static class PartitionFormat
         return maps;
     }
 
-    private static BinaryWriter Writer(Stream s, byte[] magic)
-    {
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("SslRec binary files are little-endian");
-        var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
-        w.Write(magic);
-        w.Write(Version);
-        return w;
-    }
+    private static BinaryWriter Writer(Stream s, byte[] magic) => BinaryFormat.Writer(s, magic, Version);
 
-    private static BinaryReader Reader(Stream s, byte[] magic)
-    {
-        var r = new BinaryReader(s, Encoding.UTF8, leaveOpen: true);
-        Span<byte> head = stackalloc byte[12];
-        s.ReadExactly(head);
-        Check(head, magic);
-        return r;
-    }
+    private static BinaryReader Reader(Stream s, byte[] magic) => BinaryFormat.Reader(s, magic, Version);
 
-    private static void Check(ReadOnlySpan<byte> head, byte[] magic)
-    {
-        if (head.Length < 12 || !head[..8].SequenceEqual(magic))
-            throw new InvalidDataException($"not an SslRec {Encoding.ASCII.GetString(magic)} file");
-        var version = BinaryPrimitives.ReadInt32LittleEndian(head[8..]);
-        if (version != Version) throw new InvalidDataException($"unsupported format version {version} (this build reads {Version})");
-    }
+    private static void Check(ReadOnlySpan<byte> head, byte[] magic) => BinaryFormat.CheckStart(head, magic, Version);
 }

@@ -22,9 +22,13 @@ public class VocabularyPartitionFlowTests(AzuriteFixture azurite)
     // 20 kB of budget: with ≈ 120 B a value, the ≈ 600 distinct users and history values need several partitions
     private static readonly PipelineOptions Options = new() { ShardTargetBytes = 20_000, VocabularyPartitionBytes = 20_000 };
 
-    private static async Task<(string RunId, ShardReduceMessage[] Partitions)> MapAndPlanAsync(PipelineContext ctx, string data)
+    /// <summary>Generated data dropped, mapped and planned; the partition messages taken off the queue.</summary>
+    private async Task<(TempDirectory Dir, PipelineContext Ctx, string RunId, ShardReduceMessage[] Partitions)> MapAndPlanAsync(int seed)
     {
-        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, data, "parts");
+        var dir = new TempDirectory();
+        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 400, Items = 40, Seed = (ulong)seed });
+        var ctx = await azurite.FreshContextAsync(Options);
+        var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Path, "parts");
         var drop = (await ctx.Bus.Queue(QueueNames.Drop).ReceiveMessageAsync()).Value;
         await new DropStage(ctx).HandleAsync(QueueText.Decode(drop.Body.ToString()));
         foreach (var m in (await ctx.Bus.Queue(QueueNames.ShardMap).ReceiveMessagesAsync(32)).Value)
@@ -34,16 +38,14 @@ public class VocabularyPartitionFlowTests(AzuriteFixture azurite)
         await ctx.Bus.Queue(QueueNames.ShardReduce).DeleteMessageAsync(plan.MessageId, plan.PopReceipt);
         var partitions = (await ctx.Bus.Queue(QueueNames.ShardReduce).ReceiveMessagesAsync(32)).Value;
         foreach (var m in partitions) await ctx.Bus.Queue(QueueNames.ShardReduce).DeleteMessageAsync(m.MessageId, m.PopReceipt);
-        return (runId, partitions.Select(m => JobMessage.Parse<ShardReduceMessage>(m.Body.ToString())).ToArray());
+        return (dir, ctx, runId, partitions.Select(m => JobMessage.Parse<ShardReduceMessage>(m.Body.ToString())).ToArray());
     }
 
     [Fact]
     public async Task Partitions_redelivered_out_of_order_reduce_once_and_match_the_local_path()
     {
-        using var dir = new TempDirectory();
-        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 400, Items = 40, Seed = 3 });
-        var ctx = await azurite.FreshContextAsync(Options);
-        var (runId, partitions) = await MapAndPlanAsync(ctx, dir.Path);
+        var (dir, ctx, runId, partitions) = await MapAndPlanAsync(3);
+        using var _ = dir;
 
         var run = await ctx.Runs.RequireAsync(runId);
         var p = run.Vocabulary!.Partitions;
@@ -95,10 +97,8 @@ public class VocabularyPartitionFlowTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_run_superseded_while_its_partitions_reduce_writes_and_asks_for_nothing()
     {
-        using var dir = new TempDirectory();
-        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 400, Items = 40, Seed = 4 });
-        var ctx = await azurite.FreshContextAsync(Options);
-        var (runId, partitions) = await MapAndPlanAsync(ctx, dir.Path);
+        var (dir, ctx, runId, partitions) = await MapAndPlanAsync(4);
+        using var _ = dir;
         await new ShardReduceStage(ctx).HandleAsync(partitions[0]);
         Assert.True(await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, BlobLayout.VocabularyPartitionDone(runId, partitions[0].Partition!.Value)));
 
@@ -120,10 +120,8 @@ public class VocabularyPartitionFlowTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_partition_the_plan_does_not_have_is_refused()
     {
-        using var dir = new TempDirectory();
-        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 400, Items = 40, Seed = 5 });
-        var ctx = await azurite.FreshContextAsync(Options);
-        var (runId, partitions) = await MapAndPlanAsync(ctx, dir.Path);
+        var (dir, ctx, runId, partitions) = await MapAndPlanAsync(5);
+        using var _ = dir;
         await Assert.ThrowsAsync<InvalidMessageException>(() => new ShardReduceStage(ctx).HandleAsync(new ShardReduceMessage { RunId = runId, Partition = partitions.Length }));
     }
 
