@@ -43,7 +43,11 @@ public static class BinaryFormat
         WriteStrings(w, s.BadRowMessages);
     }
 
-    public static ShardVocabulary ReadShardVocabulary(Stream stream, DatasetSchema schema)
+    /// <param name="forRemap">
+    /// read only what a remap needs — the query features' dictionaries and the item key's — and stop there:
+    /// the item rows and item features' dictionaries (hundreds of thousands of items a shard at 1M items) stay unread
+    /// </param>
+    public static ShardVocabulary ReadShardVocabulary(Stream stream, DatasetSchema schema, bool forRemap = false)
     {
         using var r = Reader(stream, ShardVocabularyMagic);
         var kind = (ShardKind)r.ReadInt32();
@@ -51,7 +55,15 @@ public static class BinaryFormat
         var n = r.ReadInt32();
         if (n != schema.All.Count) throw new InvalidDataException($"shard has {n} features, the schema {schema.All.Count}");
         var dictionaries = new LocalDictionary[n];
-        for (var i = 0; i < n; i++) dictionaries[i] = new LocalDictionary(ReadStrings(r), ReadLongs(r));
+        var keySlot = schema.Query.Count + schema.ItemKeyIndex;
+        for (var i = 0; i < n; i++)
+            dictionaries[i] = ReadDictionary(r, keep: !forRemap || i < schema.Query.Count || i == keySlot);
+        if (forRemap)
+            return new ShardVocabulary
+            {
+                Kind = kind, Source = source, Dictionaries = dictionaries, EvalRowsOfKey = [], ItemRows = [], FirstRowOfKey = [],
+                Items = new EncodedTable(schema.Item.Select(f => f.IsMulti ? new FeatureColumn(f, [0], []) : new FeatureColumn(f, [])).ToList(), 0),
+            };
         return new ShardVocabulary
         {
             Kind = kind, Source = source, Dictionaries = dictionaries, EvalRowsOfKey = ReadInts(r),
@@ -134,12 +146,92 @@ public static class BinaryFormat
         };
     }
 
-    private static Vocabulary ReadVocabulary(BinaryReader r, string feature)
+    /// <summary>
+    /// The dataset header as a remap needs it: the schema, the query features' vocabularies (a tied one is its
+    /// item feature's), the partitions, and the corpus index (item key → corpus index + 1) read straight into an
+    /// interned table. The item features' other vocabularies, the encoded corpus and the counts are skipped.
+    /// </summary>
+    public static RemapHeader ReadRemapHeader(Stream stream)
+    {
+        using var r = Reader(stream, HeaderMagic);
+        var schema = DatasetSchema.Parse(r.ReadString(), "dataset header");
+        var q = schema.Query.Count;
+        var needed = Enumerable.Range(0, schema.All.Count).Select(i => i < q || Enumerable.Range(0, q).Any(f => schema.TableOwner(f) == i)).ToArray();
+        var vocabularies = new Vocabulary?[schema.All.Count];
+        for (var i = 0; i < vocabularies.Length; i++) vocabularies[i] = ReadVocabulary(r, schema.All[i].Name, skip: !needed[i]);
+        var partitions = r.ReadInt32();
+        var features = ReadInts(r);
+        var layout = new VocabularyPartitions(partitions, features, features.Select(_ => ReadInts(r)).ToArray());
+        for (var f = 0; f < q; f++)
+            if (schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
+        // the encoded corpus: rows, then per column one int array (two for a bag)
+        r.ReadInt32();
+        foreach (var spec in schema.Item)
+            for (var a = 0; a < (spec.IsMulti ? 2 : 1); a++) Skip(r, 4L * r.ReadInt32());
+        var corpus = new InternTable();
+        var keys = r.ReadInt32();
+        var buffer = new char[256];
+        for (var i = 0; i < keys; i++)
+            if (corpus.IdOf(ReadPrefixedText(r, ref buffer)) != i + 1) throw new InvalidDataException("an item key is twice in the corpus");
+        return new RemapHeader(schema, vocabularies, layout, corpus);
+    }
+
+    /// <summary>A dictionary as <see cref="WriteShardVocabulary"/> wrote it, interned without a string per value; skipped when not kept.</summary>
+    private static LocalDictionary ReadDictionary(BinaryReader r, bool keep)
+    {
+        var n = r.ReadInt32();
+        var d = new LocalDictionary();
+        var buffer = new char[256];
+        for (var i = 0; i < n; i++)
+        {
+            var text = ReadPrefixedText(r, ref buffer);
+            if (keep && i > 0 && d.IdOf(text) != i) throw new InvalidDataException($"value '{text}' is listed twice in a shard dictionary");
+        }
+        if (r.ReadInt32() != n) throw new InvalidDataException("a shard dictionary's values and counts differ in length");
+        for (var i = 0; i < n; i++)
+        {
+            var count = r.ReadInt64();
+            if (keep) d.AddCount(i, count);
+        }
+        return d;
+    }
+
+    /// <summary>A string as BinaryWriter.Write(string) writes it (7-bit length, UTF-8), decoded into a reused buffer.</summary>
+    private static ReadOnlySpan<char> ReadPrefixedText(BinaryReader r, ref char[] buffer)
+    {
+        var n = r.Read7BitEncodedInt();
+        Span<byte> small = stackalloc byte[512];
+        var bytes = n <= small.Length ? small[..n] : new byte[n];
+        r.BaseStream.ReadExactly(bytes);
+        if (buffer.Length < n) buffer = new char[n];
+        return buffer.AsSpan(0, Encoding.UTF8.GetChars(bytes, buffer));
+    }
+
+    private static void Skip(BinaryReader r, long bytes)
+    {
+        Span<byte> scratch = stackalloc byte[4096];
+        while (bytes > 0)
+        {
+            var n = (int)Math.Min(bytes, scratch.Length);
+            r.BaseStream.ReadExactly(scratch[..n]);
+            bytes -= n;
+        }
+    }
+
+    private static Vocabulary ReadVocabulary(BinaryReader r, string feature) => ReadVocabulary(r, feature, skip: false)!;
+
+    private static Vocabulary? ReadVocabulary(BinaryReader r, string feature, bool skip)
     {
         var hasValues = r.ReadBoolean();
         var kept = r.ReadInt32();
         var buckets = r.ReadInt32();
         var oov = r.ReadInt64();
+        if (skip)
+        {
+            if (hasValues)
+                for (var i = 0; i < kept; i++) Skip(r, r.ReadInt32() + 8L);
+            return null;
+        }
         if (!hasValues) return Vocabulary.Sized(feature, kept, buckets, oov);
         // the values stream into the interned table: no string per value
         var builder = new Vocabulary.Builder(feature, buckets);
@@ -285,3 +377,6 @@ public static class BinaryFormat
         r.BaseStream.ReadExactly(into);
     }
 }
+
+/// <summary>What a remap reads of the dataset header (<see cref="BinaryFormat.ReadRemapHeader"/>).</summary>
+public sealed record RemapHeader(DatasetSchema Schema, Vocabulary?[] Vocabularies, VocabularyPartitions Partitions, InternTable Corpus);

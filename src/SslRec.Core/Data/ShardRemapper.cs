@@ -1,3 +1,4 @@
+using SslRec.Core.Schema;
 using SslRec.Core.Vocab;
 
 namespace SslRec.Core.Data;
@@ -10,16 +11,22 @@ namespace SslRec.Core.Data;
 /// </summary>
 public sealed class ShardRemapper
 {
-    private readonly DatasetHeader _header;
+    private readonly IReadOnlyList<Vocabulary?> _vocabularies; // the query features' (a tied one: its item feature's)
     private readonly InternTable _corpus; // item key → corpus index + 1
     private readonly int _q, _keySlot;
 
-    public ShardRemapper(DatasetHeader header)
+    public ShardRemapper(DatasetHeader header) : this(header.Schema, header.Vocabularies, header.CorpusIndex())
     {
-        _header = header;
-        _corpus = header.CorpusIndex();
-        _q = header.Schema.Query.Count;
-        _keySlot = _q + header.Schema.ItemKeyIndex;
+    }
+
+    /// <param name="vocabularies">by schema slot; only the query features' are read</param>
+    /// <param name="corpus">item key → corpus index + 1</param>
+    public ShardRemapper(DatasetSchema schema, IReadOnlyList<Vocabulary?> vocabularies, InternTable corpus)
+    {
+        _vocabularies = vocabularies;
+        _corpus = corpus;
+        _q = schema.Query.Count;
+        _keySlot = _q + schema.ItemKeyIndex;
     }
 
     /// <summary>The shard's training and held-out examples in global ids. Consumes the shard's rows (remapped in place).</summary>
@@ -32,7 +39,7 @@ public sealed class ShardRemapper
         for (var k = 1; k < keyMap.Length; k++) keyMap[k] = _corpus.Find(keys.Text(k)) - 1;
         var maps = new int[_q][];
         for (var f = 0; f < _q; f++)
-            maps[f] = partitionedMaps.TryGetValue(f, out var given) ? given : vocabulary.Dictionaries[f].GlobalIds(_header.Vocabularies[f]);
+            maps[f] = partitionedMaps.TryGetValue(f, out var given) ? given : vocabulary.Dictionaries[f].GlobalIds(_vocabularies[f]!);
         return (RemapKnown(rows.TrainQueries, rows.TrainKeys, keyMap, maps), RemapKnown(rows.EvalQueries, rows.EvalKeys, keyMap, maps));
     }
 

@@ -81,10 +81,9 @@ public sealed class RemapStage(PipelineContext ctx)
 
     private async Task<PartCounts> RemapAsync(RunRecord run, int index, CancellationToken ct)
     {
-        var (header, remapper) = await ctx.Headers.GetAsync(ctx.Blobs, run.RunId, ct);
-        var schema = header.Schema;
-        var vocabulary = await RequireAsync(BlobLayout.ShardVocabulary(run.RunId, index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct);
-        var maps = await PartitionedMapsAsync(run, header.Partitions, index, ct);
+        var (schema, partitions, remapper) = await ctx.Headers.GetAsync(ctx.Blobs, run.RunId, ct);
+        var vocabulary = await RequireAsync(BlobLayout.ShardVocabulary(run.RunId, index), s => BinaryFormat.ReadShardVocabulary(s, schema, forRemap: true), ct);
+        var maps = await PartitionedMapsAsync(run, partitions, index, ct);
         var rows = await RequireAsync(BlobLayout.ShardRows(run.RunId, index), s => BinaryFormat.ReadShardRows(s, schema), ct);
         var (train, eval) = remapper.Remap(vocabulary, rows, maps);
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.TrainPart(run.RunId, index), s => BinaryFormat.WriteExamples(s, train), ct);
