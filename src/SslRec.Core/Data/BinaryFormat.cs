@@ -197,9 +197,11 @@ public static class BinaryFormat
     }
 
     /// <summary>A string as BinaryWriter.Write(string) writes it (7-bit length, UTF-8), decoded into a reused buffer.</summary>
-    private static ReadOnlySpan<char> ReadPrefixedText(BinaryReader r, ref char[] buffer)
+    private static ReadOnlySpan<char> ReadPrefixedText(BinaryReader r, ref char[] buffer) => ReadUtf8(r, r.Read7BitEncodedInt(), ref buffer);
+
+    /// <summary>n bytes of UTF-8 decoded into a reused buffer (valid until its next use).</summary>
+    private static ReadOnlySpan<char> ReadUtf8(BinaryReader r, int n, ref char[] buffer)
     {
-        var n = r.Read7BitEncodedInt();
         Span<byte> small = stackalloc byte[512];
         var bytes = n <= small.Length ? small[..n] : new byte[n];
         r.BaseStream.ReadExactly(bytes);
@@ -255,15 +257,7 @@ public static class BinaryFormat
         w.Write(bytes[..n]);
     }
 
-    private static ReadOnlySpan<char> ReadText(BinaryReader r, ref char[] buffer)
-    {
-        var n = r.ReadInt32();
-        Span<byte> small = stackalloc byte[512];
-        var bytes = n <= small.Length ? small[..n] : new byte[n];
-        r.BaseStream.ReadExactly(bytes);
-        if (buffer.Length < n) buffer = new char[n];
-        return buffer.AsSpan(0, Encoding.UTF8.GetChars(bytes, buffer));
-    }
+    private static ReadOnlySpan<char> ReadText(BinaryReader r, ref char[] buffer) => ReadUtf8(r, r.ReadInt32(), ref buffer);
 
     /// <summary>One part of remapped examples (global ids, corpus indices).</summary>
     public static void WriteExamples(Stream stream, EncodedExamples e)
