@@ -28,6 +28,7 @@ using static TorchSharp.torch;
 //   gc-canary [--seconds 60] [--owned true]  (the failure gc-stress looks for, on purpose: exits 0 if it survives; a crash proves the stress can see it)
 //   faults --sslrec DLL --data DIR --work DIR --json OUT [--only round2|outages]  (the fault table: kill -9, re-delivery, bad input, storage outage)
 //   scale --sslrec DLL --work DIR [--sizes 5000000,25000000] [--users 1000000] [--items 200000] [--steps 300] [--format csv|parquet] --json OUT  (per-stage memory/time)
+//   scale --axis vocabulary --sslrec DLL --work DIR [--steps 300] [--format csv|parquet] --json OUT  (2M users / 200k items at 5M, 10M / 1M at 25M)
 //   encode --data DIR --file F --json OUT [--threads N --shard-target-mb 64 --shard-index I]  (map-stage throughput over one file, or one of its map tasks)
 var a = Args.Parse(args);
 var threads = a.Int("threads", Environment.ProcessorCount);
@@ -47,6 +48,8 @@ switch (args.FirstOrDefault())
     case "gc-stress": return GcStress(a);
     case "gc-canary": return GcCanary(a);
     case "faults": return Faults.Run(a.Str("sslrec"), a.Str("data"), a.Str("work"), a.Has("json") ? a.Str("json") : null, a.Has("only") ? a.Str("only") : null);
+    case "scale" when a.Str("axis", "rows") == "vocabulary":
+        return Scale.Run(a.Str("sslrec"), a.Str("work"), Scale.VocabularyCases, a.Int("steps", 300), a.Has("json") ? a.Str("json") : null, a.Str("format", "csv"), vocabularyAxis: true);
     case "scale":
         return Scale.Run(a.Str("sslrec"), a.Str("work"), a.Str("sizes", "5000000,25000000").Split(',').Select(int.Parse).ToArray(),
             a.Int("users", 1_000_000), a.Int("items", 200_000), a.Int("steps", 300), a.Has("json") ? a.Str("json") : null, a.Str("format", "csv"));

@@ -31,6 +31,8 @@ public static class RunReport
         o.WriteLine($"dataset  {r.Dataset} version {r.DatasetVersion} → model {r.Model} version {r.ModelVersion}");
         o.WriteLine($"state    {StateText(r)} (updated {r.UpdatedAt:HH:mm:ss})");
         if (r.Data is { } d) o.WriteLine($"data     {d.Rows:N0} rows: {d.Train:N0} train, {d.Eval:N0} held out, {d.Items:N0} items, {d.BadRows} bad rows; {r.Shards.Count} map shards");
+        if (r.Vocabulary is { } v)
+            o.WriteLine($"vocab    {v.Partitions} reduce partition(s) for ≈{v.EstimatedDistinct:N0} distinct values of {string.Join(", ", v.Features)} ({v.BudgetBytes >> 20} MiB each)");
         PrintStages(r, o);
         if (r.Training is { } t)
             o.WriteLine($"training step {t.Step}/{t.TotalSteps}, loss {t.Loss:F4}, {t.ExamplesPerSecond:N0} examples/s" + (t.ResumedFromStep > 0 ? $", resumed from step {t.ResumedFromStep}" : "") +

@@ -13,21 +13,23 @@ namespace SslRec.Core.Data;
 /// </summary>
 public static class BinaryFormat
 {
-    private const int Version = 2;
+    private const int Version = 3; // 3: partitioned vocabularies (sizes in the header, values in slices)
     private static readonly byte[] ShardVocabularyMagic = "SSLRSVOC"u8.ToArray();
     private static readonly byte[] ShardRowsMagic = "SSLRSROW"u8.ToArray();
     private static readonly byte[] HeaderMagic = "SSLRHEAD"u8.ToArray();
     private static readonly byte[] ExamplesMagic = "SSLREXMP"u8.ToArray();
 
     /// <summary>The part of a map shard the vocabulary reduce reads (dictionaries, counts, item rows).</summary>
-    public static void WriteShardVocabulary(Stream stream, ShardVocabulary s)
+    /// <param name="omit">features whose dictionaries are written empty (the partitioned ones: they travel in the shard's keys, <see cref="PartitionFormat"/>)</param>
+    public static void WriteShardVocabulary(Stream stream, ShardVocabulary s, IReadOnlyCollection<int>? omit = null)
     {
         using var w = Writer(stream, ShardVocabularyMagic);
         w.Write((int)s.Kind);
         w.Write(s.Source);
         w.Write(s.Dictionaries.Length);
-        foreach (var d in s.Dictionaries)
+        for (var f = 0; f < s.Dictionaries.Length; f++)
         {
+            var d = omit?.Contains(f) == true ? new LocalDictionary() : s.Dictionaries[f];
             WriteStrings(w, d.Values);
             WriteLongs(w, d.Counts);
         }
@@ -41,7 +43,11 @@ public static class BinaryFormat
         WriteStrings(w, s.BadRowMessages);
     }
 
-    public static ShardVocabulary ReadShardVocabulary(Stream stream, DatasetSchema schema)
+    /// <param name="forRemap">
+    /// read only what a remap needs — the query features' dictionaries and the item key's — and stop there:
+    /// the item rows and item features' dictionaries (hundreds of thousands of items a shard at 1M items) stay unread
+    /// </param>
+    public static ShardVocabulary ReadShardVocabulary(Stream stream, DatasetSchema schema, bool forRemap = false)
     {
         using var r = Reader(stream, ShardVocabularyMagic);
         var kind = (ShardKind)r.ReadInt32();
@@ -49,7 +55,15 @@ public static class BinaryFormat
         var n = r.ReadInt32();
         if (n != schema.All.Count) throw new InvalidDataException($"shard has {n} features, the schema {schema.All.Count}");
         var dictionaries = new LocalDictionary[n];
-        for (var i = 0; i < n; i++) dictionaries[i] = new LocalDictionary(ReadStrings(r), ReadLongs(r));
+        var keySlot = schema.Query.Count + schema.ItemKeyIndex;
+        for (var i = 0; i < n; i++)
+            dictionaries[i] = ReadDictionary(r, keep: !forRemap || i < schema.Query.Count || i == keySlot);
+        if (forRemap)
+            return new ShardVocabulary
+            {
+                Kind = kind, Source = source, Dictionaries = dictionaries, EvalRowsOfKey = [], ItemRows = [], FirstRowOfKey = [],
+                Items = new EncodedTable(schema.Item.Select(f => f.IsMulti ? new FeatureColumn(f, [0], []) : new FeatureColumn(f, [])).ToList(), 0),
+            };
         return new ShardVocabulary
         {
             Kind = kind, Source = source, Dictionaries = dictionaries, EvalRowsOfKey = ReadInts(r),
@@ -81,11 +95,22 @@ public static class BinaryFormat
         w.Write(d.Schema.ToJson());
         foreach (var v in d.Vocabularies)
         {
-            WriteStrings(w, v.Values);
-            WriteLongs(w, v.Counts);
+            // a partitioned feature's values stay in its slices; the header carries its sizes
+            w.Write(v.HasValues);
+            w.Write(v.Kept);
             w.Write(v.OovBuckets);
             w.Write(v.OovCount);
+            if (v.HasValues)
+                for (var i = 1; i <= v.Kept; i++)
+                {
+                    WriteText(w, v.Text(i));
+                    w.Write(v.Counts[i - 1]);
+                }
         }
+        var p = d.Partitions;
+        w.Write(p.Count);
+        WriteInts(w, p.Features);
+        foreach (var o in p.Offsets) WriteInts(w, o);
         WriteTable(w, d.Items);
         WriteStrings(w, d.ItemKeys);
         WriteLongs(w, d.ItemTrainCounts);
@@ -99,8 +124,10 @@ public static class BinaryFormat
         using var r = Reader(stream, HeaderMagic);
         var schema = DatasetSchema.Parse(r.ReadString(), "dataset header");
         var vocabularies = new Vocabulary[schema.All.Count];
-        for (var i = 0; i < vocabularies.Length; i++)
-            vocabularies[i] = new Vocabulary(schema.All[i].Name, ReadStrings(r), ReadLongs(r), r.ReadInt32(), r.ReadInt64());
+        for (var i = 0; i < vocabularies.Length; i++) vocabularies[i] = ReadVocabulary(r, schema.All[i].Name);
+        var partitions = r.ReadInt32();
+        var features = ReadInts(r);
+        var partitionLayout = new VocabularyPartitions(partitions, features, features.Select(_ => ReadInts(r)).ToArray());
         // a tied query feature shares its item feature's vocabulary object, as after the merge
         for (var f = 0; f < schema.Query.Count; f++)
             if (schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
@@ -110,7 +137,7 @@ public static class BinaryFormat
         var n = Enumerable.Range(0, 6).Select(_ => r.ReadInt64()).ToArray();
         return new DatasetHeader
         {
-            Schema = schema, Vocabularies = vocabularies, Items = items, ItemKeys = keys, ItemTrainCounts = counts,
+            Schema = schema, Vocabularies = vocabularies, Partitions = partitionLayout, Items = items, ItemKeys = keys, ItemTrainCounts = counts,
             Report = new ReadReport
             {
                 RowsRead = n[0], TrainRows = n[1], EvalRows = n[2], RowsOutsideFraction = n[3], BadRows = n[4], CatalogItems = n[5],
@@ -118,6 +145,119 @@ public static class BinaryFormat
             },
         };
     }
+
+    /// <summary>
+    /// The dataset header as a remap needs it: the schema, the query features' vocabularies (a tied one is its
+    /// item feature's), the partitions, and the corpus index (item key → corpus index + 1) read straight into an
+    /// interned table. The item features' other vocabularies, the encoded corpus and the counts are skipped.
+    /// </summary>
+    public static RemapHeader ReadRemapHeader(Stream stream)
+    {
+        using var r = Reader(stream, HeaderMagic);
+        var schema = DatasetSchema.Parse(r.ReadString(), "dataset header");
+        var q = schema.Query.Count;
+        var needed = Enumerable.Range(0, schema.All.Count).Select(i => i < q || Enumerable.Range(0, q).Any(f => schema.TableOwner(f) == i)).ToArray();
+        var vocabularies = new Vocabulary?[schema.All.Count];
+        for (var i = 0; i < vocabularies.Length; i++) vocabularies[i] = ReadVocabulary(r, schema.All[i].Name, skip: !needed[i]);
+        var partitions = r.ReadInt32();
+        var features = ReadInts(r);
+        var layout = new VocabularyPartitions(partitions, features, features.Select(_ => ReadInts(r)).ToArray());
+        for (var f = 0; f < q; f++)
+            if (schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
+        // the encoded corpus: rows, then per column one int array (two for a bag)
+        r.ReadInt32();
+        foreach (var spec in schema.Item)
+            for (var a = 0; a < (spec.IsMulti ? 2 : 1); a++) Skip(r, 4L * r.ReadInt32());
+        var corpus = new InternTable();
+        var keys = r.ReadInt32();
+        var buffer = new char[256];
+        for (var i = 0; i < keys; i++)
+            if (corpus.IdOf(ReadPrefixedText(r, ref buffer)) != i + 1) throw new InvalidDataException("an item key is twice in the corpus");
+        return new RemapHeader(schema, vocabularies, layout, corpus);
+    }
+
+    /// <summary>A dictionary as <see cref="WriteShardVocabulary"/> wrote it, interned without a string per value; skipped when not kept.</summary>
+    private static LocalDictionary ReadDictionary(BinaryReader r, bool keep)
+    {
+        var n = r.ReadInt32();
+        var d = new LocalDictionary();
+        var buffer = new char[256];
+        for (var i = 0; i < n; i++)
+        {
+            var text = ReadPrefixedText(r, ref buffer);
+            if (keep && i > 0 && d.IdOf(text) != i) throw new InvalidDataException($"value '{text}' is listed twice in a shard dictionary");
+        }
+        if (r.ReadInt32() != n) throw new InvalidDataException("a shard dictionary's values and counts differ in length");
+        for (var i = 0; i < n; i++)
+        {
+            var count = r.ReadInt64();
+            if (keep) d.AddCount(i, count);
+        }
+        return d;
+    }
+
+    /// <summary>A string as BinaryWriter.Write(string) writes it (7-bit length, UTF-8), decoded into a reused buffer.</summary>
+    private static ReadOnlySpan<char> ReadPrefixedText(BinaryReader r, ref char[] buffer) => ReadUtf8(r, r.Read7BitEncodedInt(), ref buffer);
+
+    /// <summary>n bytes of UTF-8 decoded into a reused buffer (valid until its next use).</summary>
+    private static ReadOnlySpan<char> ReadUtf8(BinaryReader r, int n, ref char[] buffer)
+    {
+        Span<byte> small = stackalloc byte[512];
+        var bytes = n <= small.Length ? small[..n] : new byte[n];
+        r.BaseStream.ReadExactly(bytes);
+        if (buffer.Length < n) buffer = new char[n];
+        return buffer.AsSpan(0, Encoding.UTF8.GetChars(bytes, buffer));
+    }
+
+    private static void Skip(BinaryReader r, long bytes)
+    {
+        Span<byte> scratch = stackalloc byte[4096];
+        while (bytes > 0)
+        {
+            var n = (int)Math.Min(bytes, scratch.Length);
+            r.BaseStream.ReadExactly(scratch[..n]);
+            bytes -= n;
+        }
+    }
+
+    private static Vocabulary ReadVocabulary(BinaryReader r, string feature) => ReadVocabulary(r, feature, skip: false)!;
+
+    private static Vocabulary? ReadVocabulary(BinaryReader r, string feature, bool skip)
+    {
+        var hasValues = r.ReadBoolean();
+        var kept = r.ReadInt32();
+        var buckets = r.ReadInt32();
+        var oov = r.ReadInt64();
+        if (skip)
+        {
+            if (hasValues)
+                for (var i = 0; i < kept; i++) Skip(r, r.ReadInt32() + 8L);
+            return null;
+        }
+        if (!hasValues) return Vocabulary.Sized(feature, kept, buckets, oov);
+        // the values stream into the interned table: no string per value
+        var builder = new Vocabulary.Builder(feature, buckets);
+        var buffer = new char[256];
+        for (var i = 0; i < kept; i++)
+        {
+            var text = ReadText(r, ref buffer);
+            builder.Add(text, r.ReadInt64());
+        }
+        builder.AddOov(oov);
+        return builder.Build();
+    }
+
+    private static void WriteText(BinaryWriter w, ReadOnlySpan<char> text)
+    {
+        Span<byte> small = stackalloc byte[512];
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var bytes = max <= small.Length ? small : new byte[max];
+        var n = Encoding.UTF8.GetBytes(text, bytes);
+        w.Write(n);
+        w.Write(bytes[..n]);
+    }
+
+    private static ReadOnlySpan<char> ReadText(BinaryReader r, ref char[] buffer) => ReadUtf8(r, r.ReadInt32(), ref buffer);
 
     /// <summary>One part of remapped examples (global ids, corpus indices).</summary>
     public static void WriteExamples(Stream stream, EncodedExamples e)
@@ -133,22 +273,36 @@ public static class BinaryFormat
         return new EncodedExamples(ReadTable(r, schema.Query), ReadInts(r));
     }
 
-    private static BinaryWriter Writer(Stream s, byte[] magic)
+    private static BinaryWriter Writer(Stream s, byte[] magic) => Writer(s, magic, Version);
+
+    private static BinaryReader Reader(Stream s, byte[] magic) => Reader(s, magic, Version);
+
+    /// <summary>A writer that has written a file's magic and format version (every SslRec binary file starts so).</summary>
+    internal static BinaryWriter Writer(Stream s, byte[] magic, int version)
     {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("SslRec binary files are little-endian");
         var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
         w.Write(magic);
-        w.Write(Version);
+        w.Write(version);
         return w;
     }
 
-    private static BinaryReader Reader(Stream s, byte[] magic)
+    internal static BinaryReader Reader(Stream s, byte[] magic, int version)
     {
         var r = new BinaryReader(s, Encoding.UTF8, leaveOpen: true);
-        if (!r.ReadBytes(magic.Length).AsSpan().SequenceEqual(magic))
-            throw new InvalidDataException($"not an SslRec {Encoding.ASCII.GetString(magic)} file");
-        var version = r.ReadInt32();
-        if (version != Version) throw new InvalidDataException($"unsupported format version {version} (this build reads {Version})");
+        Span<byte> head = stackalloc byte[12];
+        s.ReadExactly(head);
+        CheckStart(head, magic, version);
         return r;
+    }
+
+    /// <summary>Checks a file's first 12 bytes: its magic and format version.</summary>
+    internal static void CheckStart(ReadOnlySpan<byte> head, byte[] magic, int version)
+    {
+        if (head.Length < 12 || !head[..8].SequenceEqual(magic))
+            throw new InvalidDataException($"not an SslRec {Encoding.ASCII.GetString(magic)} file");
+        var found = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(head[8..]);
+        if (found != version) throw new InvalidDataException($"unsupported format version {found} (this build reads {version})");
     }
 
     private static void WriteTable(BinaryWriter w, EncodedTable t)
@@ -217,3 +371,6 @@ public static class BinaryFormat
         r.BaseStream.ReadExactly(into);
     }
 }
+
+/// <summary>What a remap reads of the dataset header (<see cref="BinaryFormat.ReadRemapHeader"/>).</summary>
+public sealed record RemapHeader(DatasetSchema Schema, Vocabulary?[] Vocabularies, VocabularyPartitions Partitions, InternTable Corpus);

@@ -13,6 +13,12 @@ public sealed class DatasetHeader
     public required DatasetSchema Schema { get; init; }
     /// <summary>One vocabulary per feature, in <see cref="DatasetSchema.All"/> order.</summary>
     public required IReadOnlyList<Vocabulary> Vocabularies { get; init; }
+    /// <summary>
+    /// Where each vocabulary partition's ids start for the partitioned features. In the pipeline's header
+    /// those features' vocabularies are held by their sizes only (<see cref="Vocabulary.Sized"/>); their values
+    /// are in the partitions' slices, read by whoever needs them (training: warm start, the published query tower).
+    /// </summary>
+    public required VocabularyPartitions Partitions { get; init; }
     public required EncodedTable Items { get; init; }
     public required string[] ItemKeys { get; init; }
     /// <summary>How often each corpus item is the positive of a training example.</summary>
@@ -21,11 +27,12 @@ public sealed class DatasetHeader
 
     public int CorpusSize => ItemKeys.Length;
 
-    /// <summary>item key → corpus index (built once per call; the remap of a shard needs it).</summary>
-    public Dictionary<string, int> CorpusIndex()
+    /// <summary>item key → corpus index + 1 (built once per call, in an interned table; the remap of a shard needs it).</summary>
+    public InternTable CorpusIndex()
     {
-        var index = new Dictionary<string, int>(ItemKeys.Length, StringComparer.Ordinal);
-        for (var i = 0; i < ItemKeys.Length; i++) index.Add(ItemKeys[i], i);
+        var index = new InternTable();
+        for (var i = 0; i < ItemKeys.Length; i++)
+            if (index.IdOf(ItemKeys[i]) != i + 1) throw new InvalidDataException($"item key '{ItemKeys[i]}' is twice in the corpus");
         return index;
     }
 }

@@ -13,6 +13,11 @@ namespace SslRec.Core.Data;
 /// <see cref="Finish"/> builds the global vocabularies and the encoded corpus. The result does not
 /// depend on how the input was split into shards; the shards' rows are remapped afterwards, one shard at
 /// a time (<see cref="ShardRemapper"/>).
+///
+/// The partitioned features (<see cref="VocabularyPartitioning.PartitionedFeatures"/>: the big query-side
+/// ones) are not counted here: their vocabularies come from the partition reduce
+/// (<see cref="VocabularyPartitionMerger"/>) and are handed to <see cref="Finish"/>, so this merger's memory
+/// grows with items and item feature values only.
 /// </summary>
 public sealed class VocabularyMerger
 {
@@ -26,11 +31,14 @@ public sealed class VocabularyMerger
     private readonly List<long> _itemTrainCounts = [];
     private readonly CorpusColumn[] _itemColumns;      // item features of the corpus, in corpus-local ids
     private readonly List<string> _badMessages = [];
+    private readonly bool[] _partitioned;
     private bool _withCatalog, _sawInteractions;
     private long _rowsRead, _trainRows, _evalRows, _outside, _badRows, _unknownRows;
 
     public VocabularyMerger(DatasetSchema schema, long maxBadRows)
     {
+        _partitioned = new bool[schema.All.Count];
+        foreach (var f in VocabularyPartitioning.PartitionedFeatures(schema)) _partitioned[f] = true;
         _schema = schema;
         _maxBadRows = maxBadRows;
         _q = schema.Query.Count;
@@ -58,7 +66,8 @@ public sealed class VocabularyMerger
         AddBadRows(shard);
         _rowsRead += shard.RowsRead;
         _outside += shard.RowsOutsideFraction;
-        for (var f = 0; f < _q; f++) shard.Dictionaries[f].AddCountsTo(_trainCounts[f]);
+        for (var f = 0; f < _q; f++)
+            if (!_partitioned[f]) shard.Dictionaries[f].AddCountsTo(_trainCounts[f]);
         var keyDictionary = shard.Dictionaries[_keySlot];
         keyDictionary.AddCountsTo(_trainCounts[_keySlot]);
         if (!_withCatalog)
@@ -97,8 +106,13 @@ public sealed class VocabularyMerger
     }
 
     /// <summary>The global vocabularies and the encoded corpus (call once, after every shard).</summary>
-    public DatasetHeader Finish()
+    /// <param name="partitioned">the vocabulary of each partitioned feature (by schema slot), from the partition reduce</param>
+    /// <param name="partitions">where each partition's ids start</param>
+    public DatasetHeader Finish(IReadOnlyDictionary<int, Vocabulary> partitioned, VocabularyPartitions partitions)
     {
+        for (var f = 0; f < _partitioned.Length; f++)
+            if (_partitioned[f] != partitioned.ContainsKey(f))
+                throw new ArgumentException($"feature '{_schema.All[f].Name}': {(_partitioned[f] ? "a partitioned feature needs its vocabulary" : "is not partitioned")}");
         if (_badRows + _unknownRows > _maxBadRows)
             throw new InvalidDataException($"{_badRows + _unknownRows} bad rows exceed the allowance of {_maxBadRows}; first: {_badMessages.FirstOrDefault()}");
 
@@ -115,9 +129,7 @@ public sealed class VocabularyMerger
         for (var i = _q; i < _schema.All.Count; i++)
             vocabularies[i] = Vocabulary.Build(_schema.All[i].Name, counters[i], _schema.All[i].MinCount, _schema.All[i].OovBuckets);
         for (var f = 0; f < _q; f++)
-            vocabularies[f] = _schema.TableOwner(f) is var owner && owner != f
-                ? vocabularies[owner]
-                : Vocabulary.Build(_schema.All[f].Name, counters[f], _schema.All[f].MinCount, _schema.All[f].OovBuckets);
+            vocabularies[f] = _schema.TableOwner(f) is var owner && owner != f ? vocabularies[owner] : partitioned[f];
 
         var keyVocabulary = vocabularies[_keySlot];
         var items = _schema.Item.Select((spec, f) => f == _schema.ItemKeyIndex
@@ -127,6 +139,7 @@ public sealed class VocabularyMerger
         {
             Schema = _schema,
             Vocabularies = vocabularies,
+            Partitions = partitions,
             Items = new EncodedTable(items, _itemKeys.Count),
             ItemKeys = _itemKeys.ToArray(),
             ItemTrainCounts = _itemTrainCounts.ToArray(),

@@ -35,12 +35,22 @@ public sealed class InternTable
     public int IdOf(ReadOnlySpan<char> value)
     {
         var hash = Hash(value);
+        var id = Probe(value, hash, out var slot);
+        return id != 0 ? id : Add(value, hash, slot);
+    }
+
+    /// <summary>The id of a non-empty value, or 0 when it is not in the table (nothing is added).</summary>
+    public int Find(ReadOnlySpan<char> value) => Probe(value, Hash(value), out _);
+
+    /// <summary>The value's id, or 0 and the empty slot where it would go.</summary>
+    private int Probe(ReadOnlySpan<char> value, int hash, out int slot)
+    {
         var mask = _slots.Length - 1;
-        var slot = hash & mask;
+        slot = hash & mask;
         while (true)
         {
             var s = _slots[slot];
-            if (s == 0) return Add(value, hash, slot);
+            if (s == 0) return 0;
             if ((int)(s >> 32) == hash && Text(_entries[(int)s]).SequenceEqual(value)) return (int)s;
             slot = (slot + 1) & mask;
         }

@@ -70,7 +70,14 @@ public sealed record ShardMapMessage : RunMessage
     };
 }
 
-public sealed record ShardReduceMessage : RunMessage;
+public sealed record ShardReduceMessage : RunMessage
+{
+    /// <summary>
+    /// Null: advance the run's vocabulary reduce (plan the partitions, send what is pending, or — every
+    /// partition done — write the header and fan out the remaps). k: reduce partition k of the run's plan.
+    /// </summary>
+    public int? Partition { get; init; }
+}
 
 /// <summary>One unit of the remap fan-out: map shard Index's rows into global ids.</summary>
 public sealed record RemapMessage : RunMessage

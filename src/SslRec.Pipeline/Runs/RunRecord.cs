@@ -26,6 +26,8 @@ public sealed class RunRecord
     public Dictionary<string, Dictionary<string, double>>? Recall { get; set; }
     public GateResult? Gate { get; set; }
     public DatasetSummary? Data { get; set; }
+    /// <summary>The vocabulary reduce's plan, chosen by its planner after the map (null before).</summary>
+    public VocabularyPlan? Vocabulary { get; set; }
     public List<RunFailure> Failures { get; set; } = [];
     /// <summary>What the run watchdog did for this run (null: never needed).</summary>
     public WatchdogRecord? Watchdog { get; set; }
@@ -77,6 +79,13 @@ public sealed class TrainingProgressInfo
 /// hold-out and corpus), and what the published model measured on its own version when it was published.
 /// </summary>
 public sealed record GateResult(bool Passed, string Reason, double? CandidateRecall, double? PublishedRecall, double? PublishedRecallOnItsOwnData = null);
+
+/// <summary>
+/// How the vocabulary reduce was partitioned: the partitions P, the features partitioned (the query features
+/// with a table of their own), the distinct values the map shards' sketches estimated for them, and the
+/// memory budget per partition P was chosen for (SslRec:Pipeline:VocabularyPartitionBytes).
+/// </summary>
+public sealed record VocabularyPlan(int Partitions, IReadOnlyList<string> Features, long EstimatedDistinct, long BudgetBytes);
 
 public sealed record DatasetSummary(long Rows, long Train, long Eval, int Items, long BadRows);
 

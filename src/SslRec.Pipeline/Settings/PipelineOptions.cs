@@ -10,6 +10,12 @@ public sealed record PipelineOptions
     /// `sslrec train --shard-target-mb` reads local files in the same shards.
     /// </summary>
     public long ShardTargetBytes { get; init; } = 64L << 20;
+    /// <summary>
+    /// Memory budget of one vocabulary reduce partition, in bytes: the planner splits the big query-side
+    /// vocabularies (user ids) into as many hash partitions as keep each partition's distinct values within it
+    /// (≈ 120 B a value while merging; the default, 128 MiB, is about 1.1M values), each reduced by its own message.
+    /// </summary>
+    public long VocabularyPartitionBytes { get; init; } = Core.Vocab.VocabularyPartitioning.DefaultBudgetBytes;
     /// <summary>Rows that may be skipped as unusable across the whole dataset.</summary>
     public long MaxBadRows { get; init; }
     /// <summary>Publish gate: the candidate's Recall@K (all) may not be lower than the published model's by more than this (absolute).</summary>
@@ -51,5 +57,7 @@ public sealed record PipelineOptions
         foreach (var (setting, value) in new[] { (nameof(MaxEvalQueries), MaxEvalQueries), (nameof(CheckpointEvery), CheckpointEvery) })
             if (TrainingOptionDescriptors.Of(setting).Range is { } range && !range.Contains(value))
                 throw new InvalidOperationException($"setting {PipelineSettings.OptionsSection}:{setting}: {range.Refusal(value)}");
+        if (VocabularyPartitionBytes < 1 << 20)
+            throw new InvalidOperationException($"setting {PipelineSettings.OptionsSection}:{nameof(VocabularyPartitionBytes)}: at least 1 MiB (1048576), got {VocabularyPartitionBytes}");
     }
 }

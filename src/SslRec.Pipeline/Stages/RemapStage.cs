@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
-using SslRec.Core.Schema;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -13,7 +12,8 @@ namespace SslRec.Pipeline.Stages;
 /// (runs/{run}/encoded/train|eval/{index}.bin), then a small record of their row counts
 /// (encoded/parts/{index}.json) that marks the shard done. Completion is counted from those records, so
 /// duplicates and any order are fine; the task that finds every shard done enqueues training. A message
-/// for a run that failed, or that is no longer remapping, does nothing. Memory: the header and one shard.
+/// for a run that failed, or that is no longer remapping, does nothing. Memory: the header's item side (the
+/// partitioned features are in it by their sizes only), one shard and that shard's id maps.
 /// </summary>
 public sealed class RemapStage(PipelineContext ctx)
 {
@@ -81,10 +81,11 @@ public sealed class RemapStage(PipelineContext ctx)
 
     private async Task<PartCounts> RemapAsync(RunRecord run, int index, CancellationToken ct)
     {
-        var (schema, remapper) = await HeaderCache.GetAsync(ctx.Blobs, run.RunId, ct);
-        var vocabulary = await RequireAsync(BlobLayout.ShardVocabulary(run.RunId, index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct);
+        var (schema, partitions, remapper) = await ctx.Headers.GetAsync(ctx.Blobs, run.RunId, ct);
+        var vocabulary = await RequireAsync(BlobLayout.ShardVocabulary(run.RunId, index), s => BinaryFormat.ReadShardVocabulary(s, schema, forRemap: true), ct);
+        var maps = await PartitionedMapsAsync(run, partitions, index, ct);
         var rows = await RequireAsync(BlobLayout.ShardRows(run.RunId, index), s => BinaryFormat.ReadShardRows(s, schema), ct);
-        var (train, eval) = remapper.Remap(vocabulary, rows);
+        var (train, eval) = remapper.Remap(vocabulary, rows, maps);
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.TrainPart(run.RunId, index), s => BinaryFormat.WriteExamples(s, train), ct);
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.EvalPart(run.RunId, index), s => BinaryFormat.WriteExamples(s, eval), ct);
         var counts = new PartCounts(index, train.Count, eval.Count);
@@ -92,35 +93,29 @@ public sealed class RemapStage(PipelineContext ctx)
         return counts;
     }
 
+    /// <summary>
+    /// Local id → global id of each partitioned feature for one shard: its section of every partition's id
+    /// maps (an offset table, then one byte range per partition), never a whole vocabulary.
+    /// </summary>
+    private async Task<Dictionary<int, int[]>> PartitionedMapsAsync(RunRecord run, VocabularyPartitions layout, int index, CancellationToken ct)
+    {
+        var shards = ReducePartitionStep.InteractionShards(run);
+        var ordinal = shards.FindIndex(s => s.Index == index);
+        var features = layout.Features.Length;
+        var byPartition = new ShardIdMap[features][];
+        for (var j = 0; j < features; j++) byPartition[j] = new ShardIdMap[layout.Count];
+        for (var k = 0; k < layout.Count; k++)
+        {
+            var blob = BlobLayout.VocabularyMaps(run.RunId, k);
+            var table = await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, 0, PartitionFormat.MapsIndexBytes(shards.Count, features), ct);
+            var (start, end) = PartitionFormat.MapRange(table, shards.Count, features, ordinal);
+            var maps = PartitionFormat.ParseMaps(await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, start, end, ct), features);
+            for (var j = 0; j < features; j++) byPartition[j][k] = maps[j];
+        }
+        return layout.Features.Select((f, j) => (f, layout.GlobalMap(j, byPartition[j]))).ToDictionary(x => x.f, x => x.Item2);
+    }
+
     private async Task<T> RequireAsync<T>(string blob, Func<Stream, T> parse, CancellationToken ct) where T : class =>
         await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, blob, parse, ct)
         ?? throw new InvalidDataException($"{BlobLayout.Artifacts}/{blob} is missing");
-
-    /// <summary>
-    /// The header of the run last remapped in this process: an instance handling several remap messages of
-    /// a run (they arrive together) downloads it and builds its corpus index once.
-    /// </summary>
-    private static class HeaderCache
-    {
-        private static readonly SemaphoreSlim Gate = new(1, 1);
-        private static (string RunId, DatasetSchema Schema, ShardRemapper Remapper)? _last;
-
-        public static async Task<(DatasetSchema, ShardRemapper)> GetAsync(BlobStore blobs, string runId, CancellationToken ct)
-        {
-            await Gate.WaitAsync(ct);
-            try
-            {
-                if (_last is { } last && last.RunId == runId) return (last.Schema, last.Remapper);
-                _last = null; // let the previous run's header go before the next one is read
-                var header = await blobs.TryReadAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(runId), BinaryFormat.ReadHeader, ct)
-                             ?? throw new InvalidDataException($"{BlobLayout.Artifacts}/{BlobLayout.DatasetHeader(runId)} is missing");
-                _last = (runId, header.Schema, new ShardRemapper(header));
-                return (header.Schema, _last.Value.Remapper);
-            }
-            finally
-            {
-                Gate.Release();
-            }
-        }
-    }
 }

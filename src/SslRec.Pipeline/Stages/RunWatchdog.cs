@@ -80,6 +80,8 @@ public sealed class RunWatchdog(PipelineContext ctx)
         {
             RunState.Planned or RunState.Mapping => (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.ShardPrefix(run.RunId), ct))
                 .Count(b => b.Name.EndsWith(BlobLayout.ShardVocabularySuffix, StringComparison.Ordinal)),
+            // each vocabulary partition done is progress (a reduce of many partitions takes longer than the stall time)
+            RunState.Reducing => (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.VocabularyPrefix(run.RunId), ct)).Count,
             RunState.Remapping => (await ctx.Blobs.ListAsync(BlobLayout.Artifacts, BlobLayout.PartPrefix(run.RunId), ct)).Count,
             RunState.Training => run.Training?.Step ?? 0,
             _ => 0,

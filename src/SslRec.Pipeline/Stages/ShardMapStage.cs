@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
 using SslRec.Core.Input;
+using SslRec.Core.Schema;
+using SslRec.Core.Vocab;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -9,9 +11,10 @@ namespace SslRec.Pipeline.Stages;
 
 /// <summary>
 /// Shard-map (fan-out): one file, byte range or run of row groups (read by its format, <see cref="InputFile"/>) → validated, split, locally encoded rows
-/// (<see cref="ShardEncoder"/>), written as two blobs: the rows (runs/{run}/shards/{index}.rows.bin, read
-/// later by the shard's remap) and then the dictionaries and counts ({index}.vocab.bin, read by the
-/// vocabulary reduce). Fan-in uses the vocabulary blobs as the completion record: after writing its shard,
+/// (<see cref="ShardEncoder"/>), written as blobs: the rows (runs/{run}/shards/{index}.rows.bin, read
+/// later by the shard's remap), the partitioned features' values ordered by hash ({index}.keys.bin, read by
+/// byte range by each reduce partition) and their distinct-count sketches ({index}.sketch.bin, read by the
+/// reduce's planner), then the item side's dictionaries and counts ({index}.vocab.bin). Fan-in uses the vocabulary blobs as the completion record: after writing its shard,
 /// a task lists the shard folder, and when every planned shard is there it enqueues the reduce. Duplicate
 /// or late messages find their shard written and only repeat that check; the reduce is idempotent, so an
 /// extra reduce message is harmless.
@@ -29,9 +32,10 @@ public sealed class ShardMapStage(PipelineContext ctx)
         {
             await ctx.Runs.StageStartedAsync(m.RunId, Name, ct);
             PartialShard shard;
+            DatasetSchema schema;
             try
             {
-                shard = await EncodeAsync(run, m, ct);
+                (shard, schema) = await EncodeAsync(run, m, ct);
             }
             catch (Exception e) when (StageFailures.IsDataError(e))
             {
@@ -39,9 +43,16 @@ public sealed class ShardMapStage(PipelineContext ctx)
                 await ctx.Runs.FailRunAsync(m.RunId, Name, e.Message, ct);
                 return;
             }
-            // rows first: the vocabulary blob marks the shard complete
+            // The partitioned features' values go to the keys blob, ordered by hash for the reduce partitions,
+            // with their sketches for the planner; the vocabulary blob keeps the item side. Rows first: the
+            // vocabulary blob marks the shard complete.
+            var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
+            var keys = ShardKeys.Build(shard.Vocabulary, partitioned);
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardRows(m.RunId, m.Index), s => BinaryFormat.WriteShardRows(s, shard.Rows), ct);
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, shard.Vocabulary), ct);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardKeys(m.RunId, m.Index), s => PartitionFormat.WriteKeys(s, keys.Dictionaries), ct);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardSketch(m.RunId, m.Index), s => PartitionFormat.WriteSketches(s, keys.Sketches), ct);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, shard.Vocabulary, partitioned), ct);
+            keys = null!;
             ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, shard.Vocabulary.RowsRead, shard.Vocabulary.BadRows);
             shard = null!;
             LargeHeap.Compact();
@@ -56,7 +67,7 @@ public sealed class ShardMapStage(PipelineContext ctx)
         await ctx.Runs.StageFinishedAsync(m.RunId, Name, r => { if (r.State is RunState.Planned or RunState.Mapping) r.State = RunState.Reducing; }, ct);
     }
 
-    private async Task<PartialShard> EncodeAsync(RunRecord run, ShardMapMessage m, CancellationToken ct)
+    private async Task<(PartialShard, DatasetSchema)> EncodeAsync(RunRecord run, ShardMapMessage m, CancellationToken ct)
     {
         var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
         var file = new InputFile(new BlobDataSource(ctx.Blobs.Blob(BlobLayout.Datasets, m.Blob), cancellationToken: ct));
@@ -65,6 +76,6 @@ public sealed class ShardMapStage(PipelineContext ctx)
         if (m.Unit is { } unit && unit != file.Format.Unit)
             throw new InvalidMessageException($"shard-map: {file.Name} is {file.Format.Name}, whose ranges count {file.Format.Unit}, but the message's range [{m.Start}, {m.End}) counts {unit}");
         var options = new DatasetReadOptions { MaxBadRows = ctx.Options.MaxBadRows };
-        return ShardEncoder.Encode(file, new InputRange(m.Start, m.End), m.Catalog, schema, withCatalog: run.Shards.Any(s => s.Catalog), options);
+        return (ShardEncoder.Encode(file, new InputRange(m.Start, m.End), m.Catalog, schema, withCatalog: run.Shards.Any(s => s.Catalog), options), schema);
     }
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
+using SslRec.Core.Schema;
 using SslRec.Core.Statistics;
+using SslRec.Core.Vocab;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -8,12 +10,23 @@ using SslRec.Pipeline.Storage;
 namespace SslRec.Pipeline.Stages;
 
 /// <summary>
-/// Shard-reduce (fan-in, once per run): the vocabulary reduce. Reads every map shard's dictionaries and
-/// counts — one shard at a time, never their rows — into the global vocabularies and the item corpus
-/// (<see cref="VocabularyMerger"/>), computes the statistics training needs (item-feature mutual
-/// information, head/tail slices), writes the dataset header and fans out one remap message per
-/// interaction shard. Memory grows with distinct values, not with rows. One reduce at a time per run
-/// (<see cref="RunLock"/>); idempotent: once the header exists it only makes sure the remap messages went out.
+/// Shard-reduce (fan-in): the vocabulary reduce, in three steps on one queue.
+/// <list type="number">
+/// <item><b>Plan</b> (the message the map's fan-in sends): reads the map shards' distinct-count sketches of the
+/// partitioned features (the query features with a table of their own: user ids) and picks the number of
+/// partitions P so that one partition's values fit <see cref="PipelineOptions.VocabularyPartitionBytes"/>;
+/// records it in the run (<see cref="RunRecord.Vocabulary"/>) and sends one message per partition — with
+/// P = 1 it reduces the single partition itself.</item>
+/// <item><b>Partitions</b> (<see cref="ReducePartitionStep"/>): each merges one hash range of every shard's
+/// keys; the last to finish sends this stage's plain message again.</item>
+/// <item><b>Header</b> (that message, every partition done): merges the item side — item keys and features,
+/// the corpus, row totals, tied query features — from the shards' vocabulary blobs
+/// (<see cref="VocabularyMerger"/>), takes the partitioned features' sizes from the partitions' records,
+/// computes the statistics training needs (item-feature mutual information, head/tail slices), writes the
+/// dataset header and fans out one remap message per interaction shard.</item>
+/// </list>
+/// Memory: the item side and one partition's values, never every user. One plan/header step at a time per
+/// run (<see cref="RunLock"/>); idempotent: once the header exists it only makes sure the remap messages went out.
 /// </summary>
 public sealed class ShardReduceStage(PipelineContext ctx)
 {
@@ -21,6 +34,11 @@ public sealed class ShardReduceStage(PipelineContext ctx)
 
     public async Task HandleAsync(ShardReduceMessage m, CancellationToken ct = default)
     {
+        if (m.Partition is { } partition)
+        {
+            await new ReducePartitionStep(ctx).HandleAsync(m.RunId, partition, ct);
+            return;
+        }
         var run = await ctx.Runs.RequireAsync(m.RunId, ct);
         if (run.State is RunState.Failed) return;
         await using var held = await RunLock.TryAcquireAsync(ctx.Blobs, m.RunId, Name, ct);
@@ -31,11 +49,29 @@ public sealed class ShardReduceStage(PipelineContext ctx)
         }
         if (!await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(m.RunId), ct))
         {
+            if (run.State is not (RunState.Mapping or RunState.Reducing))
+            {
+                ctx.Logger.LogInformation("shard-reduce: run {Run} is {State}; nothing to reduce", m.RunId, run.State);
+                return;
+            }
             await ctx.Runs.StageStartedAsync(m.RunId, Name, ct);
             DatasetHeader header;
             try
             {
-                header = await MergeAsync(run, ct);
+                var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
+                var plan = run.Vocabulary ?? await PlanAsync(run, schema, ct);
+                var pending = await ReducePartitionStep.PendingAsync(ctx, m.RunId, plan.Partitions, ct);
+                if (pending.Count > 0 && plan.Partitions > 1)
+                {
+                    // a redelivered plan message sends the pending partitions again: they are idempotent
+                    foreach (var k in pending)
+                        await ctx.Bus.SendAsync(QueueNames.ShardReduce, new ShardReduceMessage { RunId = m.RunId, Partition = k }, ct);
+                    ctx.Logger.LogInformation("shard-reduce: run {Run}: {Pending} of {Partitions} vocabulary partitions sent", m.RunId, pending.Count, plan.Partitions);
+                    return;
+                }
+                // one partition: reduced here, by the same code a partition message runs
+                if (pending.Count > 0 && !await new ReducePartitionStep(ctx).ReduceAsync(run.RunId, schema, plan, 0, ct)) return;
+                header = await MergeAsync(run, schema, plan, ct);
             }
             catch (Exception e) when (StageFailures.IsDataError(e))
             {
@@ -63,9 +99,35 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             await ctx.Bus.SendAsync(QueueNames.Remap, new RemapMessage { RunId = m.RunId, Index = shard.Index }, ct);
     }
 
-    private async Task<DatasetHeader> MergeAsync(RunRecord run, CancellationToken ct)
+    /// <summary>Chooses P from the shards' sketches and records it; a plan recorded first (a concurrent or earlier message) wins.</summary>
+    private async Task<VocabularyPlan> PlanAsync(RunRecord run, DatasetSchema schema, CancellationToken ct)
     {
-        var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
+        var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
+        var sketches = new List<Core.Vocab.HyperLogLog[]>();
+        foreach (var shard in run.Shards.Where(s => !s.Catalog))
+            sketches.Add(await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, BlobLayout.ShardSketch(run.RunId, shard.Index), PartitionFormat.ReadSketches, ct)
+                         ?? throw new InvalidOperationException($"shard {shard.Index} of run {run.RunId} has no sketch; the reduce will be retried"));
+        var distinct = ShardKeys.EstimateDistinct(sketches);
+        var budget = ctx.Options.VocabularyPartitionBytes;
+        var plan = new VocabularyPlan(VocabularyPartitioning.Plan(distinct, budget), partitioned.Select(f => schema.All[f].Name).ToList(), (long)Math.Round(distinct), budget);
+        var recorded = await ctx.Runs.UpdateAsync(run.RunId, r => r.Vocabulary ??= plan, ct);
+        ctx.Logger.LogInformation("shard-reduce: run {Run}: ≈{Distinct} distinct values of {Features} → {Partitions} vocabulary partition(s)",
+            run.RunId, plan.EstimatedDistinct, string.Join(", ", plan.Features), recorded.Vocabulary!.Partitions);
+        return recorded.Vocabulary!;
+    }
+
+    private async Task<DatasetHeader> MergeAsync(RunRecord run, DatasetSchema schema, VocabularyPlan plan, CancellationToken ct)
+    {
+        var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
+        var records = new List<ReducePartitionStep.PartitionRecord>();
+        for (var k = 0; k < plan.Partitions; k++)
+            records.Add(await ctx.Blobs.TryReadJsonAsync<ReducePartitionStep.PartitionRecord>(BlobLayout.Artifacts, BlobLayout.VocabularyPartitionDone(run.RunId, k), ct)
+                        ?? throw new InvalidOperationException($"vocabulary partition {k} of run {run.RunId} is not done; the reduce will be retried"));
+        var layout = VocabularyPartitions.From(partitioned, records.Select(p => (IReadOnlyList<int>)p.Features.Select(f => f.Kept).ToArray()).ToArray());
+        // the partitioned features travel by their sizes; their values stay in the partitions' slices
+        var sized = partitioned.Select((f, j) => (f, Vocabulary.Sized(schema.All[f].Name, layout.Kept(j), schema.All[f].OovBuckets, records.Sum(p => p.Features[j].OovCount))))
+            .ToDictionary(x => x.f, x => x.Item2);
+
         var merger = new VocabularyMerger(schema, ctx.Options.MaxBadRows);
         // the plan lists the catalog first; one shard's dictionaries in memory at a time, parsed as they download
         foreach (var task in run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index))
@@ -75,7 +137,7 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             if (shard.Kind == ShardKind.Catalog) merger.AddCatalog(shard);
             else merger.AddInteractions(shard);
         }
-        var header = merger.Finish();
+        var header = merger.Finish(sized, layout);
         if (header.Report.TrainRows == 0)
             throw new InvalidDataException($"no training rows: {header.Report.RowsRead} rows read, {header.Report.EvalRows} held out");
         return header;
@@ -95,6 +157,7 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             tail_items = slices.TailItems,
             tail_definition = slices.Definition,
             vocabulary_sizes = data.Schema.All.Select((f, i) => new { feature = f.Name, size = data.Vocabularies[i].Size }).ToArray(),
+            vocabulary_partitions = data.Partitions.Count,
             report = data.Report,
         };
     }

@@ -134,6 +134,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         {
             header = await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, headerBlob, BinaryFormat.ReadHeader, ct)
                      ?? throw new InvalidOperationException($"run {run.RunId} has no encoded dataset yet");
+            header = await VocabularySlices.WithValuesAsync(ctx.Blobs, run.RunId, header, ct);
         }
         catch (Exception e) when (IsCorrupt(e))
         {

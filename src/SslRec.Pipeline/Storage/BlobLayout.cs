@@ -22,6 +22,17 @@ public static class BlobLayout
     public const string ShardVocabularySuffix = ".vocab.bin";
     /// <summary>A map shard's rows in local ids (read by its remap).</summary>
     public static string ShardRows(string runId, int index) => $"runs/{runId}/shards/{index:D5}.rows.bin";
+    /// <summary>A map shard's partitioned features' values ordered by hash, with offsets by hash prefix (read by byte range by each reduce partition).</summary>
+    public static string ShardKeys(string runId, int index) => $"runs/{runId}/shards/{index:D5}.keys.bin";
+    /// <summary>A map shard's distinct-count sketches of the partitioned features (read by the reduce's planner).</summary>
+    public static string ShardSketch(string runId, int index) => $"runs/{runId}/shards/{index:D5}.sketch.bin";
+    /// <summary>Reduce partition k's kept values of each partitioned feature, in id order, with counts.</summary>
+    public static string VocabularySlice(string runId, int partition) => $"runs/{runId}/encoded/vocab/{partition:D4}.slice.bin";
+    /// <summary>Reduce partition k's id maps, one section per interaction shard (read by byte range by each remap).</summary>
+    public static string VocabularyMaps(string runId, int partition) => $"runs/{runId}/encoded/vocab/{partition:D4}.maps.bin";
+    /// <summary>Reduce partition k's sizes, written after its slice and maps: marks the partition done.</summary>
+    public static string VocabularyPartitionDone(string runId, int partition) => $"runs/{runId}/encoded/vocab/{partition:D4}.json";
+    public static string VocabularyPrefix(string runId) => $"runs/{runId}/encoded/vocab/";
     /// <summary>Vocabularies, item corpus and read report (the vocabulary reduce's output).</summary>
     public static string DatasetHeader(string runId) => $"runs/{runId}/encoded/header.bin";
     public static string TrainPart(string runId, int index) => $"runs/{runId}/encoded/train/{index:D5}.bin";

@@ -66,6 +66,17 @@ public sealed class BlobStore(BlobServiceClient service)
         await using (stream) return parse(stream);
     }
 
+    /// <summary>Bytes [start, end) of a blob (a partition's part of a shard's keys, a shard's section of the id maps).</summary>
+    public async Task<byte[]> ReadRangeAsync(string container, string name, long start, long end, CancellationToken ct = default)
+    {
+        if (end <= start) return [];
+        var response = await Blob(container, name).DownloadContentAsync(
+            new Azure.Storage.Blobs.Models.BlobDownloadOptions { Range = new Azure.HttpRange(start, end - start) }, ct);
+        var bytes = response.Value.Content.ToArray();
+        if (bytes.Length != end - start) throw new InvalidDataException($"{container}/{name}: asked for bytes [{start}, {end}), got {bytes.Length}");
+        return bytes;
+    }
+
     public Task UploadAsync(string container, string name, BinaryData content, CancellationToken ct = default) =>
         Blob(container, name).UploadAsync(content, overwrite: true, ct);
 

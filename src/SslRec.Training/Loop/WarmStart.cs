@@ -67,13 +67,14 @@ public static class WarmStart
         if (table.shape[1] != oldTable.shape[1]) return -1;
         var to = new List<long> { 0 };
         var from = new List<long> { 0 };
-        for (var i = 0; i < vocabulary.Values.Count; i++)
+        // values streamed from the compact table, no string per value
+        for (var i = 0; i < vocabulary.Kept; i++)
         {
-            var oldId = oldVocabulary.IdOf(vocabulary.Values[i]);
+            var oldId = oldVocabulary.IdOf(vocabulary.Text(i + 1));
             if (!oldVocabulary.IsOov(oldId)) { to.Add(i + 1); from.Add(oldId); }
         }
         if (vocabulary.OovBuckets == oldVocabulary.OovBuckets)
-            for (var b = 0; b < vocabulary.OovBuckets; b++) { to.Add(1 + vocabulary.Values.Count + b); from.Add(1 + oldVocabulary.Values.Count + b); }
+            for (var b = 0; b < vocabulary.OovBuckets; b++) { to.Add(1 + vocabulary.Kept + b); from.Add(1 + oldVocabulary.Kept + b); }
         var device = table.device;
         table.index_copy_(0, HostTensors.From<long>(to.ToArray(), device), oldTable.index_select(0, HostTensors.From<long>(from.ToArray(), oldTable.device)).to(device));
         return to.Count;

@@ -37,8 +37,10 @@ public sealed record FeatureEmbeddingPlan(int Size, int[]? CentroidsById = null)
 }
 
 /// <summary>
-/// MGQE's frequency tiers. Vocabulary ids are ordered by training count, so tier t holds the values
-/// ranked within the first shares[0] + … + shares[t] of the vocabulary; the last tier takes the rest.
+/// MGQE's frequency tiers: tier t holds the values ranked (by training count, descending; ties by id)
+/// within the first shares[0] + … + shares[t] of the vocabulary; the last tier takes the rest. Ids follow
+/// the count order within each vocabulary partition, and across the whole vocabulary when it has one
+/// partition (then the rank is the id), so the rank is taken from the counts.
 /// The missing/masked id 0 (used by every masked SSL view) is in the head tier; the hashed
 /// out-of-vocabulary buckets, which pool many rare values, are placed by their average count against
 /// the tier boundaries' counts.
@@ -49,7 +51,11 @@ public static class MgqeTiers
     {
         if (shares.Count != centroids.Count - 1)
             throw new ArgumentException($"MGQE needs one tier share fewer than centroid counts (got {centroids.Count} centroid counts and {shares.Count} shares)");
-        var n = vocabulary.Values.Count;
+        var n = vocabulary.Kept;
+        var counts = vocabulary.Counts;
+        var byRank = new int[n]; // id − 1 of each rank
+        for (var i = 0; i < n; i++) byRank[i] = i;
+        Array.Sort(byRank, (a, b) => counts[a] != counts[b] ? counts[b].CompareTo(counts[a]) : a.CompareTo(b));
         var result = new int[vocabulary.Size];
         result[0] = centroids[0];
         // last rank (exclusive) of each tier but the last
@@ -64,12 +70,12 @@ public static class MgqeTiers
         for (var rank = 0; rank < n; rank++)
         {
             while (tier < ends.Length && rank >= ends[tier]) tier++;
-            result[1 + rank] = centroids[tier];
+            result[1 + byRank[rank]] = centroids[tier];
         }
         // a bucket joins the first tier whose smallest count it reaches
         var bucketCount = vocabulary.OovCount / (double)vocabulary.OovBuckets;
         var bucketTier = 0;
-        while (bucketTier < ends.Length && (ends[bucketTier] == 0 || bucketCount < vocabulary.Counts[ends[bucketTier] - 1])) bucketTier++;
+        while (bucketTier < ends.Length && (ends[bucketTier] == 0 || bucketCount < counts[byRank[ends[bucketTier] - 1]])) bucketTier++;
         for (var b = 0; b < vocabulary.OovBuckets; b++) result[1 + n + b] = centroids[bucketTier];
         return result;
     }

@@ -29,6 +29,17 @@ public class CompactEmbeddingTests
     }
 
     [Fact]
+    public void Mgqe_tiers_rank_by_count_when_partitions_put_ids_out_of_count_order()
+    {
+        // two vocabulary partitions: ids 1–5 hold counts 100, 80, 60, 40, 20 and ids 6–10 hold 90, 70, 50, 30, 10
+        var v = Counted([100, 80, 60, 40, 20, 90, 70, 50, 30, 10], buckets: 2, oovCount: 130);
+        var k = MgqeTiers.CentroidsById(v, [8, 4, 2], [0.2, 0.3]);
+        // the same tier per count as in one partition: 100, 90 → 8; 80, 70, 60 → 4; the rest → 2
+        Assert.Equal([8, 4, 4, 2, 2, 8, 4, 2, 2, 2], k[1..11]);
+        Assert.Equal([4, 4], k[11..]);
+    }
+
+    [Fact]
     public void Small_vocabularies_keep_a_full_table()
     {
         var o = new TrainingOptions { Embedding = EmbeddingKind.Dpq, DpqCentroids = 16 };

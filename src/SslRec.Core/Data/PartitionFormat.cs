@@ -1,0 +1,222 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using SslRec.Core.Vocab;
+
+namespace SslRec.Core.Data;
+
+/// <summary>
+/// The binary files of the partitioned vocabulary reduce, made for byte-range reads (little-endian, each
+/// with a magic and a version like <see cref="BinaryFormat"/>):
+/// <list type="bullet">
+/// <item>a shard's keys (map stage): per partitioned feature its <see cref="HashedDictionary"/>, preceded by a
+/// table of absolute byte offsets, one per hash prefix, so partition k of any P reads one range per feature;</item>
+/// <item>a shard's sketches (map stage): one <see cref="HyperLogLog"/> per partitioned feature;</item>
+/// <item>a partition's slice (reduce partition): each feature's kept values in id order with their counts;</item>
+/// <item>a partition's id maps (reduce partition): per shard and feature a <see cref="ShardIdMap"/>, behind a table
+/// of byte offsets by shard, so a remap reads its own shard's maps only.</item>
+/// </list>
+/// </summary>
+public static class PartitionFormat
+{
+    private const int Version = 1;
+    private static readonly byte[] KeysMagic = "SSLRSKEY"u8.ToArray();
+    private static readonly byte[] SketchMagic = "SSLRSKCH"u8.ToArray();
+    private static readonly byte[] SliceMagic = "SSLRVSLC"u8.ToArray();
+    private static readonly byte[] MapsMagic = "SSLRVMAP"u8.ToArray();
+    private const int Prefixes = VocabularyPartitioning.MaxPartitions;
+    private const int EntryFixedBytes = 8 + 4 + 8 + 4; // hash, local id, count, text length
+
+    // ---- a shard's keys ----
+
+    /// <summary>Bytes of the keys file's start: magic, version, feature count and the offset tables.</summary>
+    public static int KeysIndexBytes(int features) => 8 + 4 + 4 + 8 * features * (Prefixes + 1);
+
+    public static void WriteKeys(Stream stream, IReadOnlyList<HashedDictionary> features)
+    {
+        using var w = Writer(stream, KeysMagic);
+        w.Write(features.Count);
+        long at = KeysIndexBytes(features.Count);
+        foreach (var d in features)
+        {
+            // byte offset of each prefix's first entry: entries before it, and their text
+            for (var p = 0; p <= Prefixes; p++)
+            {
+                var e = d.PrefixStart![p];
+                w.Write(at + (long)e * EntryFixedBytes + d.TextStart[e]);
+            }
+            at += (long)d.Count * EntryFixedBytes + d.TextStart[d.Count];
+        }
+        foreach (var d in features)
+            for (var i = 0; i < d.Count; i++)
+            {
+                w.Write(d.Hashes[i]);
+                w.Write(d.LocalIds[i]);
+                w.Write(d.Counts[i]);
+                var text = d.Utf8(i);
+                w.Write(text.Length);
+                w.Write(text);
+            }
+    }
+
+    /// <summary>The byte range [Start, End) of partition k of P of each feature, from the keys file's first <see cref="KeysIndexBytes"/> bytes.</summary>
+    public static (long Start, long End)[] KeyRanges(ReadOnlySpan<byte> index, int features, int partition, int partitions)
+    {
+        Check(index, KeysMagic);
+        var n = BinaryPrimitives.ReadInt32LittleEndian(index[12..]);
+        if (n != features) throw new InvalidDataException($"a shard's keys hold {n} partitioned features, the schema {features}");
+        var (first, end) = VocabularyPartitioning.Prefixes(partition, partitions);
+        var ranges = new (long, long)[features];
+        for (var f = 0; f < features; f++)
+        {
+            var table = index[(16 + 8 * f * (Prefixes + 1))..];
+            ranges[f] = (BinaryPrimitives.ReadInt64LittleEndian(table[(8 * first)..]), BinaryPrimitives.ReadInt64LittleEndian(table[(8 * end)..]));
+        }
+        return ranges;
+    }
+
+    /// <summary>The entries of one byte range of a keys file (a partition's part of one feature).</summary>
+    public static HashedDictionary ParseEntries(ReadOnlySpan<byte> bytes)
+    {
+        var hashes = new List<ulong>();
+        var locals = new List<int>();
+        var counts = new List<long>();
+        var textStart = new List<int> { 0 };
+        var text = new MemoryStream();
+        while (!bytes.IsEmpty)
+        {
+            hashes.Add(BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+            locals.Add(BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]));
+            counts.Add(BinaryPrimitives.ReadInt64LittleEndian(bytes[12..]));
+            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes[20..]);
+            text.Write(bytes.Slice(EntryFixedBytes, length));
+            textStart.Add((int)text.Length);
+            bytes = bytes[(EntryFixedBytes + length)..];
+        }
+        return new HashedDictionary { Hashes = hashes.ToArray(), LocalIds = locals.ToArray(), Counts = counts.ToArray(), Text = text.ToArray(), TextStart = textStart.ToArray() };
+    }
+
+    // ---- a shard's sketches ----
+
+    public static void WriteSketches(Stream stream, IReadOnlyList<HyperLogLog> sketches)
+    {
+        using var w = Writer(stream, SketchMagic);
+        w.Write(sketches.Count);
+        foreach (var s in sketches) w.Write(s.Registers);
+    }
+
+    public static HyperLogLog[] ReadSketches(Stream stream)
+    {
+        using var r = Reader(stream, SketchMagic);
+        var n = r.ReadInt32();
+        return Enumerable.Range(0, n).Select(_ => new HyperLogLog(r.ReadBytes(HyperLogLog.RegisterCount))).ToArray();
+    }
+
+    // ---- a partition's slice ----
+
+    public static void WriteSlice(Stream stream, IReadOnlyList<PartitionSlice> slices)
+    {
+        using var w = Writer(stream, SliceMagic);
+        w.Write(slices.Count);
+        var buffer = new byte[256];
+        foreach (var s in slices)
+        {
+            w.Write(s.Feature);
+            w.Write(s.Kept);
+            w.Write(s.OovCount);
+            for (var i = 0; i < s.Kept; i++)
+            {
+                var text = s.Text(i);
+                var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+                if (max > buffer.Length) buffer = new byte[max];
+                var n = Encoding.UTF8.GetBytes(text, buffer);
+                w.Write(n);
+                w.Write(buffer, 0, n);
+                w.Write(s.Count(i));
+            }
+        }
+    }
+
+    /// <summary>Streams a slice's values into the builders of its features (in order): no list of strings is made.</summary>
+    public static void ReadSlice(Stream stream, IReadOnlyList<Vocabulary.Builder> builders)
+    {
+        using var r = Reader(stream, SliceMagic);
+        var n = r.ReadInt32();
+        if (n != builders.Count) throw new InvalidDataException($"a vocabulary slice holds {n} features, expected {builders.Count}");
+        var bytes = new byte[256];
+        var chars = new char[256];
+        foreach (var b in builders)
+        {
+            r.ReadString(); // the feature's name, for whoever reads the file by hand
+            var kept = r.ReadInt32();
+            b.AddOov(r.ReadInt64());
+            for (var i = 0; i < kept; i++)
+            {
+                var length = r.ReadInt32();
+                if (length > bytes.Length) { bytes = new byte[length]; chars = new char[length]; }
+                r.BaseStream.ReadExactly(bytes, 0, length);
+                var c = Encoding.UTF8.GetChars(bytes, 0, length, chars, 0);
+                b.Add(chars.AsSpan(0, c), r.ReadInt64());
+            }
+        }
+    }
+
+    // ---- a partition's id maps ----
+
+    /// <summary>Bytes of the maps file's start (magic, version, shard and feature counts, offsets).</summary>
+    public static int MapsIndexBytes(int shards, int features) => 8 + 4 + 4 + 4 + 8 * (shards * features + 1);
+
+    public static void WriteMaps(Stream stream, ShardIdMap[][] maps, int features)
+    {
+        using var w = Writer(stream, MapsMagic);
+        w.Write(maps.Length);
+        w.Write(features);
+        long at = MapsIndexBytes(maps.Length, features);
+        foreach (var shard in maps)
+            foreach (var m in shard)
+            {
+                w.Write(at);
+                at += 4 + 8L * m.LocalIds.Length;
+            }
+        w.Write(at);
+        foreach (var shard in maps)
+            foreach (var m in shard)
+            {
+                w.Write(m.LocalIds.Length);
+                w.Write(MemoryMarshal.AsBytes(m.LocalIds.AsSpan()));
+                w.Write(MemoryMarshal.AsBytes(m.Targets.AsSpan()));
+            }
+    }
+
+    /// <summary>The byte range of one shard's maps, from the maps file's first <see cref="MapsIndexBytes"/> bytes.</summary>
+    public static (long Start, long End) MapRange(ReadOnlySpan<byte> index, int shards, int features, int shard)
+    {
+        Check(index, MapsMagic);
+        var s = BinaryPrimitives.ReadInt32LittleEndian(index[12..]);
+        var f = BinaryPrimitives.ReadInt32LittleEndian(index[16..]);
+        if (s != shards || f != features) throw new InvalidDataException($"id maps for {s} shards × {f} features, expected {shards} × {features}");
+        var table = index[20..];
+        return (BinaryPrimitives.ReadInt64LittleEndian(table[(8 * shard * features)..]), BinaryPrimitives.ReadInt64LittleEndian(table[(8 * (shard + 1) * features)..]));
+    }
+
+    /// <summary>One shard's maps (one per feature) from its byte range.</summary>
+    public static ShardIdMap[] ParseMaps(ReadOnlySpan<byte> bytes, int features)
+    {
+        var maps = new ShardIdMap[features];
+        for (var f = 0; f < features; f++)
+        {
+            var n = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+            var locals = MemoryMarshal.Cast<byte, int>(bytes.Slice(4, 4 * n)).ToArray();
+            var targets = MemoryMarshal.Cast<byte, int>(bytes.Slice(4 + 4 * n, 4 * n)).ToArray();
+            maps[f] = new ShardIdMap(locals, targets);
+            bytes = bytes[(4 + 8 * n)..];
+        }
+        return maps;
+    }
+
+    private static BinaryWriter Writer(Stream s, byte[] magic) => BinaryFormat.Writer(s, magic, Version);
+
+    private static BinaryReader Reader(Stream s, byte[] magic) => BinaryFormat.Reader(s, magic, Version);
+
+    private static void Check(ReadOnlySpan<byte> head, byte[] magic) => BinaryFormat.CheckStart(head, magic, Version);
+}
