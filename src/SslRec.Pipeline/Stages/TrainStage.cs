@@ -202,7 +202,7 @@ public sealed class TrainStage(PipelineContext ctx, IModelTrainer trainer)
         var k = ctx.Options.GateK.ToString(CultureInfo.InvariantCulture);
         var mine = candidate.Recall["all"].GetValueOrDefault(k);
         var latest = await OpenPublishedAsync(run, ct);
-        if (latest is null) return new GateResult(true, "no readable model is published for this dataset yet", mine, null);
+        if (latest is null) return new GateResult(true, "no model is published for this dataset yet", mine, null);
         double? own = latest.Manifest.Recall is { } r && r.TryGetValue("all", out var all) && all.TryGetValue(k, out var v) ? v : null;
         var bundle = await DownloadPublishedModelAsync(latest, publishedDirectory, ct);
         // The same held-out pairs the candidate was evaluated on (an evenly spaced sample when it was capped).
