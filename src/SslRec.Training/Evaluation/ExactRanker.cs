@@ -101,7 +101,7 @@ public static class ExactRanker
         var m = items.shape[0];
         var ranks = new int[n];
         var itemBlock = Math.Max(1, blockElements / queryChunk);
-        var targetTensor = HostTensors.Int64(targets, queries.device);
+        using var targetTensor = HostTensors.Int64(targets, queries.device);
         using var _ = no_grad();
         for (var q0 = 0; q0 < n; q0 += queryChunk)
         {
@@ -125,7 +125,6 @@ public static class ExactRanker
             var chunk = higher.cpu().data<long>().ToArray();
             for (var i = 0; i < qn; i++) ranks[q0 + i] = (int)chunk[i];
         }
-        targetTensor.Dispose();
         return ranks;
     }
 
