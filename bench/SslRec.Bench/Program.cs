@@ -66,20 +66,14 @@ void Train(Args a)
     var options = new TrainingOptions { Ssl = Enum.Parse<SslMode>(a.Str("ssl", "cfm"), true), Epochs = 1000, CheckpointEvery = 0 };
     if (a.Has("embedding-optimizer")) options = options with { EmbeddingOptimizer = Enum.Parse<EmbeddingOptimizerKind>(a.Str("embedding-optimizer"), true) };
     using var trainer = new Trainer(data, options, CPU, items);
-    trainer.TrainSteps(a.Int("warmup", 10));
-    var steps = a.Int("steps", 60);
-    trainer.Timings = new StepTimings();
-    var before = trainer.State.ExamplesSeen;
-    var clock = Stopwatch.StartNew();
-    trainer.TrainSteps(steps);
-    var seconds = clock.Elapsed.TotalSeconds;
-    var t = trainer.Timings;
+    var timed = TimedSteps.Run(trainer, a.Int("warmup", 10), a.Int("steps", 60));
+    var (steps, seconds, t) = (timed.Steps, timed.Seconds, timed.Timings);
     var result = new Dictionary<string, object>
     {
         ["implementation"] = "sslrec", ["ssl"] = options.Ssl.ToString().ToLowerInvariant(), ["threads"] = threads, ["steps"] = steps,
         ["embedding_optimizer"] = options.EmbeddingOptimizer.ToString().ToLowerInvariant(),
         ["batch_size"] = options.BatchSize, ["ssl_batch_size"] = options.SslBatchSize,
-        ["examples_per_second"] = (trainer.State.ExamplesSeen - before) / seconds,
+        ["examples_per_second"] = timed.ExamplesPerSecond,
         ["seconds"] = seconds,
         ["breakdown_seconds"] = new Dictionary<string, double>
         {

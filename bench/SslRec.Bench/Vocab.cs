@@ -33,14 +33,9 @@ public static class Vocab
             var kind = Enum.Parse<EmbeddingOptimizerKind>(name, true);
             var options = new TrainingOptions { Ssl = Enum.Parse<SslMode>(a.Str("ssl", "cfm"), true), Epochs = 1000, CheckpointEvery = 0, EmbeddingOptimizer = kind };
             using var trainer = new Trainer(data, options, device, itemStatistics);
-            trainer.TrainSteps(a.Int("warmup", 5));
-            var steps = kind == EmbeddingOptimizerKind.Dense ? a.Int("dense-steps", a.Int("steps", 40)) : a.Int("steps", 40);
-            trainer.Timings = new StepTimings();
-            var before = trainer.State.ExamplesSeen;
-            var timer = Stopwatch.StartNew();
-            trainer.TrainSteps(steps);
-            var seconds = timer.Elapsed.TotalSeconds;
-            var t = trainer.Timings;
+            var timed = TimedSteps.Run(trainer, a.Int("warmup", 5),
+                kind == EmbeddingOptimizerKind.Dense ? a.Int("dense-steps", a.Int("steps", 40)) : a.Int("steps", 40));
+            var (steps, seconds, t) = (timed.Steps, timed.Seconds, timed.Timings);
             var perStep = new Dictionary<string, double>
             {
                 ["data"] = t.Assembly.TotalSeconds / steps, ["forward"] = t.Forward.TotalSeconds / steps,
@@ -52,7 +47,7 @@ public static class Vocab
             double stateBytesPerRow = trainer.RowWise is { } rw ? (double)rw.StateBytes / rows
                 : (options.Optimizer == OptimizerKind.Adam ? 2 : 1) * dim * sizeof(float);
             var gradientBytesPerRow = kind == EmbeddingOptimizerKind.Dense ? dim * sizeof(float) : 0;
-            var examplesPerSecond = (trainer.State.ExamplesSeen - before) / seconds;
+            var examplesPerSecond = timed.ExamplesPerSecond;
             Console.WriteLine($"  {name,-15} {examplesPerSecond,9:N0} examples/s  step {1000 * seconds / steps,7:F1} ms: " +
                               string.Join("  ", perStep.Select(p => $"{p.Key} {1000 * p.Value:F1}")) +
                               $"  optimizer state {stateBytesPerRow:F0} B/row (+ gradient {gradientBytesPerRow} B/row)");
