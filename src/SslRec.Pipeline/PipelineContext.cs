@@ -17,7 +17,7 @@ public sealed class PipelineContext
     public PipelineOptions Options { get; }
     public ILogger Logger { get; }
     /// <summary>The dataset header of the run this host last remapped (one per host, not per process).</summary>
-    public Stages.HeaderCache Headers { get; } = new();
+    public Stages.RemapTablesCache RemapTables { get; } = new();
 
     public PipelineContext(BlobStore blobs, MessageBus bus, INotifier? notifier = null, PipelineOptions? options = null, ILogger? logger = null)
     {

@@ -43,11 +43,7 @@ public static class BinaryFormat
         WriteStrings(w, s.BadRowMessages);
     }
 
-    /// <param name="forRemap">
-    /// read only what a remap needs — the query features' dictionaries and the item key's — and stop there:
-    /// the item rows and item features' dictionaries (hundreds of thousands of items a shard at 1M items) stay unread
-    /// </param>
-    public static ShardVocabulary ReadShardVocabulary(Stream stream, DatasetSchema schema, bool forRemap = false)
+    public static ShardVocabulary ReadShardVocabulary(Stream stream, DatasetSchema schema)
     {
         using var r = Reader(stream, ShardVocabularyMagic);
         var kind = (ShardKind)r.ReadInt32();
@@ -55,15 +51,7 @@ public static class BinaryFormat
         var n = r.ReadInt32();
         if (n != schema.All.Count) throw new InvalidDataException($"shard has {n} features, the schema {schema.All.Count}");
         var dictionaries = new LocalDictionary[n];
-        var keySlot = schema.Query.Count + schema.ItemKeyIndex;
-        for (var i = 0; i < n; i++)
-            dictionaries[i] = ReadDictionary(r, keep: !forRemap || i < schema.Query.Count || i == keySlot);
-        if (forRemap)
-            return new ShardVocabulary
-            {
-                Kind = kind, Source = source, Dictionaries = dictionaries, EvalRowsOfKey = [], ItemRows = [], FirstRowOfKey = [],
-                Items = new EncodedTable(schema.Item.Select(f => f.IsMulti ? new FeatureColumn(f, [0], []) : new FeatureColumn(f, [])).ToList(), 0),
-            };
+        for (var i = 0; i < n; i++) dictionaries[i] = ReadDictionary(r);
         return new ShardVocabulary
         {
             Kind = kind, Source = source, Dictionaries = dictionaries, EvalRowsOfKey = ReadInts(r),
@@ -107,10 +95,7 @@ public static class BinaryFormat
                     w.Write(v.Counts[i - 1]);
                 }
         }
-        var p = d.Partitions;
-        w.Write(p.Count);
-        WriteInts(w, p.Features);
-        foreach (var o in p.Offsets) WriteInts(w, o);
+        WritePartitions(w, d.Partitions);
         WriteTable(w, d.Items);
         WriteStrings(w, d.ItemKeys);
         WriteLongs(w, d.ItemTrainCounts);
@@ -125,9 +110,7 @@ public static class BinaryFormat
         var schema = DatasetSchema.Parse(r.ReadString(), "dataset header");
         var vocabularies = new Vocabulary[schema.All.Count];
         for (var i = 0; i < vocabularies.Length; i++) vocabularies[i] = ReadVocabulary(r, schema.All[i].Name);
-        var partitions = r.ReadInt32();
-        var features = ReadInts(r);
-        var partitionLayout = new VocabularyPartitions(partitions, features, features.Select(_ => ReadInts(r)).ToArray());
+        var partitionLayout = ReadPartitions(r);
         // a tied query feature shares its item feature's vocabulary object, as after the merge
         for (var f = 0; f < schema.Query.Count; f++)
             if (schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
@@ -146,38 +129,8 @@ public static class BinaryFormat
         };
     }
 
-    /// <summary>
-    /// The dataset header as a remap needs it: the schema, the query features' vocabularies (a tied one is its
-    /// item feature's), the partitions, and the corpus index (item key → corpus index + 1) read straight into an
-    /// interned table. The item features' other vocabularies, the encoded corpus and the counts are skipped.
-    /// </summary>
-    public static RemapHeader ReadRemapHeader(Stream stream)
-    {
-        using var r = Reader(stream, HeaderMagic);
-        var schema = DatasetSchema.Parse(r.ReadString(), "dataset header");
-        var q = schema.Query.Count;
-        var needed = Enumerable.Range(0, schema.All.Count).Select(i => i < q || Enumerable.Range(0, q).Any(f => schema.TableOwner(f) == i)).ToArray();
-        var vocabularies = new Vocabulary?[schema.All.Count];
-        for (var i = 0; i < vocabularies.Length; i++) vocabularies[i] = ReadVocabulary(r, schema.All[i].Name, skip: !needed[i]);
-        var partitions = r.ReadInt32();
-        var features = ReadInts(r);
-        var layout = new VocabularyPartitions(partitions, features, features.Select(_ => ReadInts(r)).ToArray());
-        for (var f = 0; f < q; f++)
-            if (schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
-        // the encoded corpus: rows, then per column one int array (two for a bag)
-        r.ReadInt32();
-        foreach (var spec in schema.Item)
-            for (var a = 0; a < (spec.IsMulti ? 2 : 1); a++) Skip(r, 4L * r.ReadInt32());
-        var corpus = new InternTable();
-        var keys = r.ReadInt32();
-        var buffer = new char[256];
-        for (var i = 0; i < keys; i++)
-            if (corpus.IdOf(ReadPrefixedText(r, ref buffer)) != i + 1) throw new InvalidDataException("an item key is twice in the corpus");
-        return new RemapHeader(schema, vocabularies, layout, corpus);
-    }
-
-    /// <summary>A dictionary as <see cref="WriteShardVocabulary"/> wrote it, interned without a string per value; skipped when not kept.</summary>
-    private static LocalDictionary ReadDictionary(BinaryReader r, bool keep)
+    /// <summary>A dictionary as <see cref="WriteShardVocabulary"/> wrote it, interned without a string per value.</summary>
+    private static LocalDictionary ReadDictionary(BinaryReader r)
     {
         var n = r.ReadInt32();
         var d = new LocalDictionary();
@@ -185,14 +138,10 @@ public static class BinaryFormat
         for (var i = 0; i < n; i++)
         {
             var text = ReadPrefixedText(r, ref buffer);
-            if (keep && i > 0 && d.IdOf(text) != i) throw new InvalidDataException($"value '{text}' is listed twice in a shard dictionary");
+            if (i > 0 && d.IdOf(text) != i) throw new InvalidDataException($"value '{text}' is listed twice in a shard dictionary");
         }
         if (r.ReadInt32() != n) throw new InvalidDataException("a shard dictionary's values and counts differ in length");
-        for (var i = 0; i < n; i++)
-        {
-            var count = r.ReadInt64();
-            if (keep) d.AddCount(i, count);
-        }
+        for (var i = 0; i < n; i++) d.AddCount(i, r.ReadInt64());
         return d;
     }
 
@@ -209,31 +158,12 @@ public static class BinaryFormat
         return buffer.AsSpan(0, Encoding.UTF8.GetChars(bytes, buffer));
     }
 
-    private static void Skip(BinaryReader r, long bytes)
-    {
-        Span<byte> scratch = stackalloc byte[4096];
-        while (bytes > 0)
-        {
-            var n = (int)Math.Min(bytes, scratch.Length);
-            r.BaseStream.ReadExactly(scratch[..n]);
-            bytes -= n;
-        }
-    }
-
-    private static Vocabulary ReadVocabulary(BinaryReader r, string feature) => ReadVocabulary(r, feature, skip: false)!;
-
-    private static Vocabulary? ReadVocabulary(BinaryReader r, string feature, bool skip)
+    private static Vocabulary ReadVocabulary(BinaryReader r, string feature)
     {
         var hasValues = r.ReadBoolean();
         var kept = r.ReadInt32();
         var buckets = r.ReadInt32();
         var oov = r.ReadInt64();
-        if (skip)
-        {
-            if (hasValues)
-                for (var i = 0; i < kept; i++) Skip(r, r.ReadInt32() + 8L);
-            return null;
-        }
         if (!hasValues) return Vocabulary.Sized(feature, kept, buckets, oov);
         // the values stream into the interned table: no string per value
         var builder = new Vocabulary.Builder(feature, buckets);
@@ -326,13 +256,28 @@ public static class BinaryFormat
         return new EncodedTable(columns, rows);
     }
 
-    private static void WriteInts(BinaryWriter w, int[] values)
+    /// <summary>Where each vocabulary partition's ids start (the header and the remap tables carry it).</summary>
+    internal static void WritePartitions(BinaryWriter w, VocabularyPartitions p)
+    {
+        w.Write(p.Count);
+        WriteInts(w, p.Features);
+        foreach (var o in p.Offsets) WriteInts(w, o);
+    }
+
+    internal static VocabularyPartitions ReadPartitions(BinaryReader r)
+    {
+        var count = r.ReadInt32();
+        var features = ReadInts(r);
+        return new VocabularyPartitions(count, features, features.Select(_ => ReadInts(r)).ToArray());
+    }
+
+    internal static void WriteInts(BinaryWriter w, int[] values)
     {
         w.Write(values.Length);
         w.Write(MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
-    private static int[] ReadInts(BinaryReader r)
+    internal static int[] ReadInts(BinaryReader r)
     {
         var values = new int[r.ReadInt32()];
         ReadExactly(r, MemoryMarshal.AsBytes(values.AsSpan()));
@@ -371,6 +316,3 @@ public static class BinaryFormat
         r.BaseStream.ReadExactly(into);
     }
 }
-
-/// <summary>What a remap reads of the dataset header (<see cref="BinaryFormat.ReadRemapHeader"/>).</summary>
-public sealed record RemapHeader(DatasetSchema Schema, Vocabulary?[] Vocabularies, VocabularyPartitions Partitions, InternTable Corpus);

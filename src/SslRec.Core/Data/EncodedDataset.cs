@@ -26,15 +26,6 @@ public sealed class DatasetHeader
     public required ReadReport Report { get; init; }
 
     public int CorpusSize => ItemKeys.Length;
-
-    /// <summary>item key → corpus index + 1 (built once per call, in an interned table; the remap of a shard needs it).</summary>
-    public InternTable CorpusIndex()
-    {
-        var index = new InternTable();
-        for (var i = 0; i < ItemKeys.Length; i++)
-            if (index.IdOf(ItemKeys[i]) != i + 1) throw new InvalidDataException($"item key '{ItemKeys[i]}' is twice in the corpus");
-        return index;
-    }
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using SslRec.Core.Schema;
 using SslRec.Core.Vocab;
 
 namespace SslRec.Core.Data;
@@ -14,7 +15,11 @@ namespace SslRec.Core.Data;
 /// <item>a shard's sketches (map stage): one <see cref="HyperLogLog"/> per partitioned feature;</item>
 /// <item>a partition's slice (reduce partition): each feature's kept values in id order with their counts;</item>
 /// <item>a partition's id maps (reduce partition): per shard and feature a <see cref="ShardIdMap"/>, behind a table
-/// of byte offsets by shard, so a remap reads its own shard's maps only.</item>
+/// of byte offsets by shard, so a remap reads its own shard's maps only;</item>
+/// <item>a shard's item maps (header step): <see cref="ShardItemMaps"/>, item keys → corpus indices and tied
+/// query features → merged ids;</item>
+/// <item>the run's remap tables (header step): <see cref="RemapTables"/>, the schema, the partition layout and the
+/// tied features' merged id → global id.</item>
 /// </list>
 /// </summary>
 public static class PartitionFormat
@@ -24,6 +29,8 @@ public static class PartitionFormat
     private static readonly byte[] SketchMagic = "SSLRSKCH"u8.ToArray();
     private static readonly byte[] SliceMagic = "SSLRVSLC"u8.ToArray();
     private static readonly byte[] MapsMagic = "SSLRVMAP"u8.ToArray();
+    private static readonly byte[] ItemMapsMagic = "SSLRIMAP"u8.ToArray();
+    private static readonly byte[] RemapTablesMagic = "SSLRRTAB"u8.ToArray();
     private const int Prefixes = VocabularyPartitioning.MaxPartitions;
     private const int EntryFixedBytes = 8 + 4 + 8 + 4; // hash, local id, count, text length
 
@@ -212,6 +219,56 @@ public static class PartitionFormat
             bytes = bytes[(4 + 8 * n)..];
         }
         return maps;
+    }
+
+    // ---- a shard's item maps, the run's remap tables ----
+
+    public static void WriteItemMaps(Stream stream, ShardItemMaps maps)
+    {
+        using var w = Writer(stream, ItemMapsMagic);
+        BinaryFormat.WriteInts(w, maps.Keys);
+        WriteOptionalInts(w, maps.Query);
+    }
+
+    public static ShardItemMaps ReadItemMaps(Stream stream, DatasetSchema schema)
+    {
+        using var r = Reader(stream, ItemMapsMagic);
+        var keys = BinaryFormat.ReadInts(r);
+        return new ShardItemMaps(keys, ReadOptionalInts(r, schema.Query.Count, "item maps"));
+    }
+
+    public static void WriteRemapTables(Stream stream, RemapTables tables)
+    {
+        using var w = Writer(stream, RemapTablesMagic);
+        w.Write(tables.Schema.ToJson());
+        BinaryFormat.WritePartitions(w, tables.Partitions);
+        WriteOptionalInts(w, tables.Translations);
+    }
+
+    public static RemapTables ReadRemapTables(Stream stream)
+    {
+        using var r = Reader(stream, RemapTablesMagic);
+        var schema = DatasetSchema.Parse(r.ReadString(), "remap tables");
+        return new RemapTables(schema, BinaryFormat.ReadPartitions(r), ReadOptionalInts(r, schema.Query.Count, "remap tables"));
+    }
+
+    private static void WriteOptionalInts(BinaryWriter w, int[]?[] arrays)
+    {
+        w.Write(arrays.Length);
+        foreach (var a in arrays)
+        {
+            w.Write(a is not null);
+            if (a is not null) BinaryFormat.WriteInts(w, a);
+        }
+    }
+
+    private static int[]?[] ReadOptionalInts(BinaryReader r, int expected, string what)
+    {
+        var n = r.ReadInt32();
+        if (n != expected) throw new InvalidDataException($"{what} for {n} query features, the schema has {expected}");
+        var arrays = new int[]?[n];
+        for (var i = 0; i < n; i++) arrays[i] = r.ReadBoolean() ? BinaryFormat.ReadInts(r) : null;
+        return arrays;
     }
 
     private static BinaryWriter Writer(Stream s, byte[] magic) => BinaryFormat.Writer(s, magic, Version);

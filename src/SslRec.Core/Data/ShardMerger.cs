@@ -7,8 +7,8 @@ namespace SslRec.Core.Data;
 /// The reduce over shards held in memory (local reads, <see cref="DatasetEncoder"/>): the same steps as the
 /// pipeline's, on the same classes — the partitioned features' keys and sketches
 /// (<see cref="ShardKeys"/>), the planned number of partitions, each partition's merge
-/// (<see cref="VocabularyPartitionMerger"/>), the item side (<see cref="VocabularyMerger"/>), then each shard
-/// remapped with its id maps into one example part. Locally the header keeps the partitioned features'
+/// (<see cref="VocabularyPartitionMerger"/>), the item side (<see cref="VocabularyMerger"/>, which maps each shard's
+/// item keys and tied values), then each shard remapped with its id maps into one example part. Locally the header keeps the partitioned features'
 /// values (assembled from the slices in partition order), since the trainer in the same process needs them.
 /// </summary>
 public static class ShardMerger
@@ -51,14 +51,14 @@ public static class ShardMerger
 
         var items = new VocabularyMerger(schema, maxBadRows);
         foreach (var s in catalog) items.AddCatalog(s.Vocabulary);
-        foreach (var s in interactions) items.AddInteractions(s.Vocabulary);
-        var header = items.Finish(vocabularies, layout);
+        var itemMaps = interactions.Select(s => items.AddInteractions(s.Vocabulary)).ToList();
+        var (header, tables) = items.Finish(vocabularies, layout);
 
-        var remapper = new ShardRemapper(header);
+        var remapper = new ShardRemapper(tables);
         var parts = interactions.Select((s, index) =>
         {
             var maps = partitioned.Select((f, j) => (f, layout.GlobalMap(j, results.Select(r => r.Maps[index][j]).ToArray()))).ToDictionary(x => x.f, x => x.Item2);
-            return remapper.Remap(s.Vocabulary, s.Rows, maps);
+            return remapper.Remap(s.Rows, itemMaps[index], maps);
         }).ToList();
         return new EncodedDataset
         {

@@ -8,11 +8,14 @@ namespace SslRec.Core.Data;
 /// <summary>
 /// The vocabulary reduce: takes the map shards' <see cref="ShardVocabulary"/> one at a time (catalog
 /// shards first, then interaction shards, each in input order) and keeps only what grows with distinct
-/// values: summed training counts per query feature and item key, the item corpus (the catalog's items,
+/// values: summed training counts per tied query feature and item key, the item corpus (the catalog's items,
 /// or each item's first row across the interaction shards) with its feature values, and row totals.
-/// <see cref="Finish"/> builds the global vocabularies and the encoded corpus. The result does not
-/// depend on how the input was split into shards; the shards' rows are remapped afterwards, one shard at
-/// a time (<see cref="ShardRemapper"/>).
+/// Every distinct item key and tied value gets a merged id (the order of first appearance) in an interned
+/// table; each interaction shard's local ids are mapped to those as it is added (<see cref="ShardItemMaps"/>),
+/// so its remap needs no text. <see cref="Finish"/> builds the global vocabularies, the encoded corpus and the
+/// merged id → global id translations (<see cref="RemapTables"/>). The result does not depend on how the
+/// input was split into shards; the shards' rows are remapped afterwards, one shard at a time
+/// (<see cref="ShardRemapper"/>).
 ///
 /// The partitioned features (<see cref="VocabularyPartitioning.PartitionedFeatures"/>: the big query-side
 /// ones) are not counted here: their vocabularies come from the partition reduce
@@ -24,10 +27,10 @@ public sealed class VocabularyMerger
     private readonly DatasetSchema _schema;
     private readonly long _maxBadRows;
     private readonly int _q, _keySlot;
-    private readonly ValueCounter[] _trainCounts;      // query features and the item key: training occurrences
-    private readonly Dictionary<string, int> _corpusIndex = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _corpusLookup;
-    private readonly List<string> _itemKeys = [];
+    private readonly LocalDictionary?[] _tiedValues;   // per query slot, a tied feature's values: merged ids, training occurrences
+    private readonly LocalDictionary _keys = new();     // every item key seen: merged ids, training occurrences
+    private readonly List<int> _corpusOfKey = [-1];     // merged key id → corpus index, −1 when not in the corpus
+    private readonly IntList _corpusKeys = new();       // corpus index → merged key id
     private readonly List<long> _itemTrainCounts = [];
     private readonly CorpusColumn[] _itemColumns;      // item features of the corpus, in corpus-local ids
     private readonly List<string> _badMessages = [];
@@ -43,8 +46,7 @@ public sealed class VocabularyMerger
         _maxBadRows = maxBadRows;
         _q = schema.Query.Count;
         _keySlot = _q + schema.ItemKeyIndex;
-        _trainCounts = schema.All.Select(_ => new ValueCounter()).ToArray();
-        _corpusLookup = _corpusIndex.GetAlternateLookup<ReadOnlySpan<char>>();
+        _tiedValues = Enumerable.Range(0, _q).Select(f => _partitioned[f] ? null : new LocalDictionary()).ToArray();
         _itemColumns = schema.Item.Select(f => new CorpusColumn(f)).ToArray();
     }
 
@@ -60,16 +62,19 @@ public sealed class VocabularyMerger
                     $"duplicate item key '{shard.Dictionaries[_keySlot][keys[r]]}' (also in an earlier part of the catalog)");
     }
 
-    public void AddInteractions(ShardVocabulary shard)
+    /// <returns>the shard's item keys and tied values in this merger's numbering (what its remap needs)</returns>
+    public ShardItemMaps AddInteractions(ShardVocabulary shard)
     {
         _sawInteractions = true;
         AddBadRows(shard);
         _rowsRead += shard.RowsRead;
         _outside += shard.RowsOutsideFraction;
+        var tied = new int[]?[_q];
         for (var f = 0; f < _q; f++)
-            if (!_partitioned[f]) shard.Dictionaries[f].AddCountsTo(_trainCounts[f]);
+            if (_tiedValues[f] is { } values) tied[f] = Merge(values, shard.Dictionaries[f]);
         var keyDictionary = shard.Dictionaries[_keySlot];
-        keyDictionary.AddCountsTo(_trainCounts[_keySlot]);
+        var keyMap = Merge(_keys, keyDictionary);
+        while (_corpusOfKey.Count < _keys.Count) _corpusOfKey.Add(-1);
         if (!_withCatalog)
         {
             // the shard's item rows are the first row of each of its items; an item seen in an earlier shard keeps that one
@@ -80,10 +85,12 @@ public sealed class VocabularyMerger
         // Rows whose item is not in the corpus (not in the catalog) are bad rows.
         long unknown = 0;
         var firstUnknown = 0;
+        keyMap[0] = -1;
         for (var k = 1; k < keyDictionary.Count; k++)
         {
             long train = keyDictionary.Counts[k], held = shard.EvalRowsOfKey[k];
-            if (_corpusLookup.TryGetValue(keyDictionary.Text(k), out var item))
+            var item = keyMap[k] = _corpusOfKey[keyMap[k]];
+            if (item >= 0)
             {
                 _itemTrainCounts[item] += train;
                 _trainRows += train;
@@ -95,7 +102,8 @@ public sealed class VocabularyMerger
                 if (firstUnknown == 0 && train + held > 0) firstUnknown = k;
             }
         }
-        if (unknown == 0) return;
+        var maps = new ShardItemMaps(keyMap, tied);
+        if (unknown == 0) return maps;
         var what = $"item '{keyDictionary[firstUnknown]}' is not in the catalog";
         if (_badRows + _unknownRows + unknown > _maxBadRows)
             throw new DataFormatException(shard.Source, shard.FirstRowOfKey[firstUnknown], _schema.ItemKey.Name,
@@ -103,12 +111,25 @@ public sealed class VocabularyMerger
         _unknownRows += unknown;
         if (_badMessages.Count < 20)
             _badMessages.Add(new DataFormatException(shard.Source, shard.FirstRowOfKey[firstUnknown], _schema.ItemKey.Name, what).Message);
+        return maps;
     }
 
-    /// <summary>The global vocabularies and the encoded corpus (call once, after every shard).</summary>
+    /// <summary>Adds a shard dictionary's values and training counts to a merged one; returns local id → merged id.</summary>
+    private static int[] Merge(LocalDictionary merged, LocalDictionary shard)
+    {
+        var map = new int[shard.Count];
+        for (var i = 1; i < map.Length; i++)
+        {
+            map[i] = merged.IdOf(shard.Text(i));
+            merged.AddCount(map[i], shard.Counts[i]);
+        }
+        return map;
+    }
+
+    /// <summary>The global vocabularies, the encoded corpus and the remaps' translations (call once, after every shard).</summary>
     /// <param name="partitioned">the vocabulary of each partitioned feature (by schema slot), from the partition reduce</param>
     /// <param name="partitions">where each partition's ids start</param>
-    public DatasetHeader Finish(IReadOnlyDictionary<int, Vocabulary> partitioned, VocabularyPartitions partitions)
+    public (DatasetHeader Header, RemapTables Remap) Finish(IReadOnlyDictionary<int, Vocabulary> partitioned, VocabularyPartitions partitions)
     {
         for (var f = 0; f < _partitioned.Length; f++)
             if (_partitioned[f] != partitioned.ContainsKey(f))
@@ -118,9 +139,9 @@ public sealed class VocabularyMerger
 
         // Item features other than the key are counted over the corpus, each item once.
         var counters = new ValueCounter[_schema.All.Count];
-        for (var f = 0; f < _q; f++) counters[f] = _trainCounts[f];
+        for (var f = 0; f < _q; f++) counters[f] = Counts(_tiedValues[f]);
         for (var f = 0; f < _schema.Item.Count; f++)
-            counters[_q + f] = f == _schema.ItemKeyIndex ? _trainCounts[_keySlot] : _itemColumns[f].Counts();
+            counters[_q + f] = f == _schema.ItemKeyIndex ? Counts(_keys) : _itemColumns[f].Counts();
         // A tied query feature and its item feature get one vocabulary over the union of their values
         // (counts added) with the item feature's settings; both slots hold the same object.
         for (var f = 0; f < _q; f++)
@@ -131,17 +152,24 @@ public sealed class VocabularyMerger
         for (var f = 0; f < _q; f++)
             vocabularies[f] = _schema.TableOwner(f) is var owner && owner != f ? vocabularies[owner] : partitioned[f];
 
-        var keyVocabulary = vocabularies[_keySlot];
-        var items = _schema.Item.Select((spec, f) => f == _schema.ItemKeyIndex
-            ? new FeatureColumn(spec, _itemKeys.Select(k => keyVocabulary.IdOf(k)).ToArray())
-            : _itemColumns[f].Build(vocabularies[_q + f])).ToList();
-        return new DatasetHeader
+        var keyIds = _keys.GlobalIds(vocabularies[_keySlot]);
+        var corpusKeys = _corpusKeys.AsSpan();
+        var keyColumn = new int[corpusKeys.Length];
+        var itemKeys = new string[corpusKeys.Length];
+        for (var i = 0; i < corpusKeys.Length; i++)
+        {
+            keyColumn[i] = keyIds[corpusKeys[i]];
+            itemKeys[i] = _keys[corpusKeys[i]];
+        }
+        var items = _schema.Item.Select((spec, f) => f == _schema.ItemKeyIndex ? new FeatureColumn(spec, keyColumn) : _itemColumns[f].Build(vocabularies[_q + f])).ToList();
+        var translations = _tiedValues.Select((values, f) => values?.GlobalIds(vocabularies[f])).ToArray();
+        var header = new DatasetHeader
         {
             Schema = _schema,
             Vocabularies = vocabularies,
             Partitions = partitions,
-            Items = new EncodedTable(items, _itemKeys.Count),
-            ItemKeys = _itemKeys.ToArray(),
+            Items = new EncodedTable(items, itemKeys.Length),
+            ItemKeys = itemKeys,
             ItemTrainCounts = _itemTrainCounts.ToArray(),
             Report = new ReadReport
             {
@@ -151,9 +179,17 @@ public sealed class VocabularyMerger
                 RowsOutsideFraction = _outside,
                 BadRows = _badRows + _unknownRows,
                 BadRowMessages = _badMessages.ToList(),
-                CatalogItems = _withCatalog ? _itemKeys.Count : 0,
+                CatalogItems = _withCatalog ? itemKeys.Length : 0,
             },
         };
+        return (header, new RemapTables(_schema, partitions, translations));
+    }
+
+    private static ValueCounter Counts(LocalDictionary? values)
+    {
+        var counter = new ValueCounter();
+        values?.AddCountsTo(counter);
+        return counter;
     }
 
     private void AddBadRows(ShardVocabulary shard)
@@ -163,11 +199,14 @@ public sealed class VocabularyMerger
             if (_badMessages.Count < 20) _badMessages.Add(m);
     }
 
+    /// <param name="keyId">the item's key in the shard's dictionary</param>
     private bool TryAddItem(ShardVocabulary shard, int row, int keyId)
     {
-        var key = shard.Dictionaries[_keySlot][keyId];
-        if (!_corpusIndex.TryAdd(key, _itemKeys.Count)) return false;
-        _itemKeys.Add(key);
+        var merged = _keys.IdOf(shard.Dictionaries[_keySlot].Text(keyId));
+        while (_corpusOfKey.Count <= merged) _corpusOfKey.Add(-1);
+        if (_corpusOfKey[merged] >= 0) return false;
+        _corpusOfKey[merged] = _corpusKeys.Count;
+        _corpusKeys.Add(merged);
         _itemTrainCounts.Add(0);
         for (var f = 0; f < _itemColumns.Length; f++)
             if (f != _schema.ItemKeyIndex) _itemColumns[f].Add(shard.Items.Columns[f].Bag(row), shard.Dictionaries[_q + f]);

@@ -8,12 +8,13 @@ namespace SslRec.Pipeline.Stages;
 
 /// <summary>
 /// Remap (fan-out, one message per interaction shard): rewrites one map shard's rows into global ids with
-/// the dataset header (<see cref="ShardRemapper"/>) and writes them as one training and one held-out part
+/// the maps the vocabulary reduce wrote for it (<see cref="ShardRemapper"/>) and writes them as one training and one held-out part
 /// (runs/{run}/encoded/train|eval/{index}.bin), then a small record of their row counts
 /// (encoded/parts/{index}.json) that marks the shard done. Completion is counted from those records, so
 /// duplicates and any order are fine; the task that finds every shard done enqueues training. A message
-/// for a run that failed, or that is no longer remapping, does nothing. Memory: the header's item side (the
-/// partitioned features are in it by their sizes only), one shard and that shard's id maps.
+/// for a run that failed, or that is no longer remapping, does nothing. Memory: one shard's rows and its id
+/// maps (int arrays: its item maps from the header step, its sections of the partitions' maps) and the run's
+/// small remap tables; no vocabulary, no corpus, no value as text.
 /// </summary>
 public sealed class RemapStage(PipelineContext ctx)
 {
@@ -81,11 +82,11 @@ public sealed class RemapStage(PipelineContext ctx)
 
     private async Task<PartCounts> RemapAsync(RunRecord run, int index, CancellationToken ct)
     {
-        var (schema, partitions, remapper) = await ctx.Headers.GetAsync(ctx.Blobs, run.RunId, ct);
-        var vocabulary = await RequireAsync(BlobLayout.ShardVocabulary(run.RunId, index), s => BinaryFormat.ReadShardVocabulary(s, schema, forRemap: true), ct);
-        var maps = await PartitionedMapsAsync(run, partitions, index, ct);
-        var rows = await RequireAsync(BlobLayout.ShardRows(run.RunId, index), s => BinaryFormat.ReadShardRows(s, schema), ct);
-        var (train, eval) = remapper.Remap(vocabulary, rows, maps);
+        var tables = await ctx.RemapTables.GetAsync(ctx.Blobs, run.RunId, ct);
+        var items = await RequireAsync(BlobLayout.ShardItemMaps(run.RunId, index), s => PartitionFormat.ReadItemMaps(s, tables.Schema), ct);
+        var maps = await PartitionedMapsAsync(run, tables.Partitions, index, ct);
+        var rows = await RequireAsync(BlobLayout.ShardRows(run.RunId, index), s => BinaryFormat.ReadShardRows(s, tables.Schema), ct);
+        var (train, eval) = new ShardRemapper(tables).Remap(rows, items, maps);
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.TrainPart(run.RunId, index), s => BinaryFormat.WriteExamples(s, train), ct);
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.EvalPart(run.RunId, index), s => BinaryFormat.WriteExamples(s, eval), ct);
         var counts = new PartCounts(index, train.Count, eval.Count);

@@ -21,9 +21,10 @@ namespace SslRec.Pipeline.Stages;
 /// keys; the last to finish sends this stage's plain message again.</item>
 /// <item><b>Header</b> (that message, every partition done): merges the item side — item keys and features,
 /// the corpus, row totals, tied query features — from the shards' vocabulary blobs
-/// (<see cref="VocabularyMerger"/>), takes the partitioned features' sizes from the partitions' records,
-/// computes the statistics training needs (item-feature mutual information, head/tail slices), writes the
-/// dataset header and fans out one remap message per interaction shard.</item>
+/// (<see cref="VocabularyMerger"/>), writing each interaction shard's item maps as it goes, takes the
+/// partitioned features' sizes from the partitions' records, computes the statistics training needs
+/// (item-feature mutual information, head/tail slices), writes the remap tables and the dataset header and
+/// fans out one remap message per interaction shard.</item>
 /// </list>
 /// Memory: the item side and one partition's values, never every user. One plan/header step at a time per
 /// run (<see cref="RunLock"/>); idempotent: once the header exists it only makes sure the remap messages went out.
@@ -129,17 +130,25 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             .ToDictionary(x => x.f, x => x.Item2);
 
         var merger = new VocabularyMerger(schema, ctx.Options.MaxBadRows);
-        // the plan lists the catalog first; one shard's dictionaries in memory at a time, parsed as they download
+        // the plan lists the catalog first; one shard's dictionaries in memory at a time, parsed as they download;
+        // each interaction shard's item maps are written as it is merged, for its remap
         foreach (var task in run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index))
         {
             var shard = await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, BlobLayout.ShardVocabulary(run.RunId, task.Index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct)
                         ?? throw new InvalidOperationException($"shard {task.Index} of run {run.RunId} is missing; the reduce will be retried");
-            if (shard.Kind == ShardKind.Catalog) merger.AddCatalog(shard);
-            else merger.AddInteractions(shard);
+            if (shard.Kind == ShardKind.Catalog)
+            {
+                merger.AddCatalog(shard);
+                continue;
+            }
+            var maps = merger.AddInteractions(shard);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItemMaps(run.RunId, task.Index), s => PartitionFormat.WriteItemMaps(s, maps), ct);
         }
-        var header = merger.Finish(sized, layout);
+        var (header, tables) = merger.Finish(sized, layout);
         if (header.Report.TrainRows == 0)
             throw new InvalidDataException($"no training rows: {header.Report.RowsRead} rows read, {header.Report.EvalRows} held out");
+        // before the header, whose existence marks the reduce done
+        await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.RemapTables(run.RunId), s => PartitionFormat.WriteRemapTables(s, tables), ct);
         return header;
     }
 

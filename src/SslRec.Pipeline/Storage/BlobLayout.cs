@@ -33,6 +33,10 @@ public static class BlobLayout
     /// <summary>Reduce partition k's sizes, written after its slice and maps: marks the partition done.</summary>
     public static string VocabularyPartitionDone(string runId, int partition) => $"runs/{runId}/encoded/vocab/{partition:D4}.json";
     public static string VocabularyPrefix(string runId) => $"runs/{runId}/encoded/vocab/";
+    /// <summary>An interaction shard's item keys → corpus indices and tied values → merged ids (the header step's, read by the shard's remap).</summary>
+    public static string ShardItemMaps(string runId, int index) => $"runs/{runId}/encoded/items/{index:D5}.maps.bin";
+    /// <summary>What every remap reads besides its shard's maps: schema, partition layout, tied features' merged id → global id (written before the header).</summary>
+    public static string RemapTables(string runId) => $"runs/{runId}/encoded/remap.bin";
     /// <summary>Vocabularies, item corpus and read report (the vocabulary reduce's output).</summary>
     public static string DatasetHeader(string runId) => $"runs/{runId}/encoded/header.bin";
     public static string TrainPart(string runId, int index) => $"runs/{runId}/encoded/train/{index:D5}.bin";

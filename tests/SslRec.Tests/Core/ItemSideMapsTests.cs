@@ -1,0 +1,109 @@
+using SslRec.Core.Data;
+using SslRec.Core.Input;
+using SslRec.Core.Reading;
+using SslRec.Core.Schema;
+using SslRec.Core.Synthetic;
+using SslRec.Core.Vocab;
+
+namespace SslRec.Tests.Core;
+
+/// <summary>
+/// The header step maps each interaction shard's item keys and tied values to its own numbering
+/// (<see cref="ShardItemMaps"/>), translated to global ids by <see cref="RemapTables"/>, so a remap holds no
+/// text. Checked against an independent lookup: each local value's text found in the finished corpus and
+/// vocabularies.
+/// </summary>
+public class ItemSideMapsTests
+{
+    private static (DatasetSchema Schema, IReadOnlyList<PartialShard> Shards, List<PartialShard> Catalog) Encode(string dir)
+    {
+        var schema = DatasetSchema.Load(Path.Combine(dir, DatasetSchema.FileName));
+        var (files, catalog) = DataFiles.Discover(dir);
+        var options = new DatasetReadOptions { ShardTargetBytes = 20_000 };
+        var catalogShards = catalog is null ? [] : new List<PartialShard> { ShardEncoder.Encode(InputFile.Local(catalog), InputRange.Whole, catalog: true, schema, withCatalog: true, options) };
+        return (schema, DatasetEncoder.EncodeInteractions(schema, files, catalog is not null, options), catalogShards);
+    }
+
+    [Theory]
+    [InlineData("links")]   // no catalog, query features tied to item features
+    [InlineData("catalog")] // a catalog, no tie
+    public void Each_shards_maps_give_the_corpus_index_and_global_id_of_its_values(string kind)
+    {
+        using var dir = new TempDirectory();
+        if (kind == "links") LinkPredictionGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Items = 200, Seed = 5 });
+        else SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 300, Items = 80, Seed = 5 });
+        var (schema, shards, catalog) = Encode(dir.Path);
+        Assert.True(shards.Count > 2, $"{shards.Count} shards");
+        var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
+        var tied = Enumerable.Range(0, schema.Query.Count).Except(partitioned).ToArray();
+        Assert.Equal(kind == "links", tied.Length > 0);
+
+        var merger = new VocabularyMerger(schema, maxBadRows: 0);
+        foreach (var s in catalog) merger.AddCatalog(s.Vocabulary);
+        var maps = shards.Select(s => merger.AddInteractions(s.Vocabulary)).ToList();
+        var sized = partitioned.ToDictionary(f => f, f => Vocabulary.Sized(schema.All[f].Name, 0, schema.All[f].OovBuckets, 0));
+        var (header, tables) = merger.Finish(sized, VocabularyPartitions.From(partitioned, [partitioned.Select(_ => 0).ToArray()]));
+
+        // the same tables after a round trip through their files
+        using var file = new MemoryStream();
+        PartitionFormat.WriteRemapTables(file, tables);
+        file.Position = 0;
+        var read = PartitionFormat.ReadRemapTables(file);
+        Assert.Equal(schema.ToJson(), read.Schema.ToJson());
+        Assert.Equal(tables.Partitions.Offsets, read.Partitions.Offsets);
+
+        var corpus = header.ItemKeys.Select((key, i) => (key, i)).ToDictionary(x => x.key, x => x.i);
+        var keySlot = schema.Query.Count + schema.ItemKeyIndex;
+        for (var s = 0; s < shards.Count; s++)
+        {
+            using var mapFile = new MemoryStream();
+            PartitionFormat.WriteItemMaps(mapFile, maps[s]);
+            mapFile.Position = 0;
+            var shardMaps = PartitionFormat.ReadItemMaps(mapFile, schema);
+            var keys = shards[s].Vocabulary.Dictionaries[keySlot];
+            Assert.Equal(keys.Count, shardMaps.Keys.Length);
+            Assert.Equal(-1, shardMaps.Keys[0]);
+            for (var k = 1; k < keys.Count; k++) Assert.Equal(corpus[keys[k]], shardMaps.Keys[k]);
+            foreach (var f in tied)
+            {
+                var values = shards[s].Vocabulary.Dictionaries[f];
+                var map = read.TiedMap(f, shardMaps);
+                Assert.Equal(0, map[0]);
+                for (var i = 1; i < values.Count; i++) Assert.Equal(header.Vocabularies[f].IdOf(values[i]), map[i]);
+            }
+            foreach (var f in partitioned) Assert.Null(shardMaps.Query[f]);
+        }
+    }
+
+    [Fact]
+    public void A_shard_naming_an_item_outside_the_catalog_maps_it_to_minus_one_and_counts_a_bad_row()
+    {
+        using var dir = new TempDirectory();
+        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 500, Users = 50, Items = 20, Seed = 2 });
+        var items = Path.Combine(dir.Path, "items.csv");
+        var lines = File.ReadAllLines(items);
+        var dropped = lines[1].Split(',')[0];
+        File.WriteAllLines(items, lines.Where((_, i) => i != 1));
+        var (schema, shards, catalog) = Encode(dir.Path);
+
+        var merger = new VocabularyMerger(schema, maxBadRows: 1_000);
+        foreach (var s in catalog) merger.AddCatalog(s.Vocabulary);
+        var maps = shards.Select(s => merger.AddInteractions(s.Vocabulary)).ToList();
+        var keySlot = schema.Query.Count + schema.ItemKeyIndex;
+        var unknownRows = 0L;
+        for (var s = 0; s < shards.Count; s++)
+        {
+            var keys = shards[s].Vocabulary.Dictionaries[keySlot];
+            var id = keys.Values.ToList().IndexOf(dropped);
+            if (id <= 0) continue;
+            Assert.Equal(-1, maps[s].Keys[id]);
+            unknownRows += keys.Counts[id] + shards[s].Vocabulary.EvalRowsOfKey[id];
+        }
+        Assert.True(unknownRows > 0, $"item {dropped} is named by no row");
+        var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
+        var sized = partitioned.ToDictionary(f => f, f => Vocabulary.Sized(schema.All[f].Name, 0, schema.All[f].OovBuckets, 0));
+        var (header, _) = merger.Finish(sized, VocabularyPartitions.From(partitioned, [partitioned.Select(_ => 0).ToArray()]));
+        Assert.Equal(unknownRows, header.Report.BadRows);
+        Assert.DoesNotContain(dropped, header.ItemKeys);
+    }
+}
