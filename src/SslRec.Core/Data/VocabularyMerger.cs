@@ -71,9 +71,9 @@ public sealed class VocabularyMerger
         _outside += shard.RowsOutsideFraction;
         var tied = new int[]?[_q];
         for (var f = 0; f < _q; f++)
-            if (_tiedValues[f] is { } values) tied[f] = Merge(values, shard.Dictionaries[f]);
+            if (_tiedValues[f] is { } values) tied[f] = values.Merge(shard.Dictionaries[f]);
         var keyDictionary = shard.Dictionaries[_keySlot];
-        var keyMap = Merge(_keys, keyDictionary);
+        var keyMap = _keys.Merge(keyDictionary);
         while (_corpusOfKey.Count < _keys.Count) _corpusOfKey.Add(-1);
         if (!_withCatalog)
         {
@@ -114,18 +114,6 @@ public sealed class VocabularyMerger
         return maps;
     }
 
-    /// <summary>Adds a shard dictionary's values and training counts to a merged one; returns local id → merged id.</summary>
-    private static int[] Merge(LocalDictionary merged, LocalDictionary shard)
-    {
-        var map = new int[shard.Count];
-        for (var i = 1; i < map.Length; i++)
-        {
-            map[i] = merged.IdOf(shard.Text(i));
-            merged.AddCount(map[i], shard.Counts[i]);
-        }
-        return map;
-    }
-
     /// <summary>The global vocabularies, the encoded corpus and the remaps' translations (call once, after every shard).</summary>
     /// <param name="partitioned">the vocabulary of each partitioned feature (by schema slot), from the partition reduce</param>
     /// <param name="partitions">where each partition's ids start</param>
@@ -138,17 +126,16 @@ public sealed class VocabularyMerger
             throw new InvalidDataException($"{_badRows + _unknownRows} bad rows exceed the allowance of {_maxBadRows}; first: {_badMessages.FirstOrDefault()}");
 
         // Item features other than the key are counted over the corpus, each item once.
-        var counters = new ValueCounter[_schema.All.Count];
-        for (var f = 0; f < _q; f++) counters[f] = Counts(_tiedValues[f]);
-        for (var f = 0; f < _schema.Item.Count; f++)
-            counters[_q + f] = f == _schema.ItemKeyIndex ? Counts(_keys) : _itemColumns[f].Counts();
+        var counted = new LocalDictionary[_schema.Item.Count];
+        for (var f = 0; f < counted.Length; f++) counted[f] = f == _schema.ItemKeyIndex ? _keys : _itemColumns[f].Values;
         // A tied query feature and its item feature get one vocabulary over the union of their values
-        // (counts added) with the item feature's settings; both slots hold the same object.
+        // (counts added) with the item feature's settings; both slots hold the same object. (Added in place:
+        // the item side is complete, and the new ids are past every shard's map.)
         for (var f = 0; f < _q; f++)
-            if (_schema.TableOwner(f) is var owner && owner != f) counters[owner].Merge(counters[f]);
+            if (_schema.TableOwner(f) is var owner && owner != f) counted[owner - _q].Merge(_tiedValues[f]!);
         var vocabularies = new Vocabulary[_schema.All.Count];
         for (var i = _q; i < _schema.All.Count; i++)
-            vocabularies[i] = Vocabulary.Build(_schema.All[i].Name, counters[i], _schema.All[i].MinCount, _schema.All[i].OovBuckets);
+            vocabularies[i] = Vocabulary.Build(_schema.All[i].Name, counted[i - _q], _schema.All[i].MinCount, _schema.All[i].OovBuckets);
         for (var f = 0; f < _q; f++)
             vocabularies[f] = _schema.TableOwner(f) is var owner && owner != f ? vocabularies[owner] : partitioned[f];
 
@@ -183,13 +170,6 @@ public sealed class VocabularyMerger
             },
         };
         return (header, new RemapTables(_schema, partitions, translations));
-    }
-
-    private static ValueCounter Counts(LocalDictionary? values)
-    {
-        var counter = new ValueCounter();
-        values?.AddCountsTo(counter);
-        return counter;
     }
 
     private void AddBadRows(ShardVocabulary shard)
@@ -239,12 +219,8 @@ public sealed class VocabularyMerger
             _offsets?.Add(_ids.Count);
         }
 
-        public ValueCounter Counts()
-        {
-            var counter = new ValueCounter();
-            _values.AddCountsTo(counter);
-            return counter;
-        }
+        /// <summary>The feature's values over the corpus, each counted once per item.</summary>
+        public LocalDictionary Values => _values;
 
         public FeatureColumn Build(Vocabulary vocabulary)
         {

@@ -66,16 +66,7 @@ public sealed class VocabularyPartitionMerger
             var table = state.Table;
             var counts = state.Counts;
             var distinct = table.Count - 1;
-            // kept: seen in training at least min_count times (a value only ever held out has count 0 and is not a value of the vocabulary)
-            var kept = new IntList();
-            long oov = 0;
-            for (var id = 1; id <= distinct; id++)
-            {
-                if (counts[id] > 0 && counts[id] >= spec.MinCount) kept.Add(id);
-                else oov += counts[id];
-            }
-            var order = kept.ToArray();
-            Array.Sort(order, (a, b) => counts[a] != counts[b] ? counts[b].CompareTo(counts[a]) : table[a].SequenceCompareTo(table[b]));
+            var order = Vocabulary.KeptInOrder(table, counts, spec.MinCount, out var oov);
             // the partition-local target of each value: its id 1..N_k, or −(1 + its out-of-vocabulary bucket)
             var target = new int[distinct + 1];
             for (var i = 0; i < order.Length; i++) target[order[i]] = i + 1;

@@ -26,6 +26,9 @@ public sealed class LocalDictionary : IIdMapper
     /// <summary>Values by local id; index 0 is the empty (missing) value. Each access makes a string.</summary>
     public IReadOnlyList<string> Values { get; }
     public IReadOnlyList<long> Counts => new ArraySegment<long>(_counts, 0, _table.Count);
+    /// <summary>The interned values and their counts by id (the array may be longer), for code that orders them without making strings.</summary>
+    internal InternTable Table => _table;
+    internal long[] CountArray => _counts;
 
     public string this[int id] => _table[id].ToString();
 
@@ -50,6 +53,18 @@ public sealed class LocalDictionary : IIdMapper
     {
         var map = new int[_table.Count];
         for (var i = 1; i < map.Length; i++) map[i] = global.IdOf(_table[i]);
+        return map;
+    }
+
+    /// <summary>Adds another dictionary's values and counts to this one; returns its local id → this dictionary's id.</summary>
+    public int[] Merge(LocalDictionary other)
+    {
+        var map = new int[other.Count];
+        for (var i = 1; i < map.Length; i++)
+        {
+            map[i] = IdOf(other.Text(i));
+            AddCount(map[i], other._counts[i]);
+        }
         return map;
     }
 

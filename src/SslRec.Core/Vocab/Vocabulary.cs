@@ -84,6 +84,38 @@ public sealed class Vocabulary : IIdMapper
         return new Vocabulary(feature, kept.Select(e => e.Key).ToList(), kept.Select(e => e.Value).ToList(), oovBuckets, oov);
     }
 
+    /// <summary>
+    /// The same rule and order as the <see cref="ValueCounter"/> overload, from an interned dictionary (no string
+    /// per value): values counted at least minCount times (and at least once), by count descending, then ordinally.
+    /// </summary>
+    public static Vocabulary Build(string feature, LocalDictionary values, int minCount, int oovBuckets)
+    {
+        var counts = values.CountArray;
+        var order = KeptInOrder(values.Table, counts, minCount, out var oov);
+        var builder = new Builder(feature, oovBuckets);
+        foreach (var id in order) builder.Add(values.Text(id), counts[id]);
+        builder.AddOov(oov);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// The ids 1..n of an interned table that a vocabulary keeps (count ≥ minCount and &gt; 0: a value only ever
+    /// held out is not one), in vocabulary order (count descending, then ordinal); oov: the others' counts.
+    /// </summary>
+    public static int[] KeptInOrder(InternTable table, long[] counts, int minCount, out long oov)
+    {
+        var kept = new IntList();
+        oov = 0;
+        for (var id = 1; id < table.Count; id++)
+        {
+            if (counts[id] > 0 && counts[id] >= minCount) kept.Add(id);
+            else oov += counts[id];
+        }
+        var order = kept.ToArray();
+        Array.Sort(order, (a, b) => counts[a] != counts[b] ? counts[b].CompareTo(counts[a]) : table[a].SequenceCompareTo(table[b]));
+        return order;
+    }
+
     public int IdOf(ReadOnlySpan<char> value)
     {
         if (value.IsEmpty) return MissingId;
