@@ -87,11 +87,16 @@ sealed class BenchCluster : IDisposable
     }
 
     /// <summary>Peak resident set of a running process (Linux VmHWM), MiB; null once it has exited.</summary>
-    public static double? PeakRssMiB(Process p)
+    public static double? PeakRssMiB(Process p) => StatusMiB(p, "VmHWM:");
+
+    /// <summary>A process's resident memory now (VmRSS).</summary>
+    public static double? RssMiB(Process p) => StatusMiB(p, "VmRSS:");
+
+    private static double? StatusMiB(Process p, string field)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{p.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            var line = File.ReadLines($"/proc/{p.Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
             return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
         }
         catch (IOException)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using SslRec.Pipeline;
 using SslRec.Pipeline.Runs;
+using SslRec.Pipeline.Storage;
 
 /// <summary>
 /// `scale`: memory and time of each pipeline stage at two dataset sizes, through the local pipeline as
@@ -20,8 +21,11 @@ static class Scale
     private static readonly string[] HostStages = ["drop", "shard-map", "shard-reduce", "remap", "publish"];
     /// <summary>The host processes: the three stages whose memory depends on the data on their own, the light ones together.</summary>
     private static readonly string[][] Hosts = [["shard-map"], ["shard-reduce"], ["remap"], ["drop", "publish", "retrain"]];
-    /// <summary>Evaluation is capped (as in Azure by default, at a smaller sample) so the trainer's figures are training's, not the hold-out's size.</summary>
-    private const string EvalCap = "50000";
+    /// <summary>
+    /// Evaluation is capped (as in Azure by default, at a smaller sample) so the trainer's figures are training's, not
+    /// the hold-out's size; the vocabulary axis (1M items: ≈ 440 queries/s per item matrix on 2 cores) caps it lower.
+    /// </summary>
+    private static string EvalCap(bool vocabularyAxis) => vocabularyAxis ? "5000" : "50000";
 
     /// <param name="format">csv, or parquet: the same rows converted by `sslrec convert parquet` (row groups of 250,000 rows)</param>
     public static int Run(string sslrec, string workDir, int[] sizes, int users, int items, int trainSteps, string? jsonPath, string format = "csv") =>
@@ -54,9 +58,22 @@ static class Scale
                 }
                 data = parquet;
             }
-            using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, vocabularyAxis ? $"run-{size}-{users}u-{format}" : $"run-{size}-{format}"), new Dictionary<string, string> { ["SslRec__Pipeline__MaxEvalQueries"] = EvalCap });
+            using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, vocabularyAxis ? $"run-{size}-{users}u-{format}" : $"run-{size}-{format}"), new Dictionary<string, string> { ["SslRec__Pipeline__MaxEvalQueries"] = EvalCap(vocabularyAxis) });
             var hosts = Hosts.Select(stages => (Stages: stages,
                 Process: cluster.Start("host-" + stages[0], "host", "--no-train", "--scan-seconds", "0", "--stages", string.Join(',', stages)))).ToList();
+            // RSS over time of the map and remap hosts: their peak while handling their first messages is compared across
+            // sizes with the same number of messages (a process's peak also grows with the messages it has handled)
+            var samples = new Dictionary<string, List<(DateTime At, double MiB)>> { ["shard-map"] = [], ["remap"] = [] };
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    foreach (var (stage, list) in samples)
+                        if (BenchCluster.RssMiB(hosts.Single(h => h.Stages[0] == stage).Process) is { } mib) list.Add((DateTime.UtcNow, mib));
+                    await Task.Delay(100);
+                }
+            });
             var clock = Stopwatch.StartNew();
             var runId = DatasetDrop.UploadAsync(cluster.Context, data, "scale", "v1").GetAwaiter().GetResult().RunId;
             var uploaded = clock.Elapsed.TotalSeconds;
@@ -69,6 +86,8 @@ static class Scale
                 Thread.Sleep(200);
             }
             var run = cluster.WaitRun(runId, r => RunWatcher.IsTerminal(r.State), TimeSpan.FromMinutes(30));
+            sampling.Cancel();
+            sampler.Wait();
             var processPeak = hosts.SelectMany(h => h.Stages.Select(stage => (stage, Peak: BenchCluster.PeakRssMiB(h.Process) ?? 0))).ToDictionary(x => x.stage, x => x.Peak);
             var row = new Dictionary<string, object>
             {
@@ -77,6 +96,8 @@ static class Scale
                 ["trainer_peak_mib"] = Math.Round(trainerPeak),
                 ["trainer_seconds"] = run.Stages.GetValueOrDefault("train")?.WorkSeconds ?? 0,
             };
+            row["shard-map_first_messages_peak_mib"] = PeakUntil(samples["shard-map"], Completed(cluster, BlobLayout.ShardPrefix(runId), BlobLayout.ShardVocabularySuffix));
+            row["remap_first_messages_peak_mib"] = PeakUntil(samples["remap"], Completed(cluster, BlobLayout.PartPrefix(runId), ".json"));
             foreach (var stage in HostStages)
                 if (run.Stages.TryGetValue(stage, out var t))
                 {
@@ -103,6 +124,11 @@ static class Scale
         }
         if (vocabularyAxis)
         {
+            foreach (var key in new[] { "shard-map_first_messages_peak_mib", "remap_first_messages_peak_mib" })
+            {
+                var (a, b) = (Convert.ToDouble(small[key], CultureInfo.InvariantCulture), Convert.ToDouble(large[key], CultureInfo.InvariantCulture));
+                Console.WriteLine($"| {key} (first {FirstMessages} messages) | {a:F0} MiB | {b:F0} MiB | {(a > 0 ? b / a : 0):F2} |");
+            }
             foreach (var r in results)
                 Console.WriteLine($"{Label((int)r["users"])} users: vocabulary partitions {r["vocabulary_partitions"]} (≈{r["estimated_distinct"]:N0} distinct partitioned values), trainer host peak {r["trainer_peak_mib"]} MiB");
             Console.WriteLine($"vocabulary {Label(cases[^1].Users)}/{Label(cases[0].Users)} users peak RSS ratio (worst stage): {worst:F2}");
@@ -110,6 +136,18 @@ static class Scale
         else Console.WriteLine($"scale {Label(sizes[^1])}/{Label(sizes[0])} peak RSS ratio (worst stage): {worst:F2}");
         return 0;
     }
+
+    /// <summary>How many of its first messages a host's early peak covers (the smaller size's shard count).</summary>
+    private const int FirstMessages = 4;
+
+    /// <summary>When each message of a stage was done, by the last-modified time of the blob that marks it.</summary>
+    private static List<DateTime> Completed(BenchCluster cluster, string prefix, string suffix) =>
+        cluster.Context.Blobs.ListAsync(BlobLayout.Artifacts, prefix).GetAwaiter().GetResult()
+            .Where(b => b.Name.EndsWith(suffix, StringComparison.Ordinal)).Select(b => b.Properties.LastModified!.Value.UtcDateTime).Order().ToList();
+
+    /// <summary>The peak of the samples taken until the FirstMessages-th message was done (blob times have one-second resolution).</summary>
+    private static double PeakUntil(List<(DateTime At, double MiB)> samples, List<DateTime> done) =>
+        done.Count < FirstMessages ? 0 : Math.Round(samples.Where(x => x.At <= done[FirstMessages - 1].AddSeconds(1)).Select(x => x.MiB).DefaultIfEmpty(0).Max());
 
     private static string Label(int n) => n % 1_000_000 == 0 ? $"{n / 1_000_000}M" : n % 1000 == 0 ? $"{n / 1000}k" : n.ToString(CultureInfo.InvariantCulture);
 }

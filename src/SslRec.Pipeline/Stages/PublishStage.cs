@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs.Models;
@@ -71,13 +72,34 @@ public sealed class PublishStage(PipelineContext ctx)
         }
         if (manifest.Files.TryGetValue(ModelOutput.Ids, out var ids) && manifest.Files.TryGetValue(ModelOutput.Vectors, out var vectors))
         {
-            var idsText = await ctx.Blobs.TryDownloadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(run.Model, run.ModelVersion) + ModelOutput.Ids, ct);
-            manifest.Count = idsText!.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            // counted as it streams: at millions of items a string per id would be the stage's largest allocation
+            manifest.Count = (await ctx.Blobs.TryReadAsync(BlobLayout.Embeddings, BlobLayout.VersionPrefix(run.Model, run.ModelVersion) + ModelOutput.Ids, s => new StrongBox<int>(CountLines(s)), ct))?.Value
+                             ?? throw new InvalidOperationException($"{ModelOutput.Ids} vanished while {run.Model}/{run.ModelVersion} was published");
             manifest.Dims = manifest.Count == 0 ? 0 : (int)(vectors.Bytes / 4 / manifest.Count);
         }
         // The manifest is written last: its presence says every file above is complete.
         await ctx.Blobs.WriteJsonAsync(BlobLayout.Embeddings, BlobLayout.Manifest(run.Model, run.ModelVersion), manifest, ct);
         return manifest;
+    }
+
+    /// <summary>Non-empty lines of a UTF-8 text ('\n' or "\r\n" line ends).</summary>
+    private static int CountLines(Stream text)
+    {
+        var buffer = new byte[1 << 16];
+        var lines = 0;
+        var content = false;
+        int n;
+        while ((n = text.Read(buffer)) > 0)
+            foreach (var b in buffer.AsSpan(0, n))
+            {
+                if (b == (byte)'\n')
+                {
+                    if (content) lines++;
+                    content = false;
+                }
+                else if (b != (byte)'\r') content = true;
+            }
+        return content ? lines + 1 : lines;
     }
 
     private async Task MoveLatestAsync(RunRecord run, Manifest manifest, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
 using SslRec.Core.Schema;
@@ -130,27 +131,51 @@ public sealed class ShardReduceStage(PipelineContext ctx)
             .ToDictionary(x => x.f, x => x.Item2);
 
         var merger = new VocabularyMerger(schema, ctx.Options.MaxBadRows);
-        // the plan lists the catalog first; one shard's dictionaries in memory at a time, parsed as they download;
-        // each interaction shard's item maps are written as it is merged, for its remap
-        foreach (var task in run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index))
+        // The plan lists the catalog first. The merge is serial (corpus indices follow shard order), so the next
+        // shard downloads and parses while this one merges, and each interaction shard's item maps upload while
+        // the next one merges: two shards' dictionaries in memory at most.
+        var order = run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index).ToList();
+        var clock = Stopwatch.StartNew();
+        Task<ShardVocabulary>? next = ReadShardAsync(run, schema, order[0], ct);
+        var upload = Task.CompletedTask;
+        try
         {
-            var shard = await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, BlobLayout.ShardVocabulary(run.RunId, task.Index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct)
-                        ?? throw new InvalidOperationException($"shard {task.Index} of run {run.RunId} is missing; the reduce will be retried");
-            if (shard.Kind == ShardKind.Catalog)
+            for (var i = 0; i < order.Count; i++)
             {
-                merger.AddCatalog(shard);
-                continue;
+                var shard = await next!;
+                next = i + 1 < order.Count ? ReadShardAsync(run, schema, order[i + 1], ct) : null;
+                if (shard.Kind == ShardKind.Catalog) merger.AddCatalog(shard);
+                else
+                {
+                    var maps = merger.AddInteractions(shard);
+                    await upload;
+                    upload = ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItemMaps(run.RunId, order[i].Index), s => PartitionFormat.WriteItemMaps(s, maps), ct);
+                }
+                if ((i + 1) % 100 == 0)
+                    ctx.Logger.LogInformation("shard-reduce: run {Run} header step: {Done} of {Shards} shards merged ({Seconds:F0} s)", run.RunId, i + 1, order.Count, clock.Elapsed.TotalSeconds);
             }
-            var maps = merger.AddInteractions(shard);
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItemMaps(run.RunId, task.Index), s => PartitionFormat.WriteItemMaps(s, maps), ct);
+            await upload;
         }
+        finally
+        {
+            // a failed merge leaves no download running behind it
+            if (next is not null) await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+        var merged = clock.Elapsed.TotalSeconds;
         var (header, tables) = merger.Finish(sized, layout);
         if (header.Report.TrainRows == 0)
             throw new InvalidDataException($"no training rows: {header.Report.RowsRead} rows read, {header.Report.EvalRows} held out");
         // before the header, whose existence marks the reduce done
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.RemapTables(run.RunId), s => PartitionFormat.WriteRemapTables(s, tables), ct);
+        ctx.Logger.LogInformation("shard-reduce: run {Run} header step: {Shards} shards merged in {Merged:F1} s, vocabularies and corpus built in {Built:F1} s",
+            run.RunId, order.Count, merged, clock.Elapsed.TotalSeconds - merged);
         return header;
     }
+
+    /// <summary>Downloads and parses one shard's vocabulary blob on the thread pool (the header step's read-ahead).</summary>
+    private Task<ShardVocabulary> ReadShardAsync(RunRecord run, DatasetSchema schema, ShardTask task, CancellationToken ct) => Task.Run(async () =>
+        await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, BlobLayout.ShardVocabulary(run.RunId, task.Index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct)
+        ?? throw new InvalidOperationException($"shard {task.Index} of run {run.RunId} is missing; the reduce will be retried"), ct);
 
     private static object Statistics(DatasetHeader data)
     {
