@@ -35,12 +35,16 @@ sealed class BenchCluster : IDisposable
     }
 
     /// <summary>Starts `sslrec ARGS` with the cluster's settings; its output goes to {name}-{pid}.log.</summary>
-    public Process Start(string name, params string[] args)
+    public Process Start(string name, params string[] args) => Start(name, null, args);
+
+    /// <param name="env">environment of this process only, on top of the cluster's</param>
+    public Process Start(string name, IReadOnlyDictionary<string, string>? env, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(_sslrec);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in _env) psi.Environment[k] = v;
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         var log = new StreamWriter(Path.Combine(_workDir, $"{name}-{p.Id}.log")) { AutoFlush = true };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };

@@ -60,10 +60,10 @@ static class Scale
             }
             using var cluster = new BenchCluster(sslrec, Path.Combine(workDir, vocabularyAxis ? $"run-{size}-{users}u-{format}" : $"run-{size}-{format}"), new Dictionary<string, string> { ["SslRec__Pipeline__MaxEvalQueries"] = EvalCap(vocabularyAxis) });
             var hosts = Hosts.Select(stages => (Stages: stages,
-                Process: cluster.Start("host-" + stages[0], "host", "--no-train", "--scan-seconds", "0", "--stages", string.Join(',', stages)))).ToList();
+                Process: cluster.Start("host-" + stages[0], HostEnvironment(), "host", "--no-train", "--scan-seconds", "0", "--stages", string.Join(',', stages)))).ToList();
             // RSS over time of the map and remap hosts: their peak while handling their first messages is compared across
             // sizes with the same number of messages (a process's peak also grows with the messages it has handled)
-            var samples = new Dictionary<string, List<(DateTime At, double MiB)>> { ["shard-map"] = [], ["remap"] = [] };
+            var samples = new Dictionary<string, List<(DateTime At, double MiB)>> { ["shard-map"] = [], ["shard-reduce"] = [], ["remap"] = [] };
             using var sampling = new CancellationTokenSource();
             var sampler = Task.Run(async () =>
             {
@@ -98,6 +98,11 @@ static class Scale
             };
             row["shard-map_first_messages_peak_mib"] = PeakUntil(samples["shard-map"], Completed(cluster, BlobLayout.ShardPrefix(runId), BlobLayout.ShardVocabularySuffix));
             row["remap_first_messages_peak_mib"] = PeakUntil(samples["remap"], Completed(cluster, BlobLayout.PartPrefix(runId), ".json"));
+            // the reduce host: its partitions (flat in users by design), then the header step (the item side)
+            var partitionsDone = Completed(cluster, BlobLayout.VocabularyPrefix(runId), ".json").LastOrDefault();
+            var headerDone = Completed(cluster, BlobLayout.DatasetHeader(runId), ".bin").LastOrDefault();
+            row["shard-reduce_partitions_peak_mib"] = PeakBetween(samples["shard-reduce"], DateTime.MinValue, partitionsDone);
+            row["shard-reduce_header_peak_mib"] = PeakBetween(samples["shard-reduce"], partitionsDone, headerDone);
             foreach (var stage in HostStages)
                 if (run.Stages.TryGetValue(stage, out var t))
                 {
@@ -124,10 +129,11 @@ static class Scale
         }
         if (vocabularyAxis)
         {
-            foreach (var key in new[] { "shard-map_first_messages_peak_mib", "remap_first_messages_peak_mib" })
+            // a process's peak also grows with the messages it handled (4 shards at 2M, 19 at 10M): the same stages over the same work
+            foreach (var key in new[] { "shard-map_first_messages_peak_mib", "remap_first_messages_peak_mib", "shard-reduce_partitions_peak_mib", "shard-reduce_header_peak_mib" })
             {
                 var (a, b) = (Convert.ToDouble(small[key], CultureInfo.InvariantCulture), Convert.ToDouble(large[key], CultureInfo.InvariantCulture));
-                Console.WriteLine($"| {key} (first {FirstMessages} messages) | {a:F0} MiB | {b:F0} MiB | {(a > 0 ? b / a : 0):F2} |");
+                Console.WriteLine($"| {key} | {a:F0} MiB | {b:F0} MiB | {(a > 0 ? b / a : 0):F2} |");
             }
             foreach (var r in results)
                 Console.WriteLine($"{Label((int)r["users"])} users: vocabulary partitions {r["vocabulary_partitions"]} (≈{r["estimated_distinct"]:N0} distinct partitioned values), trainer host peak {r["trainer_peak_mib"]} MiB");
@@ -145,9 +151,22 @@ static class Scale
         cluster.Context.Blobs.ListAsync(BlobLayout.Artifacts, prefix).GetAwaiter().GetResult()
             .Where(b => b.Name.EndsWith(suffix, StringComparison.Ordinal)).Select(b => b.Properties.LastModified!.Value.UtcDateTime).Order().ToList();
 
-    /// <summary>The peak of the samples taken until the FirstMessages-th message was done (blob times have one-second resolution).</summary>
+    /// <summary>The peak of the samples taken until the FirstMessages-th message was done.</summary>
     private static double PeakUntil(List<(DateTime At, double MiB)> samples, List<DateTime> done) =>
-        done.Count < FirstMessages ? 0 : Math.Round(samples.Where(x => x.At <= done[FirstMessages - 1].AddSeconds(1)).Select(x => x.MiB).DefaultIfEmpty(0).Max());
+        done.Count < FirstMessages ? 0 : PeakBetween(samples, DateTime.MinValue, done[FirstMessages - 1]);
+
+    /// <summary>The peak of the samples taken in [from, to] (blob times have one-second resolution: one second of slack at the end).</summary>
+    private static double PeakBetween(List<(DateTime At, double MiB)> samples, DateTime from, DateTime to) =>
+        Math.Round(samples.Where(x => x.At >= from && x.At <= to.AddSeconds(1)).Select(x => x.MiB).DefaultIfEmpty(0).Max());
+
+    /// <summary>
+    /// BENCH_HEAP_LIMIT_MIB: the function-app hosts run with the GC heap held to that many MiB
+    /// (DOTNET_GCHeapHardLimit), as an instance of that size would hold them; unset: no limit (the machine's memory).
+    /// </summary>
+    private static Dictionary<string, string>? HostEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("BENCH_HEAP_LIMIT_MIB"), CultureInfo.InvariantCulture, out var mib)
+            ? new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = ((long)mib << 20).ToString("X", CultureInfo.InvariantCulture) }
+            : null;
 
     private static string Label(int n) => n % 1_000_000 == 0 ? $"{n / 1_000_000}M" : n % 1000 == 0 ? $"{n / 1000}k" : n.ToString(CultureInfo.InvariantCulture);
 }
