@@ -105,14 +105,16 @@ public sealed class RemapStage(PipelineContext ctx)
         var features = layout.Features.Length;
         var byPartition = new ShardIdMap[features][];
         for (var j = 0; j < features; j++) byPartition[j] = new ShardIdMap[layout.Count];
-        for (var k = 0; k < layout.Count; k++)
+        // the partitions' sections are read together: their latencies (10–20 ms a read in Azure) do not add up
+        var sections = await Task.WhenAll(Enumerable.Range(0, layout.Count).Select(async k =>
         {
             var blob = BlobLayout.VocabularyMaps(run.RunId, k);
             var table = await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, 0, PartitionFormat.MapsIndexBytes(shards.Count, features), ct);
             var (start, end) = PartitionFormat.MapRange(table, shards.Count, features, ordinal);
-            var maps = PartitionFormat.ParseMaps(await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, start, end, ct), features);
-            for (var j = 0; j < features; j++) byPartition[j][k] = maps[j];
-        }
+            return PartitionFormat.ParseMaps(await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, start, end, ct), features);
+        }));
+        for (var k = 0; k < layout.Count; k++)
+            for (var j = 0; j < features; j++) byPartition[j][k] = sections[k][j];
         return layout.Features.Select((f, j) => (f, layout.GlobalMap(j, byPartition[j]))).ToDictionary(x => x.f, x => x.Item2);
     }
 

@@ -20,8 +20,9 @@ namespace SslRec.Tests.Pipeline;
 [Collection("azurite")]
 public class VocabularyPartitionFlowTests(AzuriteFixture azurite)
 {
-    // 20 kB of budget: with ≈ 120 B a value, the ≈ 600 distinct users and history values need several partitions
-    private static readonly PipelineOptions Options = new() { ShardTargetBytes = 20_000, VocabularyPartitionBytes = 20_000 };
+    // 20 kB of budget: with ≈ 120 B a value, the ≈ 600 distinct users and history values need several partitions;
+    // shards of 12 kB: more of them than a partition downloads ahead of its merge
+    private static readonly PipelineOptions Options = new() { ShardTargetBytes = 12_000, VocabularyPartitionBytes = 20_000 };
 
     /// <summary>Generated data dropped, mapped and planned; the partition messages taken off the queue.</summary>
     private async Task<(TempDirectory Dir, PipelineContext Ctx, string RunId, ShardReduceMessage[] Partitions)> MapAndPlanAsync(int seed)
@@ -54,6 +55,7 @@ public class VocabularyPartitionFlowTests(AzuriteFixture azurite)
         Assert.Equal(Enumerable.Range(0, p), partitions.Select(m => m.Partition!.Value).Order());
         Assert.Equal(RunState.Reducing, run.State);
         Assert.False(await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(runId)));
+        Assert.True(run.Shards.Count(x => !x.Catalog) > 8, $"{run.Shards.Count} shards");
 
         // every partition twice, the last first, two at a time: each is merged once, and the last one done asks for the header
         var deliveries = partitions.Concat(partitions).Reverse().ToArray();
