@@ -115,7 +115,7 @@ public static class BinaryFormat
         for (var f = 0; f < schema.Query.Count; f++)
             if (schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
         var items = ReadTable(r, schema.Item);
-        var keys = ReadStrings(r);
+        var keys = ReadInterned(r, "the corpus's item keys");
         var counts = ReadLongs(r);
         var n = Enumerable.Range(0, 6).Select(_ => r.ReadInt64()).ToArray();
         return new DatasetHeader
@@ -308,6 +308,17 @@ public static class BinaryFormat
         var values = new string[r.ReadInt32()];
         for (var i = 0; i < values.Length; i++) values[i] = r.ReadString();
         return values;
+    }
+
+    /// <summary>Strings as <see cref="WriteStrings"/> wrote them, interned (no string object each).</summary>
+    private static InternedList ReadInterned(BinaryReader r, string what)
+    {
+        var n = r.ReadInt32();
+        var table = new InternTable();
+        var buffer = new char[256];
+        for (var i = 0; i < n; i++)
+            if (table.IdOf(ReadPrefixedText(r, ref buffer)) != i + 1) throw new InvalidDataException($"{what}: a value is empty or listed twice");
+        return new InternedList(table, n);
     }
 
     private static void ReadExactly(BinaryReader r, Span<byte> into)

@@ -20,12 +20,13 @@ public sealed class DatasetHeader
     /// </summary>
     public required VocabularyPartitions Partitions { get; init; }
     public required EncodedTable Items { get; init; }
-    public required string[] ItemKeys { get; init; }
+    /// <summary>The corpus's item keys, by corpus index (interned: <see cref="InternedList"/> in the reduce and the trainer).</summary>
+    public required IReadOnlyList<string> ItemKeys { get; init; }
     /// <summary>How often each corpus item is the positive of a training example.</summary>
     public required long[] ItemTrainCounts { get; init; }
     public required ReadReport Report { get; init; }
 
-    public int CorpusSize => ItemKeys.Length;
+    public int CorpusSize => ItemKeys.Count;
 }
 
 /// <summary>
@@ -42,7 +43,7 @@ public sealed class EncodedDataset
     public DatasetSchema Schema => Header.Schema;
     public IReadOnlyList<Vocabulary> Vocabularies => Header.Vocabularies;
     public EncodedTable Items => Header.Items;
-    public string[] ItemKeys => Header.ItemKeys;
+    public IReadOnlyList<string> ItemKeys => Header.ItemKeys;
     public long[] ItemTrainCounts => Header.ItemTrainCounts;
     public ReadReport Report => Header.Report;
 

@@ -142,12 +142,13 @@ public sealed class VocabularyMerger
         var keyIds = _keys.GlobalIds(vocabularies[_keySlot]);
         var corpusKeys = _corpusKeys.AsSpan();
         var keyColumn = new int[corpusKeys.Length];
-        var itemKeys = new string[corpusKeys.Length];
+        var keyTable = new InternTable(); // the corpus's keys in corpus order, without a string each
         for (var i = 0; i < corpusKeys.Length; i++)
         {
             keyColumn[i] = keyIds[corpusKeys[i]];
-            itemKeys[i] = _keys[corpusKeys[i]];
+            keyTable.IdOf(_keys.Text(corpusKeys[i]));
         }
+        var itemKeys = new InternedList(keyTable, corpusKeys.Length);
         var items = _schema.Item.Select((spec, f) => f == _schema.ItemKeyIndex ? new FeatureColumn(spec, keyColumn) : _itemColumns[f].Build(vocabularies[_q + f])).ToList();
         var translations = _tiedValues.Select((values, f) => values?.GlobalIds(vocabularies[f])).ToArray();
         var header = new DatasetHeader
@@ -155,7 +156,7 @@ public sealed class VocabularyMerger
             Schema = _schema,
             Vocabularies = vocabularies,
             Partitions = partitions,
-            Items = new EncodedTable(items, itemKeys.Length),
+            Items = new EncodedTable(items, itemKeys.Count),
             ItemKeys = itemKeys,
             ItemTrainCounts = _itemTrainCounts.ToArray(),
             Report = new ReadReport
@@ -166,7 +167,7 @@ public sealed class VocabularyMerger
                 RowsOutsideFraction = _outside,
                 BadRows = _badRows + _unknownRows,
                 BadRowMessages = _badMessages.ToList(),
-                CatalogItems = _withCatalog ? itemKeys.Length : 0,
+                CatalogItems = _withCatalog ? itemKeys.Count : 0,
             },
         };
         return (header, new RemapTables(_schema, partitions, translations));
