@@ -56,8 +56,9 @@ public sealed class VocabularyMerger
         _withCatalog = true;
         AddBadRows(shard);
         var keys = shard.Items.Columns[_schema.ItemKeyIndex].Ids!;
+        var keyMap = _keys.Merge(shard.Dictionaries[_keySlot]); // a catalog's keys count no training rows
         for (var r = 0; r < shard.Items.RowCount; r++)
-            if (!TryAddItem(shard, r, keys[r]))
+            if (!TryAddItem(shard, r, keyMap[keys[r]]))
                 throw new DataFormatException(shard.Source, shard.ItemRows[r], _schema.ItemKey.Name,
                     $"duplicate item key '{shard.Dictionaries[_keySlot][keys[r]]}' (also in an earlier part of the catalog)");
     }
@@ -79,7 +80,7 @@ public sealed class VocabularyMerger
         {
             // the shard's item rows are the first row of each of its items; an item seen in an earlier shard keeps that one
             var keys = shard.Items.Columns[_schema.ItemKeyIndex].Ids!;
-            for (var r = 0; r < shard.Items.RowCount; r++) TryAddItem(shard, r, keys[r]);
+            for (var r = 0; r < shard.Items.RowCount; r++) TryAddItem(shard, r, keyMap[keys[r]]);
         }
 
         // Rows whose item is not in the corpus (not in the catalog) are bad rows.
@@ -180,10 +181,9 @@ public sealed class VocabularyMerger
             if (_badMessages.Count < 20) _badMessages.Add(m);
     }
 
-    /// <param name="keyId">the item's key in the shard's dictionary</param>
-    private bool TryAddItem(ShardVocabulary shard, int row, int keyId)
+    /// <param name="merged">the item's key in this merger's numbering</param>
+    private bool TryAddItem(ShardVocabulary shard, int row, int merged)
     {
-        var merged = _keys.IdOf(shard.Dictionaries[_keySlot].Text(keyId));
         while (_corpusOfKey.Count <= merged) _corpusOfKey.Add(-1);
         if (_corpusOfKey[merged] >= 0) return false;
         _corpusOfKey[merged] = _corpusKeys.Count;

@@ -25,15 +25,25 @@ public class ItemSideMapsTests
     }
 
     [Theory]
-    [InlineData("links")]   // no catalog, query features tied to item features
-    [InlineData("catalog")] // a catalog, no tie
+    [InlineData("links")]      // query features tied to item features
+    [InlineData("catalog")]    // a catalog, no tie
+    [InlineData("no-catalog")] // the corpus from the interaction rows' first row of each item
     public void Each_shards_maps_give_the_corpus_index_and_global_id_of_its_values(string kind)
     {
         using var dir = new TempDirectory();
         if (kind == "links") LinkPredictionGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Items = 200, Seed = 5 });
         else SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 300, Items = 80, Seed = 5 });
+        if (kind == "no-catalog")
+        {
+            // the item features move into the interaction rows
+            var items = File.ReadAllLines(Path.Combine(dir.Path, "items.csv")).Skip(1).ToDictionary(l => l.Split(',')[0], l => l[(l.IndexOf(',') + 1)..]);
+            File.Delete(Path.Combine(dir.Path, "items.csv"));
+            var lines = File.ReadAllLines(Path.Combine(dir.Path, "interactions.csv"));
+            File.WriteAllLines(Path.Combine(dir.Path, "interactions.csv"), [lines[0] + ",category,brand,price,tags", .. lines.Skip(1).Select(l => l + "," + items[l.Split(',')[4]])]);
+        }
         var (schema, shards, catalog) = Encode(dir.Path);
         Assert.True(shards.Count > 2, $"{shards.Count} shards");
+        Assert.Equal(kind != "no-catalog", catalog.Count > 0);
         var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
         var tied = Enumerable.Range(0, schema.Query.Count).Except(partitioned).ToArray();
         Assert.Equal(kind == "links", tied.Length > 0);
