@@ -56,7 +56,7 @@ public sealed class VocabularyMerger
         _withCatalog = true;
         AddBadRows(shard);
         var keys = shard.Items.Columns[_schema.ItemKeyIndex].Ids!;
-        var keyMap = _keys.Merge(shard.Dictionaries[_keySlot]); // a catalog's keys count no training rows
+        var keyMap = MergeKeys(shard.Dictionaries[_keySlot]); // a catalog's keys count no training rows
         for (var r = 0; r < shard.Items.RowCount; r++)
             if (!TryAddItem(shard, r, keyMap[keys[r]]))
                 throw new DataFormatException(shard.Source, shard.ItemRows[r], _schema.ItemKey.Name,
@@ -74,8 +74,7 @@ public sealed class VocabularyMerger
         for (var f = 0; f < _q; f++)
             if (_tiedValues[f] is { } values) tied[f] = values.Merge(shard.Dictionaries[f]);
         var keyDictionary = shard.Dictionaries[_keySlot];
-        var keyMap = _keys.Merge(keyDictionary);
-        while (_corpusOfKey.Count < _keys.Count) _corpusOfKey.Add(-1);
+        var keyMap = MergeKeys(keyDictionary);
         if (!_withCatalog)
         {
             // the shard's item rows are the first row of each of its items; an item seen in an earlier shard keeps that one
@@ -181,10 +180,17 @@ public sealed class VocabularyMerger
             if (_badMessages.Count < 20) _badMessages.Add(m);
     }
 
-    /// <param name="merged">the item's key in this merger's numbering</param>
+    /// <summary>A shard's item keys and counts into the merged numbering (new keys are not in the corpus yet); local id → merged id.</summary>
+    private int[] MergeKeys(LocalDictionary shardKeys)
+    {
+        var map = _keys.Merge(shardKeys);
+        while (_corpusOfKey.Count < _keys.Count) _corpusOfKey.Add(-1);
+        return map;
+    }
+
+    /// <param name="merged">the item's key in this merger's numbering (<see cref="MergeKeys"/>)</param>
     private bool TryAddItem(ShardVocabulary shard, int row, int merged)
     {
-        while (_corpusOfKey.Count <= merged) _corpusOfKey.Add(-1);
         if (_corpusOfKey[merged] >= 0) return false;
         _corpusOfKey[merged] = _corpusKeys.Count;
         _corpusKeys.Add(merged);
