@@ -60,26 +60,13 @@ public sealed class ReducePartitionStep(PipelineContext ctx)
         var specs = partitioned.Select(f => schema.All[f]).ToArray();
         var shards = InteractionShards(run);
         var merger = new VocabularyPartitionMerger(specs, shards.Count);
-        // The merge goes in shard order; the byte ranges of the next ReadAhead shards download meanwhile. In Azure
+        // The merge goes in shard order; the byte ranges of the next ReadAheadShards shards download meanwhile. In Azure
         // a range read costs 10–20 ms, and at hundreds of shards their latencies would otherwise add up.
-        var reads = new Task<HashedDictionary[]>?[shards.Count];
-        Task<HashedDictionary[]> Read(int s) => ReadRangesAsync(runId, shards[s].Index, specs.Length, partition, plan.Partitions, ct);
-        for (var s = 0; s < Math.Min(ReadAhead, shards.Count); s++) reads[s] = Read(s);
-        try
+        await ReadAhead.ForEachInOrderAsync(shards.Count, ReadAheadShards, s => ReadRangesAsync(runId, shards[s].Index, specs.Length, partition, plan.Partitions, ct), (s, entries) =>
         {
-            for (var s = 0; s < shards.Count; s++)
-            {
-                var entries = await reads[s]!;
-                reads[s] = null;
-                if (s + ReadAhead < shards.Count) reads[s + ReadAhead] = Read(s + ReadAhead);
-                for (var j = 0; j < specs.Length; j++) merger.Add(s, j, entries[j], 0, entries[j].Count);
-            }
-        }
-        finally
-        {
-            // a failed read or merge leaves no download running behind it
-            await Task.WhenAll(reads.OfType<Task>().Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
-        }
+            for (var j = 0; j < specs.Length; j++) merger.Add(s, j, entries[j], 0, entries[j].Count);
+            return Task.CompletedTask;
+        });
         var result = merger.Finish();
         if ((await ctx.Runs.RequireAsync(runId, ct)).State is not (RunState.Mapping or RunState.Reducing))
         {
@@ -96,7 +83,7 @@ public sealed class ReducePartitionStep(PipelineContext ctx)
     }
 
     /// <summary>How many shards' byte ranges a partition downloads ahead of its merge (each ≈ 1/P of a shard's keys).</summary>
-    private const int ReadAhead = 8;
+    private const int ReadAheadShards = 8;
 
     /// <summary>Partition k's entries of one shard's keys, one per feature: the offset table, then one byte range per feature (read together).</summary>
     private async Task<HashedDictionary[]> ReadRangesAsync(string runId, int shardIndex, int features, int partition, int partitions, CancellationToken ct)

@@ -136,31 +136,20 @@ public sealed class ShardReduceStage(PipelineContext ctx)
         // the next one merges: two shards' dictionaries in memory at most.
         var order = run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index).ToList();
         var clock = Stopwatch.StartNew();
-        Task<ShardVocabulary>? next = ReadShardAsync(run, schema, order[0], ct);
         var upload = Task.CompletedTask;
-        try
+        await ReadAhead.ForEachInOrderAsync(order.Count, 1, i => ReadShardAsync(run, schema, order[i], ct), async (i, shard) =>
         {
-            for (var i = 0; i < order.Count; i++)
+            if (shard.Kind == ShardKind.Catalog) merger.AddCatalog(shard);
+            else
             {
-                var shard = await next!;
-                next = i + 1 < order.Count ? ReadShardAsync(run, schema, order[i + 1], ct) : null;
-                if (shard.Kind == ShardKind.Catalog) merger.AddCatalog(shard);
-                else
-                {
-                    var maps = merger.AddInteractions(shard);
-                    await upload;
-                    upload = ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItemMaps(run.RunId, order[i].Index), s => PartitionFormat.WriteItemMaps(s, maps), ct);
-                }
-                if ((i + 1) % 100 == 0)
-                    ctx.Logger.LogInformation("shard-reduce: run {Run} header step: {Done} of {Shards} shards merged ({Seconds:F0} s)", run.RunId, i + 1, order.Count, clock.Elapsed.TotalSeconds);
+                var maps = merger.AddInteractions(shard);
+                await upload;
+                upload = ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItemMaps(run.RunId, order[i].Index), s => PartitionFormat.WriteItemMaps(s, maps), ct);
             }
-            await upload;
-        }
-        finally
-        {
-            // a failed merge leaves no download running behind it
-            if (next is not null) await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        }
+            if ((i + 1) % 100 == 0)
+                ctx.Logger.LogInformation("shard-reduce: run {Run} header step: {Done} of {Shards} shards merged ({Seconds:F0} s)", run.RunId, i + 1, order.Count, clock.Elapsed.TotalSeconds);
+        });
+        await upload;
         var merged = clock.Elapsed.TotalSeconds;
         var (header, tables) = merger.Finish(sized, layout);
         if (header.Report.TrainRows == 0)
