@@ -1,6 +1,4 @@
 using SslRec.Core.Data;
-using SslRec.Core.Input;
-using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 using SslRec.Core.Synthetic;
 using SslRec.Core.Vocab;
@@ -15,13 +13,18 @@ namespace SslRec.Tests.Core;
 /// </summary>
 public class ItemSideMapsTests
 {
-    private static (DatasetSchema Schema, IReadOnlyList<PartialShard> Shards, List<PartialShard> Catalog) Encode(string dir)
+    private static (DatasetSchema Schema, IReadOnlyList<PartialShard> Shards, List<PartialShard> Catalog) Encode(string dir) => ShardedTestData.Encode(dir, 20_000);
+
+    /// <summary>The header step's merge of every shard's item side; the partitioned features come by size only (none kept).</summary>
+    private static (DatasetHeader Header, RemapTables Tables, List<ShardItemMaps> Maps) MergeItemSide(DatasetSchema schema, IReadOnlyList<PartialShard> shards, List<PartialShard> catalog, long maxBadRows)
     {
-        var schema = DatasetSchema.Load(Path.Combine(dir, DatasetSchema.FileName));
-        var (files, catalog) = DataFiles.Discover(dir);
-        var options = new DatasetReadOptions { ShardTargetBytes = 20_000 };
-        var catalogShards = catalog is null ? [] : new List<PartialShard> { ShardEncoder.Encode(InputFile.Local(catalog), InputRange.Whole, catalog: true, schema, withCatalog: true, options) };
-        return (schema, DatasetEncoder.EncodeInteractions(schema, files, catalog is not null, options), catalogShards);
+        var merger = new VocabularyMerger(schema, maxBadRows);
+        foreach (var s in catalog) merger.AddCatalog(s.Vocabulary);
+        var maps = shards.Select(s => merger.AddInteractions(s.Vocabulary)).ToList();
+        var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
+        var sized = partitioned.ToDictionary(f => f, f => Vocabulary.Sized(schema.All[f].Name, 0, schema.All[f].OovBuckets, 0));
+        var (header, tables) = merger.Finish(sized, VocabularyPartitions.From(partitioned, [partitioned.Select(_ => 0).ToArray()]));
+        return (header, tables, maps);
     }
 
     [Theory]
@@ -33,14 +36,7 @@ public class ItemSideMapsTests
         using var dir = new TempDirectory();
         if (kind == "links") LinkPredictionGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Items = 200, Seed = 5 });
         else SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 300, Items = 80, Seed = 5 });
-        if (kind == "no-catalog")
-        {
-            // the item features move into the interaction rows
-            var items = File.ReadAllLines(Path.Combine(dir.Path, "items.csv")).Skip(1).ToDictionary(l => l.Split(',')[0], l => l[(l.IndexOf(',') + 1)..]);
-            File.Delete(Path.Combine(dir.Path, "items.csv"));
-            var lines = File.ReadAllLines(Path.Combine(dir.Path, "interactions.csv"));
-            File.WriteAllLines(Path.Combine(dir.Path, "interactions.csv"), [lines[0] + ",category,brand,price,tags", .. lines.Skip(1).Select(l => l + "," + items[l.Split(',')[4]])]);
-        }
+        if (kind == "no-catalog") ShardedTestData.MoveItemFeaturesIntoInteractions(dir.Path);
         var (schema, shards, catalog) = Encode(dir.Path);
         Assert.True(shards.Count > 2, $"{shards.Count} shards");
         Assert.Equal(kind != "no-catalog", catalog.Count > 0);
@@ -48,11 +44,7 @@ public class ItemSideMapsTests
         var tied = Enumerable.Range(0, schema.Query.Count).Except(partitioned).ToArray();
         Assert.Equal(kind == "links", tied.Length > 0);
 
-        var merger = new VocabularyMerger(schema, maxBadRows: 0);
-        foreach (var s in catalog) merger.AddCatalog(s.Vocabulary);
-        var maps = shards.Select(s => merger.AddInteractions(s.Vocabulary)).ToList();
-        var sized = partitioned.ToDictionary(f => f, f => Vocabulary.Sized(schema.All[f].Name, 0, schema.All[f].OovBuckets, 0));
-        var (header, tables) = merger.Finish(sized, VocabularyPartitions.From(partitioned, [partitioned.Select(_ => 0).ToArray()]));
+        var (header, tables, maps) = MergeItemSide(schema, shards, catalog, maxBadRows: 0);
 
         // the same tables after a round trip through their files
         using var file = new MemoryStream();
@@ -96,9 +88,7 @@ public class ItemSideMapsTests
         File.WriteAllLines(items, lines.Where((_, i) => i != 1));
         var (schema, shards, catalog) = Encode(dir.Path);
 
-        var merger = new VocabularyMerger(schema, maxBadRows: 1_000);
-        foreach (var s in catalog) merger.AddCatalog(s.Vocabulary);
-        var maps = shards.Select(s => merger.AddInteractions(s.Vocabulary)).ToList();
+        var (header, _, maps) = MergeItemSide(schema, shards, catalog, maxBadRows: 1_000);
         var keySlot = schema.Query.Count + schema.ItemKeyIndex;
         var unknownRows = 0L;
         for (var s = 0; s < shards.Count; s++)
@@ -110,9 +100,6 @@ public class ItemSideMapsTests
             unknownRows += keys.Counts[id] + shards[s].Vocabulary.EvalRowsOfKey[id];
         }
         Assert.True(unknownRows > 0, $"item {dropped} is named by no row");
-        var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
-        var sized = partitioned.ToDictionary(f => f, f => Vocabulary.Sized(schema.All[f].Name, 0, schema.All[f].OovBuckets, 0));
-        var (header, _) = merger.Finish(sized, VocabularyPartitions.From(partitioned, [partitioned.Select(_ => 0).ToArray()]));
         Assert.Equal(unknownRows, header.Report.BadRows);
         Assert.DoesNotContain(dropped, header.ItemKeys);
     }

@@ -33,16 +33,7 @@ public class ShardingTests
     {
         using var whole = new TempDirectory();
         SyntheticGenerator.Generate(whole.Path, new SyntheticOptions { Interactions = 3000, Items = 120, Seed = 2 });
-        if (!withCatalog)
-        {
-            // Without a catalog, item features come from the interaction rows themselves.
-            var items = File.ReadAllLines(Path.Combine(whole.Path, "items.csv")).Skip(1)
-                .ToDictionary(l => l.Split(',')[0], l => l[(l.IndexOf(',') + 1)..]);
-            File.Delete(Path.Combine(whole.Path, "items.csv"));
-            var lines = File.ReadAllLines(Path.Combine(whole.Path, "interactions.csv"));
-            File.WriteAllLines(Path.Combine(whole.Path, "interactions.csv"),
-                [lines[0] + ",category,brand,price,tags", .. lines.Skip(1).Select(l => l + "," + items[l.Split(',')[4]])]);
-        }
+        if (!withCatalog) ShardedTestData.MoveItemFeaturesIntoInteractions(whole.Path);
         var reference = DatasetEncoder.Read(whole.Path);
 
         using var parts = new TempDirectory();

@@ -1,6 +1,5 @@
 using System.Text;
 using SslRec.Core.Data;
-using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 using SslRec.Core.Synthetic;
 using SslRec.Core.Vocab;
@@ -14,14 +13,7 @@ namespace SslRec.Tests.Core;
 /// </summary>
 public class VocabularyPartitionTests
 {
-    private static (DatasetSchema Schema, IReadOnlyList<PartialShard> Shards, List<PartialShard> Catalog) Encode(string dir)
-    {
-        var schema = DatasetSchema.Load(Path.Combine(dir, DatasetSchema.FileName));
-        var (files, catalog) = DataFiles.Discover(dir);
-        var options = new DatasetReadOptions { ShardTargetBytes = 30_000 };
-        var catalogShards = catalog is null ? [] : new List<PartialShard> { ShardEncoder.Encode(SslRec.Core.Input.InputFile.Local(catalog), SslRec.Core.Input.InputRange.Whole, catalog: true, schema, withCatalog: true, options) };
-        return (schema, DatasetEncoder.EncodeInteractions(schema, files, catalog is not null, options), catalogShards);
-    }
+    private static (DatasetSchema Schema, IReadOnlyList<PartialShard> Shards, List<PartialShard> Catalog) Encode(string dir) => ShardedTestData.Encode(dir, 30_000);
 
     private static EncodedDataset Merge(string dir, int partitions)
     {
