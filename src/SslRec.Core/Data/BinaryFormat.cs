@@ -13,26 +13,21 @@ namespace SslRec.Core.Data;
 /// </summary>
 public static class BinaryFormat
 {
-    private const int Version = 3; // 3: partitioned vocabularies (sizes in the header, values in slices)
+    private const int Version = 4; // 3: partitioned vocabularies (sizes in the header, values in slices); 4: the item key partitioned too
     private static readonly byte[] ShardVocabularyMagic = "SSLRSVOC"u8.ToArray();
     private static readonly byte[] ShardRowsMagic = "SSLRSROW"u8.ToArray();
     private static readonly byte[] HeaderMagic = "SSLRHEAD"u8.ToArray();
     private static readonly byte[] ExamplesMagic = "SSLREXMP"u8.ToArray();
 
     /// <summary>The part of a map shard the vocabulary reduce reads (dictionaries, counts, item rows).</summary>
-    /// <param name="omit">features whose dictionaries are written empty (the partitioned ones: they travel in the shard's keys, <see cref="PartitionFormat"/>)</param>
-    public static void WriteShardVocabulary(Stream stream, ShardVocabulary s, IReadOnlyCollection<int>? omit = null)
+    /// <remarks>The pipeline writes <see cref="ShardVocabulary.HeaderStepPart"/>: the rest travels in the shard's keys and item entries (<see cref="PartitionFormat"/>).</remarks>
+    public static void WriteShardVocabulary(Stream stream, ShardVocabulary s)
     {
         using var w = Writer(stream, ShardVocabularyMagic);
         w.Write((int)s.Kind);
         w.Write(s.Source);
         w.Write(s.Dictionaries.Length);
-        for (var f = 0; f < s.Dictionaries.Length; f++)
-        {
-            var d = omit?.Contains(f) == true ? new LocalDictionary() : s.Dictionaries[f];
-            WriteStrings(w, d.Values);
-            WriteLongs(w, d.Counts);
-        }
+        foreach (var d in s.Dictionaries) WriteDictionary(w, d);
         WriteInts(w, s.EvalRowsOfKey);
         WriteTable(w, s.Items);
         WriteLongs(w, s.ItemRows);
@@ -129,8 +124,14 @@ public static class BinaryFormat
         };
     }
 
-    /// <summary>A dictionary as <see cref="WriteShardVocabulary"/> wrote it, interned without a string per value.</summary>
-    private static LocalDictionary ReadDictionary(BinaryReader r)
+    internal static void WriteDictionary(BinaryWriter w, LocalDictionary d)
+    {
+        WriteStrings(w, d.Values);
+        WriteLongs(w, d.Counts);
+    }
+
+    /// <summary>A dictionary as <see cref="WriteDictionary"/> wrote it, interned without a string per value.</summary>
+    internal static LocalDictionary ReadDictionary(BinaryReader r)
     {
         var n = r.ReadInt32();
         var d = new LocalDictionary();
@@ -177,7 +178,7 @@ public static class BinaryFormat
         return builder.Build();
     }
 
-    private static void WriteText(BinaryWriter w, ReadOnlySpan<char> text)
+    internal static void WriteText(BinaryWriter w, ReadOnlySpan<char> text)
     {
         Span<byte> small = stackalloc byte[512];
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);
@@ -284,13 +285,13 @@ public static class BinaryFormat
         return values;
     }
 
-    private static void WriteLongs(BinaryWriter w, IReadOnlyList<long> values)
+    internal static void WriteLongs(BinaryWriter w, IReadOnlyList<long> values)
     {
         w.Write(values.Count);
         foreach (var v in values) w.Write(v);
     }
 
-    private static long[] ReadLongs(BinaryReader r)
+    internal static long[] ReadLongs(BinaryReader r)
     {
         var values = new long[r.ReadInt32()];
         ReadExactly(r, MemoryMarshal.AsBytes(values.AsSpan()));
@@ -311,7 +312,7 @@ public static class BinaryFormat
     }
 
     /// <summary>Strings as <see cref="WriteStrings"/> wrote them, interned (no string object each).</summary>
-    private static InternedList ReadInterned(BinaryReader r, string what)
+    internal static InternedList ReadInterned(BinaryReader r, string what)
     {
         var n = r.ReadInt32();
         var table = new InternTable();

@@ -1,3 +1,4 @@
+using SslRec.Core.Schema;
 using SslRec.Core.Vocab;
 
 namespace SslRec.Core.Data;
@@ -43,6 +44,26 @@ public sealed class ShardVocabulary
     public long RowsOutsideFraction { get; init; }
     public long BadRows { get; init; }
     public IReadOnlyList<string> BadRowMessages { get; init; } = [];
+
+    /// <summary>
+    /// What the header step reads of this shard (<see cref="VocabularyMerger"/>): its totals, bad rows and the
+    /// dictionaries of query features tied to an item feature other than the key. The hashed features and the
+    /// item rows travel in the shard's keys and item entries, read by the partitions.
+    /// </summary>
+    public ShardVocabulary HeaderStepPart(DatasetSchema schema)
+    {
+        var keySlot = VocabularyPartitioning.KeySlot(schema);
+        bool Kept(int f) => f < schema.Query.Count && schema.TableOwner(f) is var o && o != f && o != keySlot;
+        return new ShardVocabulary
+        {
+            Kind = Kind, Source = Source,
+            Dictionaries = Dictionaries.Select((d, f) => Kept(f) ? d : new LocalDictionary()).ToArray(),
+            EvalRowsOfKey = [],
+            Items = new EncodedTable(schema.Item.Select(spec => spec.IsMulti ? new FeatureColumn(spec, [0], []) : new FeatureColumn(spec, [])).ToList(), 0),
+            ItemRows = [], FirstRowOfKey = [],
+            RowsRead = RowsRead, RowsOutsideFraction = RowsOutsideFraction, BadRows = BadRows, BadRowMessages = BadRowMessages,
+        };
+    }
 }
 
 /// <summary>A shard's examples in local ids: query features of training and held-out rows, and each row's item key.</summary>

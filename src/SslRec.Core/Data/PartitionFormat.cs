@@ -12,25 +12,30 @@ namespace SslRec.Core.Data;
 /// <list type="bullet">
 /// <item>a shard's keys (map stage): per partitioned feature its <see cref="HashedDictionary"/>, preceded by a
 /// table of absolute byte offsets, one per hash prefix, so partition k of any P reads one range per feature;</item>
+/// <item>a shard's item entries (map stage): <see cref="ShardItemEntries"/> beside its item keys' entries, behind the
+/// same kind of offset table, then the shard's source;</item>
 /// <item>a shard's sketches (map stage): one <see cref="HyperLogLog"/> per partitioned feature;</item>
 /// <item>a partition's slice (reduce partition): each feature's kept values in id order with their counts;</item>
+/// <item>a partition's corpus slice (reduce partition): <see cref="CorpusSlice"/>, its item-feature dictionaries first;</item>
 /// <item>a partition's id maps (reduce partition): per shard and feature a <see cref="ShardIdMap"/>, behind a table
 /// of byte offsets by shard, so a remap reads its own shard's maps only;</item>
-/// <item>a shard's item maps (header step): <see cref="ShardItemMaps"/>, item keys → corpus indices and tied
-/// query features → merged ids;</item>
-/// <item>the run's remap tables (header step): <see cref="RemapTables"/>, the schema, the partition layout and the
-/// tied features' merged id → global id.</item>
+/// <item>a shard's item maps (header step): <see cref="ShardItemMaps"/>, the query features tied to an item
+/// feature other than the key → merged ids;</item>
+/// <item>the run's remap tables (header step): <see cref="RemapTables"/>, the schema, the partition layout, where
+/// each partition's items start in the corpus and the tied features' merged id → global id.</item>
 /// </list>
 /// </summary>
 public static class PartitionFormat
 {
-    private const int Version = 1;
+    private const int Version = 2; // 2: the item key partitioned (item entries, corpus slices)
     private static readonly byte[] KeysMagic = "SSLRSKEY"u8.ToArray();
     private static readonly byte[] SketchMagic = "SSLRSKCH"u8.ToArray();
     private static readonly byte[] SliceMagic = "SSLRVSLC"u8.ToArray();
     private static readonly byte[] MapsMagic = "SSLRVMAP"u8.ToArray();
     private static readonly byte[] ItemMapsMagic = "SSLRIMAP"u8.ToArray();
     private static readonly byte[] RemapTablesMagic = "SSLRRTAB"u8.ToArray();
+    private static readonly byte[] ItemsMagic = "SSLRSITM"u8.ToArray();
+    private static readonly byte[] CorpusMagic = "SSLRCORP"u8.ToArray();
     private const int Prefixes = VocabularyPartitioning.MaxPartitions;
     private const int EntryFixedBytes = 8 + 4 + 8 + 4; // hash, local id, count, text length
 
@@ -101,6 +106,100 @@ public static class PartitionFormat
             bytes = bytes[(EntryFixedBytes + length)..];
         }
         return new HashedDictionary { Hashes = hashes.ToArray(), LocalIds = locals.ToArray(), Counts = counts.ToArray(), Text = text.ToArray(), TextStart = textStart.ToArray() };
+    }
+
+    // ---- a shard's item entries ----
+
+    /// <summary>Bytes of the items file's start: magic, version, the source's byte length and the offset table (the source follows).</summary>
+    public const int ItemsIndexBytes = 8 + 4 + 4 + 8 * (Prefixes + 1);
+
+    public static void WriteItemEntries(Stream stream, ShardItemEntries items)
+    {
+        using var w = Writer(stream, ItemsMagic);
+        var source = Encoding.UTF8.GetBytes(items.Source);
+        w.Write(source.Length);
+        long at = ItemsIndexBytes + source.Length;
+        for (var p = 0; p <= Prefixes; p++) w.Write(at + items.RecordStart[items.PrefixStart![p]]);
+        w.Write(source);
+        w.Write(items.Records, 0, items.RecordStart[^1]);
+    }
+
+    /// <summary>From the items file's first <see cref="ItemsIndexBytes"/>: the byte range of partition k of P, and of the source.</summary>
+    public static ((long Start, long End) Entries, (long Start, long End) Source) ItemRanges(ReadOnlySpan<byte> index, int partition, int partitions)
+    {
+        Check(index, ItemsMagic);
+        var sourceLength = BinaryPrimitives.ReadInt32LittleEndian(index[12..]);
+        var (first, end) = VocabularyPartitioning.Prefixes(partition, partitions);
+        var table = index[16..];
+        return ((BinaryPrimitives.ReadInt64LittleEndian(table[(8 * first)..]), BinaryPrimitives.ReadInt64LittleEndian(table[(8 * end)..])),
+            (ItemsIndexBytes, ItemsIndexBytes + sourceLength));
+    }
+
+    /// <summary>The records of one byte range of an items file; the record boundaries are found from their contents.</summary>
+    public static ShardItemEntries ParseItemEntries(ReadOnlySpan<byte> bytes, string source, int itemFeatures)
+    {
+        var starts = new List<int> { 0 };
+        var at = 0;
+        while (at < bytes.Length)
+        {
+            at += 13;
+            if (bytes[at - 1] != 0)
+                for (var f = 0; f < itemFeatures; f++)
+                {
+                    var n = BinaryPrimitives.ReadInt32LittleEndian(bytes[at..]);
+                    at += 4;
+                    for (var i = 0; i < n; i++) at += 4 + BinaryPrimitives.ReadInt32LittleEndian(bytes[at..]);
+                }
+            starts.Add(at);
+        }
+        if (at != bytes.Length) throw new InvalidDataException("an item entries range ends inside a record");
+        return new ShardItemEntries { Source = source, Records = bytes.ToArray(), RecordStart = [.. starts] };
+    }
+
+    // ---- a partition's corpus slice ----
+
+    public static void WriteCorpusSlice(Stream stream, CorpusSlice slice)
+    {
+        using var w = Writer(stream, CorpusMagic);
+        w.Write(slice.Values.Length);
+        foreach (var d in slice.Values) BinaryFormat.WriteDictionary(w, d);
+        w.Write(slice.Count);
+        for (var i = 0; i < slice.Count; i++) w.Write(slice.Keys[i]);
+        BinaryFormat.WriteInts(w, slice.KeyTargets);
+        BinaryFormat.WriteLongs(w, slice.TrainCounts);
+        for (var f = 0; f < slice.Values.Length; f++) WriteOptionalInts(w, [slice.Ids[f], slice.Offsets[f]]);
+    }
+
+    /// <summary>A corpus slice's item-feature dictionaries only (the header step's first pass).</summary>
+    public static LocalDictionary[] ReadCorpusValues(Stream stream, DatasetSchema schema)
+    {
+        using var r = Reader(stream, CorpusMagic);
+        return ReadValues(r, schema);
+    }
+
+    public static CorpusSlice ReadCorpusSlice(Stream stream, DatasetSchema schema)
+    {
+        using var r = Reader(stream, CorpusMagic);
+        var values = ReadValues(r, schema);
+        var keys = BinaryFormat.ReadInterned(r, "a corpus slice's item keys");
+        var targets = BinaryFormat.ReadInts(r);
+        var counts = BinaryFormat.ReadLongs(r);
+        var ids = new int[]?[values.Length];
+        var offsets = new int[]?[values.Length];
+        for (var f = 0; f < values.Length; f++)
+        {
+            var pair = ReadOptionalInts(r, 2, "a corpus slice's column");
+            (ids[f], offsets[f]) = (pair[0], pair[1]);
+        }
+        if (targets.Length != keys.Count || counts.Length != keys.Count) throw new InvalidDataException($"a corpus slice of {keys.Count} items has {targets.Length} key ids and {counts.Length} counts");
+        return new CorpusSlice { Values = values, Keys = keys, Count = keys.Count, KeyTargets = targets, TrainCounts = counts, Ids = ids, Offsets = offsets };
+    }
+
+    private static LocalDictionary[] ReadValues(BinaryReader r, DatasetSchema schema)
+    {
+        var n = r.ReadInt32();
+        if (n != schema.Item.Count) throw new InvalidDataException($"a corpus slice holds {n} item features, the schema {schema.Item.Count}");
+        return Enumerable.Range(0, n).Select(_ => BinaryFormat.ReadDictionary(r)).ToArray();
     }
 
     // ---- a shard's sketches ----
@@ -226,15 +325,13 @@ public static class PartitionFormat
     public static void WriteItemMaps(Stream stream, ShardItemMaps maps)
     {
         using var w = Writer(stream, ItemMapsMagic);
-        BinaryFormat.WriteInts(w, maps.Keys);
         WriteOptionalInts(w, maps.Query);
     }
 
     public static ShardItemMaps ReadItemMaps(Stream stream, DatasetSchema schema)
     {
         using var r = Reader(stream, ItemMapsMagic);
-        var keys = BinaryFormat.ReadInts(r);
-        return new ShardItemMaps(keys, ReadOptionalInts(r, schema.Query.Count, "item maps"));
+        return new ShardItemMaps(ReadOptionalInts(r, schema.Query.Count, "item maps"));
     }
 
     public static void WriteRemapTables(Stream stream, RemapTables tables)
@@ -242,6 +339,7 @@ public static class PartitionFormat
         using var w = Writer(stream, RemapTablesMagic);
         w.Write(tables.Schema.ToJson());
         BinaryFormat.WritePartitions(w, tables.Partitions);
+        BinaryFormat.WriteInts(w, tables.CorpusOffsets);
         WriteOptionalInts(w, tables.Translations);
     }
 
@@ -249,7 +347,9 @@ public static class PartitionFormat
     {
         using var r = Reader(stream, RemapTablesMagic);
         var schema = DatasetSchema.Parse(r.ReadString(), "remap tables");
-        return new RemapTables(schema, BinaryFormat.ReadPartitions(r), ReadOptionalInts(r, schema.Query.Count, "remap tables"));
+        var partitions = BinaryFormat.ReadPartitions(r);
+        var corpus = BinaryFormat.ReadInts(r);
+        return new RemapTables(schema, partitions, corpus, ReadOptionalInts(r, schema.Query.Count, "remap tables"));
     }
 
     private static void WriteOptionalInts(BinaryWriter w, int[]?[] arrays)

@@ -1,23 +1,27 @@
+using SslRec.Core.Vocab;
+
 namespace SslRec.Core.Data;
 
 /// <summary>
 /// The remap step of one shard: its local ids become global ids and its item keys corpus indices; rows whose
 /// item is not in the corpus are dropped (the vocabulary reduce counted them as bad rows). Every map is an
-/// int array written by the reduce — the partitioned features' by the partitions, the item keys' and the tied
-/// features' by the header step (<see cref="ShardItemMaps"/>, translated by <see cref="RemapTables"/>) — so
-/// memory is the shard and its maps: no vocabulary, no corpus, no value as text.
+/// int array written by the reduce — the hashed features' (user ids, the item key and the features tied to
+/// it) by the partitions, translated by <see cref="RemapTables.HashedMaps"/>; the features tied to other item
+/// features by the header step (<see cref="ShardItemMaps"/>) — so memory is the shard and its maps: no
+/// vocabulary, no corpus, no value as text.
 /// </summary>
 public sealed class ShardRemapper(RemapTables tables)
 {
     /// <summary>The shard's training and held-out examples in global ids. Consumes the shard's rows (remapped in place).</summary>
     /// <param name="items">the shard's item maps, from the header step</param>
-    /// <param name="partitionedMaps">local id → global id of each partitioned feature (by schema slot), from the partition reduce's id maps</param>
-    public (EncodedExamples Train, EncodedExamples Eval) Remap(ShardRows rows, ShardItemMaps items, IReadOnlyDictionary<int, int[]> partitionedMaps)
+    /// <param name="hashedMaps">local id → global id of each hashed slot (the item key's: → corpus index), <see cref="RemapTables.HashedMaps"/></param>
+    public (EncodedExamples Train, EncodedExamples Eval) Remap(ShardRows rows, ShardItemMaps items, IReadOnlyDictionary<int, int[]> hashedMaps)
     {
         var maps = new int[tables.Schema.Query.Count][];
         for (var f = 0; f < maps.Length; f++)
-            maps[f] = partitionedMaps.TryGetValue(f, out var given) ? given : tables.TiedMap(f, items);
-        return (RemapKnown(rows.TrainQueries, rows.TrainKeys, items.Keys, maps), RemapKnown(rows.EvalQueries, rows.EvalKeys, items.Keys, maps));
+            maps[f] = hashedMaps.TryGetValue(f, out var given) ? given : tables.TiedMap(f, items);
+        var keys = hashedMaps[VocabularyPartitioning.KeySlot(tables.Schema)];
+        return (RemapKnown(rows.TrainQueries, rows.TrainKeys, keys, maps), RemapKnown(rows.EvalQueries, rows.EvalKeys, keys, maps));
     }
 
     private static EncodedExamples RemapKnown(EncodedTable queries, int[] keys, int[] keyMap, int[][] maps)

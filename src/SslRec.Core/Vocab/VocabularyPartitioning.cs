@@ -4,19 +4,23 @@ using SslRec.Core.Util;
 namespace SslRec.Core.Vocab;
 
 /// <summary>
-/// How the vocabularies of the big query-side features (user ids: every query feature that does not share an
-/// item feature's table) are reduced in P partitions. A value's partition is a contiguous range of its
-/// 64-bit stable hash: the top <see cref="PrefixBits"/> bits (its prefix) scaled to P. The map stage writes
-/// each shard's values of these features ordered by hash with a byte offset per prefix
-/// (<see cref="HashedDictionary"/>), so any P up to <see cref="MaxPartitions"/> can be chosen after the map,
-/// and a partition reads one byte range per shard and feature.
+/// How the vocabularies that grow with the data are reduced in P partitions: the big query-side features
+/// (user ids: every query feature that does not share an item feature's table) and the item key (with the
+/// query features that share its table, e.g. a link's source node, whose values join the key's). A value's
+/// partition is a contiguous range of its 64-bit stable hash: the top <see cref="PrefixBits"/> bits (its
+/// prefix) scaled to P. The map stage writes each shard's values of these features ordered by hash with a
+/// byte offset per prefix (<see cref="HashedDictionary"/>; the item key's corpus rows alongside,
+/// <see cref="Data.ShardItemEntries"/>), so any P up to <see cref="MaxPartitions"/> can be chosen after the
+/// map, and a partition reads one byte range per shard and feature.
 ///
 /// Id order (documented, and what training relies on): partition k's kept values (count ≥ min_count) take
 /// ids offset_k + 1 .. offset_k + N_k, offset_k = N_0 + … + N_{k−1}, in the order of
 /// <see cref="Vocabulary.Build"/> within the partition (count descending, then ordinal); the
-/// out-of-vocabulary buckets stay at the end, 1 + N .. N + B, by <see cref="Vocabulary.OovBucket"/>. With
-/// P = 1 this is exactly the single reduce's order. Item features and tied query features are not
-/// partitioned: the item side (corpus, item keys ≤ a few million) is reduced once.
+/// out-of-vocabulary buckets stay at the end, 1 + N .. N + B, by <see cref="Vocabulary.OovBucket"/>. The
+/// corpus is ordered the same way: partition k's items (in order of first appearance — catalog order, or
+/// shard order then row order — among themselves) follow those of partitions &lt; k. With P = 1 both are
+/// exactly the single reduce's order. Item features other than the key are counted per partition over its
+/// items and merged once (their values are few: categories, brands).
 /// </summary>
 public static class VocabularyPartitioning
 {
@@ -49,9 +53,21 @@ public static class VocabularyPartitioning
         return (Ceil(partition, partitions), Ceil(partition + 1, partitions));
     }
 
-    /// <summary>The schema slots of the partitioned features: query features with a table of their own.</summary>
+    /// <summary>
+    /// The schema slots of the partitioned features — those with a vocabulary of their own that the partitions
+    /// build: query features with a table of their own, and the item key (last).
+    /// </summary>
     public static int[] PartitionedFeatures(DatasetSchema schema) =>
-        Enumerable.Range(0, schema.Query.Count).Where(f => schema.TableOwner(f) == f).ToArray();
+        [.. Enumerable.Range(0, schema.Query.Count).Where(f => schema.TableOwner(f) == f), KeySlot(schema)];
+
+    /// <summary>
+    /// The schema slots whose values the map writes ordered by hash and the partitions merge, in slot order: the
+    /// partitioned features and the query features tied to the item key (their values join the key's table).
+    /// </summary>
+    public static int[] HashedSlots(DatasetSchema schema) =>
+        Enumerable.Range(0, schema.All.Count).Where(f => f == KeySlot(schema) || (f < schema.Query.Count && schema.TableOwner(f) is var o && (o == f || o == KeySlot(schema)))).ToArray();
+
+    public static int KeySlot(DatasetSchema schema) => schema.Query.Count + schema.ItemKeyIndex;
 
     /// <summary>
     /// The number of partitions for an estimated number of distinct values (summed over the partitioned

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
 using SslRec.Core.Schema;
@@ -10,9 +11,11 @@ namespace SslRec.Pipeline.Stages;
 
 /// <summary>
 /// One partition of the vocabulary reduce (a shard-reduce message with a partition): reads its hash range of
-/// every interaction shard's keys — one byte range per shard and feature — and merges them
-/// (<see cref="VocabularyPartitionMerger"/>), then writes its slice (kept values in id order, counts), its
-/// id maps (one section per shard, for the remaps) and last its record (sizes), which marks it done. The
+/// every shard's keys and item entries — one byte range per shard and feature — and merges them
+/// (<see cref="VocabularyPartitionMerger"/>: user ids, item keys, the corpus), then writes its slice (kept values
+/// in id order, counts), its corpus slice (its items and their features, for the header step), its id maps (one
+/// section per interaction shard, for the remaps) and last its record (sizes, rows), which marks it done. A
+/// duplicate item key in the catalog fails the run. The
 /// partition that finds every record written sends the plain shard-reduce message (the header step);
 /// duplicates are harmless there. A message redelivered finds its record and only repeats that check; one
 /// for a run that is no longer reducing (failed, or superseded by the watchdog or a later stage) does nothing,
@@ -20,8 +23,12 @@ namespace SslRec.Pipeline.Stages;
 /// </summary>
 public sealed class ReducePartitionStep(PipelineContext ctx)
 {
-    /// <summary>runs/{run}/encoded/vocab/{k}.json: what partition k kept of each partitioned feature.</summary>
-    public sealed record PartitionRecord(int Partition, int Partitions, IReadOnlyList<FeatureSlice> Features);
+    /// <summary>
+    /// runs/{run}/encoded/vocab/{k}.json: what partition k kept of each partitioned feature, how many items its
+    /// corpus slice holds, the rows of those items, and the shards' rows of items outside the catalog.
+    /// </summary>
+    public sealed record PartitionRecord(int Partition, int Partitions, IReadOnlyList<FeatureSlice> Features,
+        int Items = 0, long TrainRows = 0, long EvalRows = 0, IReadOnlyList<UnknownItems>? Unknown = null);
 
     public sealed record FeatureSlice(string Feature, int Kept, long OovCount, int Distinct);
 
@@ -42,7 +49,16 @@ public sealed class ReducePartitionStep(PipelineContext ctx)
             {
                 await ctx.Runs.StageStartedAsync(runId, ShardReduceStage.Name, ct);
                 var schema = await DatasetBlobs.LoadSchemaAsync(ctx.Blobs, run.Dataset, run.DatasetVersion, ct);
-                if (!await ReduceAsync(runId, schema, plan, partition, ct)) return;
+                try
+                {
+                    if (!await ReduceAsync(runId, schema, plan, partition, ct)) return;
+                }
+                catch (Exception e) when (StageFailures.IsDataError(e))
+                {
+                    ctx.Logger.LogError("shard-reduce: run {Run} vocabulary partition {Partition}: {Message}", runId, partition, e.Message);
+                    await ctx.Runs.FailRunAsync(runId, ShardReduceStage.Name, e.Message, ct);
+                    return;
+                }
                 LargeHeap.Compact();
             }
         }
@@ -56,42 +72,65 @@ public sealed class ReducePartitionStep(PipelineContext ctx)
     public async Task<bool> ReduceAsync(string runId, DatasetSchema schema, VocabularyPlan plan, int partition, CancellationToken ct)
     {
         var run = await ctx.Runs.RequireAsync(runId, ct);
-        var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
-        var specs = partitioned.Select(f => schema.All[f]).ToArray();
+        var slots = VocabularyPartitioning.HashedSlots(schema);
+        var keyPosition = Array.IndexOf(slots, VocabularyPartitioning.KeySlot(schema));
         var shards = InteractionShards(run);
-        var merger = new VocabularyPartitionMerger(specs, shards.Count);
-        // The merge goes in shard order; the byte ranges of the next ReadAheadShards shards download meanwhile. In Azure
-        // a range read costs 10–20 ms, and at hundreds of shards their latencies would otherwise add up.
-        await ReadAhead.ForEachInOrderAsync(shards.Count, ReadAheadShards, s => ReadRangesAsync(runId, shards[s].Index, specs.Length, partition, plan.Partitions, ct), (s, entries) =>
+        var catalogs = run.Shards.Where(s => s.Catalog).OrderBy(s => s.Index).ToList();
+        var merger = VocabularyPartitionMerger.ForSchema(schema, shards.Count, withCatalog: catalogs.Count > 0);
+        // The catalog first (its order is the corpus's), then the interaction shards in index order; the byte
+        // ranges of the next ReadAheadShards shards download meanwhile. In Azure a range read costs 10–20 ms, and
+        // at hundreds of shards their latencies would otherwise add up.
+        var order = catalogs.Concat(shards).ToList();
+        await ReadAhead.ForEachInOrderAsync(order.Count, ReadAheadShards, i => ReadRangesAsync(runId, order[i].Index, slots.Length, schema.Item.Count - 1, partition, plan.Partitions, ct), (i, read) =>
         {
-            for (var j = 0; j < specs.Length; j++) merger.Add(s, j, entries[j], 0, entries[j].Count);
+            var (entries, items) = read;
+            var keys = entries[keyPosition];
+            if (i < catalogs.Count) merger.AddCatalog(keys, items, 0, keys.Count);
+            else
+            {
+                var s = i - catalogs.Count;
+                for (var j = 0; j < slots.Length; j++) merger.Add(s, j, entries[j], 0, entries[j].Count);
+                merger.AddItems(s, keys, items, 0, keys.Count);
+            }
             return Task.CompletedTask;
         });
         var result = merger.Finish();
+        var side = result.Items!;
         if ((await ctx.Runs.RequireAsync(runId, ct)).State is not (RunState.Mapping or RunState.Reducing))
         {
             ctx.Logger.LogInformation("shard-reduce: run {Run} stopped reducing while partition {Partition} merged; nothing written", runId, partition);
             return false;
         }
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.VocabularySlice(runId, partition), s => PartitionFormat.WriteSlice(s, result.Slices), ct);
-        await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.VocabularyMaps(runId, partition), s => PartitionFormat.WriteMaps(s, result.Maps, specs.Length), ct);
-        var record = new PartitionRecord(partition, plan.Partitions, result.Slices.Select(x => new FeatureSlice(x.Feature, x.Kept, x.OovCount, x.Distinct)).ToList());
+        await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.VocabularyCorpus(runId, partition), s => PartitionFormat.WriteCorpusSlice(s, side.Corpus), ct);
+        await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.VocabularyMaps(runId, partition), s => PartitionFormat.WriteMaps(s, result.Maps, slots.Length), ct);
+        var record = new PartitionRecord(partition, plan.Partitions, result.Slices.Select(x => new FeatureSlice(x.Feature, x.Kept, x.OovCount, x.Distinct)).ToList(),
+            side.Corpus.Count, side.TrainRows, side.EvalRows, side.Unknown);
         await ctx.Blobs.WriteJsonAsync(BlobLayout.Artifacts, BlobLayout.VocabularyPartitionDone(runId, partition), record, ct);
-        ctx.Logger.LogInformation("shard-reduce: run {Run} vocabulary partition {Partition} of {Partitions}: {Kept} values kept of {Distinct}",
-            runId, partition, plan.Partitions, record.Features.Sum(f => f.Kept), record.Features.Sum(f => f.Distinct));
+        ctx.Logger.LogInformation("shard-reduce: run {Run} vocabulary partition {Partition} of {Partitions}: {Kept} values kept of {Distinct}, {Items} items",
+            runId, partition, plan.Partitions, record.Features.Sum(f => f.Kept), record.Features.Sum(f => f.Distinct), record.Items);
         return true;
     }
 
     /// <summary>How many shards' byte ranges a partition downloads ahead of its merge (each ≈ 1/P of a shard's keys).</summary>
     private const int ReadAheadShards = 8;
 
-    /// <summary>Partition k's entries of one shard's keys, one per feature: the offset table, then one byte range per feature (read together).</summary>
-    private async Task<HashedDictionary[]> ReadRangesAsync(string runId, int shardIndex, int features, int partition, int partitions, CancellationToken ct)
+    /// <summary>
+    /// Partition k's entries of one shard's hashed features (the keys file's offset table, then one byte range per
+    /// feature) and of its item entries (the items file's offset table, then its range and the shard's source), read together.
+    /// </summary>
+    private async Task<(HashedDictionary[] Keys, ShardItemEntries Items)> ReadRangesAsync(string runId, int shardIndex, int features, int itemFeatures, int partition, int partitions, CancellationToken ct)
     {
-        var blob = BlobLayout.ShardKeys(runId, shardIndex);
-        var ranges = PartitionFormat.KeyRanges(await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, 0, PartitionFormat.KeysIndexBytes(features), ct), features, partition, partitions);
-        var bytes = await Task.WhenAll(ranges.Select(r => ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, r.Start, r.End, ct)));
-        return bytes.Select(b => PartitionFormat.ParseEntries(b)).ToArray();
+        var keysBlob = BlobLayout.ShardKeys(runId, shardIndex);
+        var itemsBlob = BlobLayout.ShardItems(runId, shardIndex);
+        var keysIndex = ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, keysBlob, 0, PartitionFormat.KeysIndexBytes(features), ct);
+        var itemsIndex = ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, itemsBlob, 0, PartitionFormat.ItemsIndexBytes, ct);
+        var ranges = PartitionFormat.KeyRanges(await keysIndex, features, partition, partitions);
+        var (entries, source) = PartitionFormat.ItemRanges(await itemsIndex, partition, partitions);
+        var keys = Task.WhenAll(ranges.Select(r => ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, keysBlob, r.Start, r.End, ct)));
+        var items = ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, itemsBlob, entries.Start, entries.End, ct);
+        var sourceText = Encoding.UTF8.GetString(await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, itemsBlob, source.Start, source.End, ct));
+        return ((await keys).Select(b => PartitionFormat.ParseEntries(b)).ToArray(), PartitionFormat.ParseItemEntries(await items, sourceText, itemFeatures));
     }
 
     /// <summary>The interaction shards in index order: a shard's position here is its section in the id maps.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SslRec.Core.Data;
+using SslRec.Core.Vocab;
 using SslRec.Pipeline.Messages;
 using SslRec.Pipeline.Runs;
 using SslRec.Pipeline.Storage;
@@ -13,8 +14,8 @@ namespace SslRec.Pipeline.Stages;
 /// (encoded/parts/{index}.json) that marks the shard done. Completion is counted from those records, so
 /// duplicates and any order are fine; the task that finds every shard done enqueues training. A message
 /// for a run that failed, or that is no longer remapping, does nothing. Memory: one shard's rows and its id
-/// maps (int arrays: its item maps from the header step, its sections of the partitions' maps) and the run's
-/// small remap tables; no vocabulary, no corpus, no value as text.
+/// maps (int arrays: its sections of the partitions' maps — user ids, item keys → corpus indices — and its item
+/// maps from the header step) and the run's small remap tables; no vocabulary, no corpus, no value as text.
 /// </summary>
 public sealed class RemapStage(PipelineContext ctx)
 {
@@ -84,7 +85,7 @@ public sealed class RemapStage(PipelineContext ctx)
     {
         var tables = await ctx.RemapTables.GetAsync(ctx.Blobs, run.RunId, ct);
         var items = await RequireAsync(BlobLayout.ShardItemMaps(run.RunId, index), s => PartitionFormat.ReadItemMaps(s, tables.Schema), ct);
-        var maps = await PartitionedMapsAsync(run, tables.Partitions, index, ct);
+        var maps = await HashedMapsAsync(run, tables, index, ct);
         var rows = await RequireAsync(BlobLayout.ShardRows(run.RunId, index), s => BinaryFormat.ReadShardRows(s, tables.Schema), ct);
         var (train, eval) = new ShardRemapper(tables).Remap(rows, items, maps);
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.TrainPart(run.RunId, index), s => BinaryFormat.WriteExamples(s, train), ct);
@@ -95,27 +96,23 @@ public sealed class RemapStage(PipelineContext ctx)
     }
 
     /// <summary>
-    /// Local id → global id of each partitioned feature for one shard: its section of every partition's id
-    /// maps (an offset table, then one byte range per partition), never a whole vocabulary.
+    /// Local id → global id of each hashed feature (the item key's: → corpus index) for one shard: its section of
+    /// every partition's id maps (an offset table, then one byte range per partition), never a whole vocabulary.
     /// </summary>
-    private async Task<Dictionary<int, int[]>> PartitionedMapsAsync(RunRecord run, VocabularyPartitions layout, int index, CancellationToken ct)
+    private async Task<Dictionary<int, int[]>> HashedMapsAsync(RunRecord run, RemapTables tables, int index, CancellationToken ct)
     {
         var shards = ReducePartitionStep.InteractionShards(run);
         var ordinal = shards.FindIndex(s => s.Index == index);
-        var features = layout.Features.Length;
-        var byPartition = new ShardIdMap[features][];
-        for (var j = 0; j < features; j++) byPartition[j] = new ShardIdMap[layout.Count];
+        var features = VocabularyPartitioning.HashedSlots(tables.Schema).Length;
         // the partitions' sections are read together: their latencies (10–20 ms a read in Azure) do not add up
-        var sections = await Task.WhenAll(Enumerable.Range(0, layout.Count).Select(async k =>
+        var sections = await Task.WhenAll(Enumerable.Range(0, tables.Partitions.Count).Select(async k =>
         {
             var blob = BlobLayout.VocabularyMaps(run.RunId, k);
             var table = await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, 0, PartitionFormat.MapsIndexBytes(shards.Count, features), ct);
             var (start, end) = PartitionFormat.MapRange(table, shards.Count, features, ordinal);
-            return PartitionFormat.ParseMaps(await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, start, end, ct), features);
+            return (IReadOnlyList<ShardIdMap>)PartitionFormat.ParseMaps(await ctx.Blobs.ReadRangeAsync(BlobLayout.Artifacts, blob, start, end, ct), features);
         }));
-        for (var k = 0; k < layout.Count; k++)
-            for (var j = 0; j < features; j++) byPartition[j][k] = sections[k][j];
-        return layout.Features.Select((f, j) => (f, layout.GlobalMap(j, byPartition[j]))).ToDictionary(x => x.f, x => x.Item2);
+        return tables.HashedMaps(sections);
     }
 
     private async Task<T> RequireAsync<T>(string blob, Func<Stream, T> parse, CancellationToken ct) where T : class =>

@@ -13,8 +13,9 @@ namespace SslRec.Pipeline.Stages;
 /// Shard-map (fan-out): one file, byte range or run of row groups (read by its format, <see cref="InputFile"/>) → validated, split, locally encoded rows
 /// (<see cref="ShardEncoder"/>), written as blobs: the rows (runs/{run}/shards/{index}.rows.bin, read
 /// later by the shard's remap), the partitioned features' values ordered by hash ({index}.keys.bin, read by
-/// byte range by each reduce partition) and their distinct-count sketches ({index}.sketch.bin, read by the
-/// reduce's planner), then the item side's dictionaries and counts ({index}.vocab.bin). Fan-in uses the vocabulary blobs as the completion record: after writing its shard,
+/// byte range by each reduce partition), the item key's entries with the items' features ({index}.items.bin, read
+/// the same way), their distinct-count sketches ({index}.sketch.bin, read by the reduce's planner), then what the
+/// header step reads ({index}.vocab.bin: row totals, bad rows, the values of features tied to other item features). Fan-in uses the vocabulary blobs as the completion record: after writing its shard,
 /// a task lists the shard folder, and when every planned shard is there it enqueues the reduce. Duplicate
 /// or late messages find their shard written and only repeat that check; the reduce is idempotent, so an
 /// extra reduce message is harmless.
@@ -43,15 +44,18 @@ public sealed class ShardMapStage(PipelineContext ctx)
                 await ctx.Runs.FailRunAsync(m.RunId, Name, e.Message, ct);
                 return;
             }
-            // The partitioned features' values go to the keys blob, ordered by hash for the reduce partitions,
-            // with their sketches for the planner; the vocabulary blob keeps the item side. Rows first: the
-            // vocabulary blob marks the shard complete.
-            var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
-            var keys = ShardKeys.Build(shard.Vocabulary, partitioned);
+            // The hashed features' values go to the keys blob, ordered by hash for the reduce partitions, with
+            // their sketches for the planner, and the item key's entries (with the items' features) beside them;
+            // the vocabulary blob keeps the rest for the header step. Rows first: the vocabulary blob marks the shard complete.
+            var slots = VocabularyPartitioning.HashedSlots(schema);
+            var keys = ShardKeys.Build(shard.Vocabulary, slots);
+            var items = ShardItemEntries.Build(shard.Vocabulary, keys.Dictionaries[Array.IndexOf(slots, VocabularyPartitioning.KeySlot(schema))], schema);
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardRows(m.RunId, m.Index), s => BinaryFormat.WriteShardRows(s, shard.Rows), ct);
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardKeys(m.RunId, m.Index), s => PartitionFormat.WriteKeys(s, keys.Dictionaries), ct);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItems(m.RunId, m.Index), s => PartitionFormat.WriteItemEntries(s, items), ct);
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardSketch(m.RunId, m.Index), s => PartitionFormat.WriteSketches(s, keys.Sketches), ct);
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, shard.Vocabulary, partitioned), ct);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, shard.Vocabulary.HeaderStepPart(schema)), ct);
+            items = null!;
             keys = null!;
             ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, shard.Vocabulary.RowsRead, shard.Vocabulary.BadRows);
             shard = null!;

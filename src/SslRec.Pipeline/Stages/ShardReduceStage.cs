@@ -14,20 +14,21 @@ namespace SslRec.Pipeline.Stages;
 /// Shard-reduce (fan-in): the vocabulary reduce, in three steps on one queue.
 /// <list type="number">
 /// <item><b>Plan</b> (the message the map's fan-in sends): reads the map shards' distinct-count sketches of the
-/// partitioned features (the query features with a table of their own: user ids) and picks the number of
+/// hashed features (user ids, item keys and the features sharing their tables) and picks the number of
 /// partitions P so that one partition's values fit <see cref="PipelineOptions.VocabularyPartitionBytes"/>;
 /// records it in the run (<see cref="RunRecord.Vocabulary"/>) and sends one message per partition — with
 /// P = 1 it reduces the single partition itself.</item>
 /// <item><b>Partitions</b> (<see cref="ReducePartitionStep"/>): each merges one hash range of every shard's
 /// keys; the last to finish sends this stage's plain message again.</item>
-/// <item><b>Header</b> (that message, every partition done): merges the item side — item keys and features,
-/// the corpus, row totals, tied query features — from the shards' vocabulary blobs
-/// (<see cref="VocabularyMerger"/>), writing each interaction shard's item maps as it goes, takes the
-/// partitioned features' sizes from the partitions' records, computes the statistics training needs
-/// (item-feature mutual information, head/tail slices), writes the remap tables and the dataset header and
-/// fans out one remap message per interaction shard.</item>
+/// <item><b>Header</b> (that message, every partition done): merges what is left of each shard — row totals,
+/// bad rows, query features tied to non-key item features — (<see cref="VocabularyMerger"/>), writing each
+/// interaction shard's item maps as it goes, takes the partitioned features' sizes and the rows of known and
+/// unknown items from the partitions' records, builds the item features' vocabularies from the partitions'
+/// dictionaries and the corpus from their slices, computes the statistics training needs (item-feature mutual
+/// information, head/tail slices), writes the remap tables and the dataset header and fans out one remap
+/// message per interaction shard.</item>
 /// </list>
-/// Memory: the item side and one partition's values, never every user. One plan/header step at a time per
+/// Memory: one partition's values and items, or (header step) the assembled corpus — never every user's or item key's dictionary. One plan/header step at a time per
 /// run (<see cref="RunLock"/>); idempotent: once the header exists it only makes sure the remap messages went out.
 /// </summary>
 public sealed class ShardReduceStage(PipelineContext ctx)
@@ -125,24 +126,29 @@ public sealed class ShardReduceStage(PipelineContext ctx)
         for (var k = 0; k < plan.Partitions; k++)
             records.Add(await ctx.Blobs.TryReadJsonAsync<ReducePartitionStep.PartitionRecord>(BlobLayout.Artifacts, BlobLayout.VocabularyPartitionDone(run.RunId, k), ct)
                         ?? throw new InvalidOperationException($"vocabulary partition {k} of run {run.RunId} is not done; the reduce will be retried"));
+        if (records.Any(r => r.Features.Count != partitioned.Length))
+            throw new InvalidOperationException($"run {run.RunId}: a vocabulary partition's record lists other features than {partitioned.Length}; it was written by another version");
         var layout = VocabularyPartitions.From(partitioned, records.Select(p => (IReadOnlyList<int>)p.Features.Select(f => f.Kept).ToArray()).ToArray());
         // the partitioned features travel by their sizes; their values stay in the partitions' slices
         var sized = partitioned.Select((f, j) => (f, Vocabulary.Sized(schema.All[f].Name, layout.Kept(j), schema.All[f].OovBuckets, records.Sum(p => p.Features[j].OovCount))))
             .ToDictionary(x => x.f, x => x.Item2);
+        var unknown = records.SelectMany(r => r.Unknown ?? []).ToLookup(u => u.Shard);
 
-        var merger = new VocabularyMerger(schema, ctx.Options.MaxBadRows);
-        // The plan lists the catalog first. The merge is serial (corpus indices follow shard order), so the next
-        // shard downloads and parses while this one merges, and each interaction shard's item maps upload while
-        // the next one merges: two shards' dictionaries in memory at most.
-        var order = run.Shards.OrderBy(s => !s.Catalog).ThenBy(s => s.Index).ToList();
+        var catalogs = run.Shards.Where(s => s.Catalog).OrderBy(s => s.Index).ToList();
+        var shards = ReducePartitionStep.InteractionShards(run);
+        var merger = new VocabularyMerger(schema, ctx.Options.MaxBadRows, withCatalog: catalogs.Count > 0);
+        // What is left of each shard is small (totals, bad rows, features tied to non-key item features): the catalog
+        // first, then the interaction shards in index order, the next ones downloading while one merges, each
+        // shard's item maps uploading while the next merges.
+        var order = catalogs.Concat(shards).ToList();
         var clock = Stopwatch.StartNew();
         var upload = Task.CompletedTask;
-        await ReadAhead.ForEachInOrderAsync(order.Count, 1, i => ReadShardAsync(run, schema, order[i], ct), async (i, shard) =>
+        await ReadAhead.ForEachInOrderAsync(order.Count, ReadAheadShards, i => ReadShardAsync(run, schema, order[i], ct), async (i, shard) =>
         {
-            if (shard.Kind == ShardKind.Catalog) merger.AddCatalog(shard);
+            if (i < catalogs.Count) merger.AddCatalog(shard);
             else
             {
-                var maps = merger.AddInteractions(shard);
+                var maps = merger.AddInteractions(shard, unknown[i - catalogs.Count].ToList());
                 await upload;
                 upload = ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItemMaps(run.RunId, order[i].Index), s => PartitionFormat.WriteItemMaps(s, maps), ct);
             }
@@ -151,15 +157,32 @@ public sealed class ShardReduceStage(PipelineContext ctx)
         });
         await upload;
         var merged = clock.Elapsed.TotalSeconds;
-        var (header, tables) = merger.Finish(sized, layout);
+
+        // the item features' vocabularies from the partitions' dictionaries, then the corpus slice by slice
+        for (var k = 0; k < plan.Partitions; k++)
+            merger.AddItemValues(k, await RequireAsync(BlobLayout.VocabularyCorpus(run.RunId, k), s => PartitionFormat.ReadCorpusValues(s, schema), ct));
+        merger.BuildVocabularies(sized, layout);
+        await ReadAhead.ForEachInOrderAsync(plan.Partitions, 1, k => Task.Run(() => RequireAsync(BlobLayout.VocabularyCorpus(run.RunId, k), s => PartitionFormat.ReadCorpusSlice(s, schema), ct), ct), (k, slice) =>
+        {
+            merger.AddCorpus(k, slice);
+            return Task.CompletedTask;
+        });
+        var (header, tables) = merger.Finish(records.Sum(r => r.TrainRows), records.Sum(r => r.EvalRows));
         if (header.Report.TrainRows == 0)
             throw new InvalidDataException($"no training rows: {header.Report.RowsRead} rows read, {header.Report.EvalRows} held out");
         // before the header, whose existence marks the reduce done
         await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.RemapTables(run.RunId), s => PartitionFormat.WriteRemapTables(s, tables), ct);
-        ctx.Logger.LogInformation("shard-reduce: run {Run} header step: {Shards} shards merged in {Merged:F1} s, vocabularies and corpus built in {Built:F1} s",
-            run.RunId, order.Count, merged, clock.Elapsed.TotalSeconds - merged);
+        ctx.Logger.LogInformation("shard-reduce: run {Run} header step: {Shards} shards merged in {Merged:F1} s, vocabularies and corpus ({Items} items from {Partitions} slices) built in {Built:F1} s",
+            run.RunId, order.Count, merged, header.CorpusSize, plan.Partitions, clock.Elapsed.TotalSeconds - merged);
         return header;
     }
+
+    /// <summary>How many shards' remainders the header step downloads ahead of its merge (each a few kB without tied features).</summary>
+    private const int ReadAheadShards = 8;
+
+    private async Task<T> RequireAsync<T>(string blob, Func<Stream, T> parse, CancellationToken ct) where T : class =>
+        await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, blob, parse, ct)
+        ?? throw new InvalidOperationException($"{BlobLayout.Artifacts}/{blob} is missing; the reduce will be retried");
 
     /// <summary>Downloads and parses one shard's vocabulary blob on the thread pool (the header step's read-ahead).</summary>
     private Task<ShardVocabulary> ReadShardAsync(RunRecord run, DatasetSchema schema, ShardTask task, CancellationToken ct) => Task.Run(async () =>

@@ -5,7 +5,7 @@ using SslRec.Pipeline.Storage;
 namespace SslRec.Pipeline.Stages;
 
 /// <summary>
-/// The partitioned features' values for training: the header carries their sizes only; the values
+/// The partitioned features' values (user ids, the item key) for training: the header carries their sizes only; the values
 /// (warm start matches embedding rows by value, the published query tower maps a query's values to ids)
 /// are streamed from the partitions' slices, in partition order — which is id order — into compact
 /// vocabularies (<see cref="Vocabulary.Builder"/>), one slice in flight at a time.
@@ -32,6 +32,9 @@ public static class VocabularySlices
                 throw new InvalidDataException($"vocabulary '{built.Feature}': the slices hold {built.Kept} values, the header {vocabularies[f].Kept}");
             vocabularies[f] = built;
         }
+        // a query feature tied to a partitioned one (a link's source node, tied to the item key) shares its object
+        for (var f = 0; f < header.Schema.Query.Count; f++)
+            if (header.Schema.TableOwner(f) is var owner && owner != f) vocabularies[f] = vocabularies[owner];
         return new DatasetHeader
         {
             Schema = header.Schema, Vocabularies = vocabularies, Partitions = layout, Items = header.Items,

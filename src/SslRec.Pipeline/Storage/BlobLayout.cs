@@ -24,18 +24,22 @@ public static class BlobLayout
     public static string ShardRows(string runId, int index) => $"runs/{runId}/shards/{index:D5}.rows.bin";
     /// <summary>A map shard's partitioned features' values ordered by hash, with offsets by hash prefix (read by byte range by each reduce partition).</summary>
     public static string ShardKeys(string runId, int index) => $"runs/{runId}/shards/{index:D5}.keys.bin";
+    /// <summary>A map shard's item entries beside its item keys' (held-out rows, first rows, the items' features), with offsets by hash prefix (read by byte range by each reduce partition).</summary>
+    public static string ShardItems(string runId, int index) => $"runs/{runId}/shards/{index:D5}.items.bin";
     /// <summary>A map shard's distinct-count sketches of the partitioned features (read by the reduce's planner).</summary>
     public static string ShardSketch(string runId, int index) => $"runs/{runId}/shards/{index:D5}.sketch.bin";
     /// <summary>Reduce partition k's kept values of each partitioned feature, in id order, with counts.</summary>
     public static string VocabularySlice(string runId, int partition) => $"runs/{runId}/encoded/vocab/{partition:D4}.slice.bin";
+    /// <summary>Reduce partition k's slice of the corpus (its items, their features, their item-feature dictionaries; read by the header step).</summary>
+    public static string VocabularyCorpus(string runId, int partition) => $"runs/{runId}/encoded/vocab/{partition:D4}.corpus.bin";
     /// <summary>Reduce partition k's id maps, one section per interaction shard (read by byte range by each remap).</summary>
     public static string VocabularyMaps(string runId, int partition) => $"runs/{runId}/encoded/vocab/{partition:D4}.maps.bin";
     /// <summary>Reduce partition k's sizes, written after its slice and maps: marks the partition done.</summary>
     public static string VocabularyPartitionDone(string runId, int partition) => $"runs/{runId}/encoded/vocab/{partition:D4}.json";
     public static string VocabularyPrefix(string runId) => $"runs/{runId}/encoded/vocab/";
-    /// <summary>An interaction shard's item keys → corpus indices and tied values → merged ids (the header step's, read by the shard's remap).</summary>
+    /// <summary>An interaction shard's values of query features tied to a non-key item feature → merged ids (the header step's, read by the shard's remap).</summary>
     public static string ShardItemMaps(string runId, int index) => $"runs/{runId}/encoded/items/{index:D5}.maps.bin";
-    /// <summary>What every remap reads besides its shard's maps: schema, partition layout, tied features' merged id → global id (written before the header).</summary>
+    /// <summary>What every remap reads besides its shard's maps: schema, partition layout, corpus offsets, tied features' merged id → global id (written before the header).</summary>
     public static string RemapTables(string runId) => $"runs/{runId}/encoded/remap.bin";
     /// <summary>Vocabularies, item corpus and read report (the vocabulary reduce's output).</summary>
     public static string DatasetHeader(string runId) => $"runs/{runId}/encoded/header.bin";

@@ -39,7 +39,7 @@ public class VocabularyPartitionTests
             foreach (var s in shards) s.Vocabulary.Dictionaries[f].AddCountsTo(counter);
             return Vocabulary.Build(schema.All[f].Name, counter, schema.All[f].MinCount, schema.All[f].OovBuckets);
         });
-        var expectedIds = partitioned.ToDictionary(f => f, f => shards.SelectMany(s =>
+        var expectedIds = partitioned.Where(f => f < schema.Query.Count).ToDictionary(f => f, f => shards.SelectMany(s =>
         {
             var map = s.Vocabulary.Dictionaries[f].GlobalIds(expected[f]);
             var c = s.Rows.TrainQueries.Columns[f];
@@ -54,6 +54,7 @@ public class VocabularyPartitionTests
             Assert.Equal(expected[f].Counts, merged.Vocabularies[f].Counts);
             Assert.Equal(expected[f].OovCount, merged.Vocabularies[f].OovCount);
             Assert.Equal(expected[f].Size, merged.Vocabularies[f].Size);
+            if (f >= schema.Query.Count) continue;
             var c = train.Queries.Columns[f];
             Assert.Equal(expectedIds[f], c.Ids ?? c.Values!);
         }
@@ -73,7 +74,26 @@ public class VocabularyPartitionTests
         var schema = one.Schema;
         var partitioned = VocabularyPartitioning.PartitionedFeatures(schema);
         var (a, b) = (one.Train.Materialize(), three.Train.Materialize());
-        Assert.Equal(a.ItemIndex, b.ItemIndex);
+        // the corpus: the same items with the same features, partition by partition (by their key's hash), each
+        // partition's items in the order of one partition's corpus (first appearance)
+        var (h1, h3) = (one.Header, three.Header);
+        Assert.Equal(h1.ItemKeys.Order(), h3.ItemKeys.Order());
+        var corpusOf = h3.ItemKeys.Select((key, i) => (key, i)).ToDictionary(x => x.key, x => x.i);
+        var moved = h1.ItemKeys.Select(key => corpusOf[key]).ToArray();
+        Assert.Equal(a.ItemIndex.Select(i => moved[i]), b.ItemIndex);
+        var partitionOf = h3.ItemKeys.Select(key => VocabularyPartitioning.PartitionOf(VocabularyPartitioning.Hash(key), 3)).ToArray();
+        Assert.Equal(partitionOf.Order(), partitionOf);
+        Assert.True(partitionOf.Distinct().Count() == 3, "every partition holds items");
+        Assert.Equal(h1.ItemKeys.OrderBy(key => partitionOf[corpusOf[key]]), h3.ItemKeys); // stable: first appearance within a partition
+        Assert.Equal(h1.ItemTrainCounts, moved.Select(i => h3.ItemTrainCounts[i]));
+        for (var f = 0; f < schema.Item.Count; f++)
+        {
+            var (c1, c3) = (h1.Items.Columns[f], h3.Items.Columns[f]);
+            var v3 = three.Vocabularies[schema.Query.Count + f];
+            var v1 = one.Vocabularies[schema.Query.Count + f];
+            for (var i = 0; i < moved.Length; i++)
+                Assert.Equal(c1.Bag(i).ToArray().Select(id => Value(v1, id)), c3.Bag(moved[i]).ToArray().Select(id => Value(v3, id)));
+        }
         for (var f = 0; f < schema.All.Count; f++)
         {
             var (v1, v3) = (one.Vocabularies[f], three.Vocabularies[f]);
@@ -104,6 +124,9 @@ public class VocabularyPartitionTests
             Assert.True(prevCount > count || (prevCount == count && string.CompareOrdinal(prev, users.Values[id - 1]) < 0), $"ids {id - 1}, {id}");
         }
     }
+
+    /// <summary>An id's value, or its bucket's name (the buckets keep their ids).</summary>
+    private static string Value(Vocabulary v, int id) => id == 0 ? "" : id <= v.Kept ? v.Text(id).ToString() : $"bucket {id - v.Kept}";
 
     [Fact]
     public void A_partition_sums_counts_applies_min_count_and_maps_each_shard_by_hand()
