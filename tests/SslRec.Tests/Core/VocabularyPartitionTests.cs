@@ -190,6 +190,38 @@ public class VocabularyPartitionTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void An_item_key_in_two_parts_of_the_catalog_fails_naming_the_later_row(int partitions)
+    {
+        using var dir = new TempDirectory();
+        dir.File("schema.json", """
+            { "query": [ {"name": "user", "type": "categorical"} ],
+              "item":  [ {"name": "item", "type": "categorical", "key": true}, {"name": "color", "type": "categorical"} ],
+              "split": {"holdout_fraction": 0.0, "seed": 1} }
+            """);
+        dir.File("interactions.csv", "user,item\nu1,a\nu2,b\nu1,c\n");
+        dir.File("part1.csv", "item,color\na,red\nb,blue\n");
+        dir.File("part2.csv", "item,color\nc,red\nb,green\n");
+        var schema = DatasetSchema.Load(Path.Combine(dir.Path, "schema.json"));
+        var options = new DatasetReadOptions();
+        PartialShard Encode(string file, bool catalog) =>
+            ShardEncoder.Encode(SslRec.Core.Input.InputFile.Local(Path.Combine(dir.Path, file)), SslRec.Core.Input.InputRange.Whole, catalog, schema, withCatalog: true, options);
+        var shards = new[] { Encode("interactions.csv", false) };
+        var error = Assert.Throws<SslRec.Core.Reading.DataFormatException>(() =>
+            ShardMerger.Reduce(schema, shards, [Encode("part1.csv", true), Encode("part2.csv", true)], partitions: partitions));
+        Assert.Contains("duplicate item key 'b' (also in an earlier part of the catalog)", error.Message);
+        Assert.Contains("part2.csv", error.Message);
+        Assert.Contains("row 3", error.Message);
+        // without the duplicate: the catalog's order is the corpus's (one partition), every item once
+        dir.File("part2.csv", "item,color\nc,red\n");
+        var reduced = ShardMerger.Reduce(schema, shards, [Encode("part1.csv", true), Encode("part2.csv", true)], partitions: partitions);
+        Assert.Equal(["a", "b", "c"], reduced.Header.ItemKeys.Order());
+        if (partitions == 1) Assert.Equal(["a", "b", "c"], reduced.Header.ItemKeys);
+        Assert.Equal(3, reduced.Header.Report.CatalogItems);
+    }
+
     [Fact]
     public void Partition_prefix_ranges_are_contiguous_and_cover_every_hash()
     {
