@@ -38,21 +38,14 @@ internal sealed class CorpusSliceBuilder
     private readonly IntList?[] _offsets;
     private readonly IntList _keyIds = new();   // the item's key in the partition's key table
     private readonly List<long> _trainCounts = [];
-    private char[] _chars = new char[256];
+    private readonly Utf8Chars _chars = new();
 
     public CorpusSliceBuilder(DatasetSchema schema)
     {
         _schema = schema;
         _values = schema.Item.Select(_ => new LocalDictionary()).ToArray();
         _ids = schema.Item.Select((_, f) => f == schema.ItemKeyIndex ? null : new IntList()).ToArray();
-        _offsets = schema.Item.Select((spec, f) => f == schema.ItemKeyIndex || !spec.IsMulti ? null : Started()).ToArray();
-    }
-
-    private static IntList Started()
-    {
-        var offsets = new IntList();
-        offsets.Add(0);
-        return offsets;
+        _offsets = schema.Item.Select((spec, f) => f == schema.ItemKeyIndex || !spec.IsMulti ? null : IntList.Offsets()).ToArray();
     }
 
     public int Count => _keyIds.Count;
@@ -71,7 +64,7 @@ internal sealed class CorpusSliceBuilder
             {
                 var utf8 = reader.NextValue();
                 if (utf8.IsEmpty && multi) continue;
-                var id = utf8.IsEmpty ? 0 : _values[f].IdOf(Decode(utf8));
+                var id = utf8.IsEmpty ? 0 : _values[f].IdOf(_chars.Decode(utf8));
                 _values[f].AddCount(id);
                 _ids[f]!.Add(id);
             }
@@ -83,13 +76,6 @@ internal sealed class CorpusSliceBuilder
     }
 
     public void AddTrainRows(int item, long rows) => _trainCounts[item] += rows;
-
-    private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> utf8)
-    {
-        var n = System.Text.Encoding.UTF8.GetMaxCharCount(utf8.Length);
-        if (n > _chars.Length) _chars = new char[Math.Max(n, _chars.Length * 2)];
-        return _chars.AsSpan(0, System.Text.Encoding.UTF8.GetChars(utf8, _chars));
-    }
 
     /// <param name="keyTable">the partition's key table (texts)</param>
     /// <param name="keyTarget">key table id → its target in the partition's key slice</param>

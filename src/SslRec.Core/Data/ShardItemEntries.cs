@@ -39,22 +39,28 @@ public sealed class ShardItemEntries
         var keyIndex = schema.ItemKeyIndex;
         var writer = new ArrayBufferWriter<byte>(Math.Max(256, keys.Count * 16));
         var starts = new int[keys.Count + 1];
-        // an item row is the first row of each local key id, in id order (catalog: every row; interactions without a catalog: each new key)
-        var hasRows = shard.Items.RowCount > 0;
-        if (hasRows && shard.Items.RowCount != shard.Dictionaries[q + keyIndex].Count - 1)
-            throw new InvalidDataException($"{shard.Source}: {shard.Items.RowCount} item rows for {shard.Dictionaries[q + keyIndex].Count - 1} item keys");
+        // the item row of each local key id (every catalog row; the first row of each key without a catalog), by the rows' key column
+        var keyCount = shard.Dictionaries[q + keyIndex].Count;
+        var rowOf = new int[keyCount];
+        Array.Fill(rowOf, -1);
+        if (shard.Items.RowCount > 0)
+        {
+            var keyIds = shard.Items.Columns[keyIndex].Ids!;
+            for (var r = 0; r < shard.Items.RowCount; r++) rowOf[keyIds[r]] = r;
+        }
         for (var e = 0; e < keys.Count; e++)
         {
             var local = keys.LocalIds[e];
             WriteInt(writer, shard.EvalRowsOfKey.Length > local ? shard.EvalRowsOfKey[local] : 0);
             WriteLong(writer, shard.FirstRowOfKey.Length > local ? shard.FirstRowOfKey[local] : 0);
-            writer.GetSpan(1)[0] = hasRows ? (byte)1 : (byte)0;
+            var row = local < keyCount ? rowOf[local] : -1;
+            writer.GetSpan(1)[0] = row >= 0 ? (byte)1 : (byte)0;
             writer.Advance(1);
-            if (hasRows)
+            if (row >= 0)
                 for (var f = 0; f < schema.Item.Count; f++)
                 {
                     if (f == keyIndex) continue;
-                    var bag = shard.Items.Columns[f].Bag(local - 1);
+                    var bag = shard.Items.Columns[f].Bag(row);
                     var values = shard.Dictionaries[q + f];
                     WriteInt(writer, bag.Length);
                     foreach (var id in bag) WriteText(writer, id == 0 ? [] : values.Text(id));

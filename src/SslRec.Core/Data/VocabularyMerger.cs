@@ -56,14 +56,7 @@ public sealed class VocabularyMerger
         _tiedValues = Enumerable.Range(0, _q).Select(f => schema.TableOwner(f) is var o && o != f && o != _keySlot ? new LocalDictionary() : null).ToArray();
         _itemValues = schema.Item.Select(_ => new LocalDictionary()).ToArray();
         _ids = schema.Item.Select(_ => new IntList()).ToArray();
-        _offsets = schema.Item.Select(f => f.IsMulti ? Started() : null).ToArray();
-    }
-
-    private static IntList Started()
-    {
-        var offsets = new IntList();
-        offsets.Add(0);
-        return offsets;
+        _offsets = schema.Item.Select(f => f.IsMulti ? IntList.Offsets() : null).ToArray();
     }
 
     public void AddCatalog(ShardVocabulary shard) => AddBadRows(shard);

@@ -1,4 +1,3 @@
-using System.Text;
 using SslRec.Core.Reading;
 using SslRec.Core.Schema;
 using SslRec.Core.Util;
@@ -27,7 +26,7 @@ public sealed class VocabularyPartitionMerger
     private readonly int[]?[][] _values;    // [feature][shard]: their ids in the table
     private readonly int _shards;
     private readonly ItemSide? _items;
-    private char[] _chars = new char[256];
+    private readonly Utf8Chars _chars = new();
 
     /// <param name="features">features with a table of their own (their min_count and oov_buckets), in schema order</param>
     /// <param name="shards">interaction shards, numbered 0.. in the order the remap finds them (index order)</param>
@@ -65,7 +64,7 @@ public sealed class VocabularyPartitionMerger
         for (var e = start; e < end; e++)
         {
             locals[e - start] = entries.LocalIds[e];
-            values[e - start] = table.Add(Decode(entries.Utf8(e)), entries.Counts[e]);
+            values[e - start] = table.Add(_chars.Decode(entries.Utf8(e)), entries.Counts[e]);
         }
     }
 
@@ -92,7 +91,7 @@ public sealed class VocabularyPartitionMerger
         Array.Sort(keys.LocalIds[start..end], order);
         foreach (var e in order)
         {
-            var text = Decode(keys.Utf8(e));
+            var text = _chars.Decode(keys.Utf8(e));
             side.AddCatalogItem(table.Add(text, keys.Counts[e]), text, items.Record(e), items.Source);
         }
     }
@@ -100,13 +99,6 @@ public sealed class VocabularyPartitionMerger
     private static void CheckAligned(HashedDictionary keys, ShardItemEntries items)
     {
         if (keys.Count != items.Count) throw new InvalidDataException($"{items.Source}: {keys.Count} item key entries but {items.Count} item entries");
-    }
-
-    private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> utf8)
-    {
-        var n = Encoding.UTF8.GetMaxCharCount(utf8.Length);
-        if (n > _chars.Length) _chars = new char[Math.Max(n, _chars.Length * 2)];
-        return _chars.AsSpan(0, Encoding.UTF8.GetChars(utf8, _chars));
     }
 
     /// <summary>The partition's slice of each owning feature's vocabulary, each shard's id maps and the item side (call once, after every shard).</summary>
@@ -210,7 +202,7 @@ public sealed class VocabularyPartitionMerger
                 // the shard's new items join in its row order, which is its local id order
                 var fresh = new List<int>();
                 for (var e = start; e < end; e++)
-                    if (CorpusOf(ids[e - start]) < 0) fresh.Add(e);
+                    if (CorpusOf(ids[e - start]) < 0 && new ItemRecordReader(items.Record(e)).HasFeatures) fresh.Add(e);
                 fresh.Sort((a, b) => entries.LocalIds[a].CompareTo(entries.LocalIds[b]));
                 foreach (var e in fresh) CorpusOf(ids[e - start]) = _corpus.Add(ids[e - start], items.Record(e));
             }

@@ -7,6 +7,14 @@ public sealed class IntList(int capacity = 16)
 
     public int Count { get; private set; }
 
+    /// <summary>A list holding 0: the start offsets of multi-valued bags, each bag adding its end.</summary>
+    public static IntList Offsets()
+    {
+        var offsets = new IntList();
+        offsets.Add(0);
+        return offsets;
+    }
+
     public void Add(int value)
     {
         if (Count == _items.Length) Array.Resize(ref _items, _items.Length * 2);

@@ -46,19 +46,25 @@ public sealed class ShardMapStage(PipelineContext ctx)
             }
             // The hashed features' values go to the keys blob, ordered by hash for the reduce partitions, with
             // their sketches for the planner, and the item key's entries (with the items' features) beside them;
-            // the vocabulary blob keeps the rest for the header step. Rows first: the vocabulary blob marks the shard complete.
-            var slots = VocabularyPartitioning.HashedSlots(schema);
-            var keys = ShardKeys.Build(shard.Vocabulary, slots);
-            var items = ShardItemEntries.Build(shard.Vocabulary, keys.Dictionaries[Array.IndexOf(slots, VocabularyPartitioning.KeySlot(schema))], schema);
+            // the vocabulary blob keeps the rest for the header step. Rows first, and dropped before the keys are
+            // built; each part is dropped once written (a shard's dictionaries, keys and rows are the stage's memory).
+            // The vocabulary blob, last, marks the shard complete.
+            var vocabulary = shard.Vocabulary;
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardRows(m.RunId, m.Index), s => BinaryFormat.WriteShardRows(s, shard.Rows), ct);
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardKeys(m.RunId, m.Index), s => PartitionFormat.WriteKeys(s, keys.Dictionaries), ct);
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItems(m.RunId, m.Index), s => PartitionFormat.WriteItemEntries(s, items), ct);
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardSketch(m.RunId, m.Index), s => PartitionFormat.WriteSketches(s, keys.Sketches), ct);
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, shard.Vocabulary.HeaderStepPart(schema)), ct);
-            items = null!;
-            keys = null!;
-            ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, shard.Vocabulary.RowsRead, shard.Vocabulary.BadRows);
             shard = null!;
+            var slots = VocabularyPartitioning.HashedSlots(schema);
+            var keys = ShardKeys.Build(vocabulary, slots);
+            var items = ShardItemEntries.Build(vocabulary, keys.Dictionaries[Array.IndexOf(slots, VocabularyPartitioning.KeySlot(schema))], schema);
+            var remainder = vocabulary.HeaderStepPart(schema);
+            vocabulary = null!;
+            var sketches = keys.Sketches;
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardKeys(m.RunId, m.Index), s => PartitionFormat.WriteKeys(s, keys.Dictionaries), ct);
+            keys = null!;
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItems(m.RunId, m.Index), s => PartitionFormat.WriteItemEntries(s, items), ct);
+            items = null!;
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardSketch(m.RunId, m.Index), s => PartitionFormat.WriteSketches(s, sketches), ct);
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, remainder), ct);
+            ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, remainder.RowsRead, remainder.BadRows);
             LargeHeap.Compact();
         }
 
