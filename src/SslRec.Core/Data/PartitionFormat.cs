@@ -44,22 +44,32 @@ public static class PartitionFormat
     /// <summary>Bytes of the keys file's start: magic, version, feature count and the offset tables.</summary>
     public static int KeysIndexBytes(int features) => 8 + 4 + 4 + 8 * features * (Prefixes + 1);
 
-    public static void WriteKeys(Stream stream, IReadOnlyList<HashedDictionary> features)
+    public static void WriteKeys(Stream stream, IReadOnlyList<HashedDictionary> features) => WriteKeys(stream, features.Count, f => features[f]);
+
+    /// <summary>
+    /// Writes the keys file one feature at a time: <paramref name="build"/> makes feature f's dictionary when its
+    /// entries are due, and it can be dropped once they are written — the map stage never holds two (a shard's
+    /// user ids and item keys ordered by hash are its largest arrays). The offset tables come first in the file,
+    /// so each is written into its place once its feature's entries are known (the stream must be seekable).
+    /// </summary>
+    public static void WriteKeys(Stream stream, int features, Func<int, HashedDictionary> build)
     {
+        if (!stream.CanSeek) throw new ArgumentException("the keys file is written to a seekable stream", nameof(stream));
         using var w = Writer(stream, KeysMagic);
-        w.Write(features.Count);
-        long at = KeysIndexBytes(features.Count);
-        foreach (var d in features)
+        w.Write(features);
+        var tables = w.Seek(0, SeekOrigin.Current);
+        w.Write(new byte[8 * features * (Prefixes + 1)]);
+        long at = KeysIndexBytes(features);
+        var table = new long[Prefixes + 1];
+        for (var f = 0; f < features; f++)
         {
+            var d = build(f);
             // byte offset of each prefix's first entry: entries before it, and their text
             for (var p = 0; p <= Prefixes; p++)
             {
                 var e = d.PrefixStart![p];
-                w.Write(at + (long)e * EntryFixedBytes + d.TextStart[e]);
+                table[p] = at + (long)e * EntryFixedBytes + d.TextStart[e];
             }
-            at += (long)d.Count * EntryFixedBytes + d.TextStart[d.Count];
-        }
-        foreach (var d in features)
             for (var i = 0; i < d.Count; i++)
             {
                 w.Write(d.Hashes[i]);
@@ -69,6 +79,11 @@ public static class PartitionFormat
                 w.Write(text.Length);
                 w.Write(text);
             }
+            at += (long)d.Count * EntryFixedBytes + d.TextStart[d.Count];
+            w.Seek((int)(tables + 8L * f * (Prefixes + 1)), SeekOrigin.Begin);
+            foreach (var o in table) w.Write(o);
+            w.Seek(0, SeekOrigin.End);
+        }
     }
 
     /// <summary>The byte range [Start, End) of partition k of P of each feature, from the keys file's first <see cref="KeysIndexBytes"/> bytes.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using SslRec.Core.Schema;
@@ -37,7 +36,6 @@ public sealed class ShardItemEntries
     {
         var q = schema.Query.Count;
         var keyIndex = schema.ItemKeyIndex;
-        var writer = new ArrayBufferWriter<byte>(Math.Max(256, keys.Count * 16));
         var starts = new int[keys.Count + 1];
         // the item row of each local key id (every catalog row; the first row of each key without a catalog), by the rows' key column
         var keyCount = shard.Dictionaries[q + keyIndex].Count;
@@ -48,26 +46,48 @@ public sealed class ShardItemEntries
             var keyIds = shard.Items.Columns[keyIndex].Ids!;
             for (var r = 0; r < shard.Items.RowCount; r++) rowOf[keyIds[r]] = r;
         }
+        int RowOf(int local) => local < keyCount ? rowOf[local] : -1;
+
+        // two passes, sizes then bytes, so the records are one array of exactly their size
         for (var e = 0; e < keys.Count; e++)
         {
-            var local = keys.LocalIds[e];
-            WriteInt(writer, shard.EvalRowsOfKey.Length > local ? shard.EvalRowsOfKey[local] : 0);
-            WriteLong(writer, shard.FirstRowOfKey.Length > local ? shard.FirstRowOfKey[local] : 0);
-            var row = local < keyCount ? rowOf[local] : -1;
-            writer.GetSpan(1)[0] = row >= 0 ? (byte)1 : (byte)0;
-            writer.Advance(1);
-            if (row >= 0)
+            var size = 13;
+            if (RowOf(keys.LocalIds[e]) is var row and >= 0)
                 for (var f = 0; f < schema.Item.Count; f++)
                 {
                     if (f == keyIndex) continue;
-                    var bag = shard.Items.Columns[f].Bag(row);
-                    var values = shard.Dictionaries[q + f];
-                    WriteInt(writer, bag.Length);
-                    foreach (var id in bag) WriteText(writer, id == 0 ? [] : values.Text(id));
+                    size += 4;
+                    foreach (var id in shard.Items.Columns[f].Bag(row))
+                        size += 4 + (id == 0 ? 0 : Encoding.UTF8.GetByteCount(shard.Dictionaries[q + f].Text(id)));
                 }
-            starts[e + 1] = writer.WrittenCount;
+            starts[e + 1] = checked(starts[e] + size);
         }
-        return new ShardItemEntries { Source = shard.Source, Records = writer.WrittenSpan.ToArray(), RecordStart = starts, PrefixStart = keys.PrefixStart };
+        var records = new byte[starts[^1]];
+        for (var e = 0; e < keys.Count; e++)
+        {
+            var local = keys.LocalIds[e];
+            var at = records.AsSpan(starts[e]);
+            BinaryPrimitives.WriteInt32LittleEndian(at, shard.EvalRowsOfKey.Length > local ? shard.EvalRowsOfKey[local] : 0);
+            BinaryPrimitives.WriteInt64LittleEndian(at[4..], shard.FirstRowOfKey.Length > local ? shard.FirstRowOfKey[local] : 0);
+            var row = RowOf(local);
+            at[12] = row >= 0 ? (byte)1 : (byte)0;
+            at = at[13..];
+            if (row < 0) continue;
+            for (var f = 0; f < schema.Item.Count; f++)
+            {
+                if (f == keyIndex) continue;
+                var bag = shard.Items.Columns[f].Bag(row);
+                BinaryPrimitives.WriteInt32LittleEndian(at, bag.Length);
+                at = at[4..];
+                foreach (var id in bag)
+                {
+                    var n = id == 0 ? 0 : Encoding.UTF8.GetBytes(shard.Dictionaries[q + f].Text(id), at[4..]);
+                    BinaryPrimitives.WriteInt32LittleEndian(at, n);
+                    at = at[(4 + n)..];
+                }
+            }
+        }
+        return new ShardItemEntries { Source = shard.Source, Records = records, RecordStart = starts, PrefixStart = keys.PrefixStart };
     }
 
     /// <summary>The entries [start, end) of partition k of P.</summary>
@@ -76,26 +96,6 @@ public sealed class ShardItemEntries
         var (first, end) = VocabularyPartitioning.Prefixes(partition, partitions);
         var starts = PrefixStart ?? throw new InvalidOperationException("a parsed range has no prefix index");
         return (starts[first], starts[end]);
-    }
-
-    private static void WriteInt(ArrayBufferWriter<byte> w, int v)
-    {
-        BinaryPrimitives.WriteInt32LittleEndian(w.GetSpan(4), v);
-        w.Advance(4);
-    }
-
-    private static void WriteLong(ArrayBufferWriter<byte> w, long v)
-    {
-        BinaryPrimitives.WriteInt64LittleEndian(w.GetSpan(8), v);
-        w.Advance(8);
-    }
-
-    private static void WriteText(ArrayBufferWriter<byte> w, ReadOnlySpan<char> text)
-    {
-        var span = w.GetSpan(4 + Encoding.UTF8.GetMaxByteCount(text.Length));
-        var n = Encoding.UTF8.GetBytes(text, span[4..]);
-        BinaryPrimitives.WriteInt32LittleEndian(span, n);
-        w.Advance(4 + n);
     }
 }
 

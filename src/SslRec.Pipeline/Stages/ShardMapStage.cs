@@ -53,15 +53,21 @@ public sealed class ShardMapStage(PipelineContext ctx)
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardRows(m.RunId, m.Index), s => BinaryFormat.WriteShardRows(s, shard.Rows), ct);
             shard = null!;
             var slots = VocabularyPartitioning.HashedSlots(schema);
-            var keys = ShardKeys.Build(vocabulary, slots);
-            var items = ShardItemEntries.Build(vocabulary, keys.Dictionaries[Array.IndexOf(slots, VocabularyPartitioning.KeySlot(schema))], schema);
+            var keyPosition = Array.IndexOf(slots, VocabularyPartitioning.KeySlot(schema));
+            var sketches = new HyperLogLog[slots.Length];
+            ShardItemEntries? items = null;
+            // one feature's values ordered by hash at a time (the item key's entries are built beside its own)
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardKeys(m.RunId, m.Index), s => PartitionFormat.WriteKeys(s, slots.Length, j =>
+            {
+                var (hashed, sketch) = HashedDictionary.Build(vocabulary.Dictionaries[slots[j]]);
+                sketches[j] = sketch;
+                if (j == keyPosition) items = ShardItemEntries.Build(vocabulary, hashed, schema);
+                return hashed;
+            }), ct);
             var remainder = vocabulary.HeaderStepPart(schema);
             vocabulary = null!;
-            var sketches = keys.Sketches;
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardKeys(m.RunId, m.Index), s => PartitionFormat.WriteKeys(s, keys.Dictionaries), ct);
-            keys = null!;
-            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItems(m.RunId, m.Index), s => PartitionFormat.WriteItemEntries(s, items), ct);
-            items = null!;
+            await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardItems(m.RunId, m.Index), s => PartitionFormat.WriteItemEntries(s, items!), ct);
+            items = null;
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, BlobLayout.ShardSketch(m.RunId, m.Index), s => PartitionFormat.WriteSketches(s, sketches), ct);
             await ctx.Blobs.UploadAsync(BlobLayout.Artifacts, vocabularyBlob, s => BinaryFormat.WriteShardVocabulary(s, remainder), ct);
             ctx.Logger.LogInformation("shard-map: run {Run} shard {Index}: {Rows} rows ({Bad} bad)", m.RunId, m.Index, remainder.RowsRead, remainder.BadRows);
