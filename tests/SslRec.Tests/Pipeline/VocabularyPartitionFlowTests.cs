@@ -25,10 +25,12 @@ public class VocabularyPartitionFlowTests(AzuriteFixture azurite)
     private static readonly PipelineOptions Options = new() { ShardTargetBytes = 12_000, VocabularyPartitionBytes = 20_000 };
 
     /// <summary>Generated data dropped, mapped and planned; the partition messages taken off the queue.</summary>
-    private async Task<(TempDirectory Dir, PipelineContext Ctx, string RunId, ShardReduceMessage[] Partitions)> MapAndPlanAsync(int seed)
+    /// <param name="edit">changes the generated files before they are dropped</param>
+    private async Task<(TempDirectory Dir, PipelineContext Ctx, string RunId, ShardReduceMessage[] Partitions)> MapAndPlanAsync(int seed, int items = 40, Action<string>? edit = null)
     {
         var dir = new TempDirectory();
-        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 400, Items = 40, Seed = (ulong)seed });
+        SyntheticGenerator.Generate(dir.Path, new SyntheticOptions { Interactions = 3000, Users = 400, Items = items, Seed = (ulong)seed });
+        edit?.Invoke(dir.Path);
         var ctx = await azurite.FreshContextAsync(Options);
         var (_, _, runId) = await DatasetDrop.UploadAsync(ctx, dir.Path, "parts");
         var drop = (await ctx.Bus.Queue(QueueNames.Drop).ReceiveMessageAsync()).Value;
@@ -118,6 +120,33 @@ public class VocabularyPartitionFlowTests(AzuriteFixture azurite)
         Assert.Empty((await ctx.Bus.Queue(QueueNames.ShardReduce).ReceiveMessagesAsync(32)).Value);
         Assert.Empty((await ctx.Bus.Queue(QueueNames.Remap).ReceiveMessagesAsync(32)).Value);
         Assert.Equal(RunState.Failed, (await ctx.Runs.RequireAsync(runId)).State);
+    }
+
+    [Fact]
+    public async Task An_item_key_in_two_shards_of_the_catalog_fails_the_run_in_the_partition_that_holds_it()
+    {
+        // a catalog of ≈ 30 kB: three shards of 12 kB; its first item repeated on its last line
+        string? repeated = null;
+        var (dir, ctx, runId, partitions) = await MapAndPlanAsync(6, items: 600, edit: path =>
+        {
+            var catalog = Path.Combine(path, "items.csv");
+            var lines = File.ReadAllLines(catalog);
+            repeated = lines[1].Split(',')[0];
+            File.AppendAllLines(catalog, [lines[1]]);
+        });
+        using var _ = dir;
+        var run = await ctx.Runs.RequireAsync(runId);
+        Assert.True(run.Shards.Count(x => x.Catalog) > 1, $"{run.Shards.Count(x => x.Catalog)} catalog shards");
+
+        foreach (var m in partitions) await new ShardReduceStage(ctx).HandleAsync(m);
+        run = await ctx.Runs.RequireAsync(runId);
+        Assert.Equal(RunState.Failed, run.State);
+        var failure = Assert.Single(run.Failures);
+        Assert.Equal(ShardReduceStage.Name, failure.Stage);
+        Assert.Contains($"duplicate item key '{repeated}' (also in an earlier part of the catalog)", failure.Message);
+        Assert.Contains("items.csv", failure.Message);
+        Assert.False(await ctx.Blobs.ExistsAsync(BlobLayout.Artifacts, BlobLayout.DatasetHeader(runId)));
+        Assert.Empty((await ctx.Bus.Queue(QueueNames.Remap).ReceiveMessagesAsync(32)).Value);
     }
 
     [Fact]
