@@ -3,20 +3,21 @@ using SslRec.Core.Vocab;
 namespace SslRec.Core.Data;
 
 /// <summary>
-/// What the map stage adds for the partitioned reduce, per partitioned feature
-/// (<see cref="VocabularyPartitioning.PartitionedFeatures"/>): the shard's values ordered by hash, so a
-/// partition reads its hash range alone, and a distinct-count sketch, so the planner can choose the number
-/// of partitions before any dictionary is merged.
+/// What the map step adds for the partitioned reduce, per hashed feature
+/// (<see cref="VocabularyPartitioning.HashedSlots"/>): the shard's values ordered by hash, so a partition reads
+/// its hash range alone, and a distinct-count sketch, so the planner can choose the number of partitions
+/// before any dictionary is merged. (The local path holds them all; the pipeline's map stage builds and writes
+/// one feature's at a time, <see cref="PartitionFormat.WriteKeys(Stream, int, Func{int, HashedDictionary})"/>.)
 /// </summary>
 public sealed record ShardKeys(HashedDictionary[] Dictionaries, HyperLogLog[] Sketches)
 {
-    public static ShardKeys Build(ShardVocabulary shard, IReadOnlyList<int> partitioned)
+    public static ShardKeys Build(ShardVocabulary shard, IReadOnlyList<int> slots)
     {
-        var built = partitioned.Select(f => HashedDictionary.Build(shard.Dictionaries[f])).ToArray();
+        var built = slots.Select(f => HashedDictionary.Build(shard.Dictionaries[f])).ToArray();
         return new ShardKeys(built.Select(b => b.Dictionary).ToArray(), built.Select(b => b.Sketch).ToArray());
     }
 
-    /// <summary>Estimated distinct values over all shards, summed over the partitioned features.</summary>
+    /// <summary>Estimated distinct values over all shards, summed over the hashed features.</summary>
     public static double EstimateDistinct(IEnumerable<HyperLogLog[]> shardSketches)
     {
         HyperLogLog[]? merged = null;
