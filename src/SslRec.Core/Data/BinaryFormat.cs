@@ -178,7 +178,7 @@ public static class BinaryFormat
         return builder.Build();
     }
 
-    internal static void WriteText(BinaryWriter w, ReadOnlySpan<char> text)
+    private static void WriteText(BinaryWriter w, ReadOnlySpan<char> text)
     {
         Span<byte> small = stackalloc byte[512];
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);

@@ -20,7 +20,8 @@ public sealed class ShardItemEntries
     /// <summary>Record i: Records[RecordStart[i] .. RecordStart[i + 1]).</summary>
     public required byte[] Records { get; init; }
     public required int[] RecordStart { get; init; }
-    /// <summary>Entry index where each prefix starts, as <see cref="HashedDictionary.PrefixStart"/>; null for a parsed range.</summary>
+    /// <summary>Entry index where each prefix starts (the item keys' own, <see cref="HashedDictionary.PrefixStart"/>, whose
+    /// <see cref="HashedDictionary.Range"/> gives a partition's entries of both); null for a parsed range.</summary>
     public int[]? PrefixStart { get; init; }
 
     public int Count => RecordStart.Length - 1;
@@ -88,14 +89,6 @@ public sealed class ShardItemEntries
             }
         }
         return new ShardItemEntries { Source = shard.Source, Records = records, RecordStart = starts, PrefixStart = keys.PrefixStart };
-    }
-
-    /// <summary>The entries [start, end) of partition k of P.</summary>
-    public (int Start, int End) Range(int partition, int partitions)
-    {
-        var (first, end) = VocabularyPartitioning.Prefixes(partition, partitions);
-        var starts = PrefixStart ?? throw new InvalidOperationException("a parsed range has no prefix index");
-        return (starts[first], starts[end]);
     }
 }
 

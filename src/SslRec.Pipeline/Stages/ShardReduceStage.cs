@@ -185,9 +185,8 @@ public sealed class ShardReduceStage(PipelineContext ctx)
         ?? throw new InvalidOperationException($"{BlobLayout.Artifacts}/{blob} is missing; the reduce will be retried");
 
     /// <summary>Downloads and parses one shard's vocabulary blob on the thread pool (the header step's read-ahead).</summary>
-    private Task<ShardVocabulary> ReadShardAsync(RunRecord run, DatasetSchema schema, ShardTask task, CancellationToken ct) => Task.Run(async () =>
-        await ctx.Blobs.TryReadAsync(BlobLayout.Artifacts, BlobLayout.ShardVocabulary(run.RunId, task.Index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct)
-        ?? throw new InvalidOperationException($"shard {task.Index} of run {run.RunId} is missing; the reduce will be retried"), ct);
+    private Task<ShardVocabulary> ReadShardAsync(RunRecord run, DatasetSchema schema, ShardTask task, CancellationToken ct) =>
+        Task.Run(() => RequireAsync(BlobLayout.ShardVocabulary(run.RunId, task.Index), s => BinaryFormat.ReadShardVocabulary(s, schema), ct), ct);
 
     private static object Statistics(DatasetHeader data)
     {
